@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { HealthItError } from '../errors/health-it-error.js';
+import type { Codec } from '../ports/codec.js';
+import { Envelope } from '../schemas/envelope.js';
+import { Reading } from '../schemas/reading.js';
+import { parse } from '../validate.js';
+import { utf8Decode, utf8Encode } from './bytes.js';
+
+/** The media type of a JSON batch of readings. */
+export const READINGS_JSON = 'application/vnd.healthit.readings+json';
+/** The media type of a JSON envelope. */
+export const ENVELOPE_JSON = 'application/vnd.healthit.envelope+json';
+
+function decodeJson(bytes: Uint8Array, what: string): unknown {
+  try {
+    return JSON.parse(utf8Decode(bytes));
+  } catch (cause) {
+    throw new HealthItError('codec/decode', `${what} is not UTF-8 JSON: ${(cause as Error).message}`, {
+      cause,
+      detail: { byteLength: bytes.byteLength },
+    });
+  }
+}
+
+/**
+ * A codec for values that travel as UTF-8 JSON and are validated by a zod schema on decode.
+ *
+ * @throws {HealthItError} `codec/decode` on bytes that are not UTF-8 JSON;
+ * @throws {ValidationError} on JSON that does not match the schema.
+ */
+export function jsonCodec<S extends z.ZodType>(
+  schema: S,
+  schemaName: string,
+  contentType: string,
+): Codec<z.output<S>> {
+  return {
+    contentType,
+    encode: (value) => utf8Encode(JSON.stringify(value)),
+    decode: (bytes) => parse(schema, schemaName, decodeJson(bytes, schemaName)),
+  };
+}
+
+/** The readings batch codec: a JSON array of {@link Reading}. */
+export const readingsJsonCodec: Codec<Reading[]> = jsonCodec(
+  z.array(Reading).min(1),
+  'Reading[]',
+  READINGS_JSON,
+);
+
+/** The envelope codec: one JSON {@link Envelope}. */
+export const envelopeJsonCodec: Codec<Envelope> = jsonCodec(Envelope, 'Envelope', ENVELOPE_JSON);

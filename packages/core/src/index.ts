@@ -1,0 +1,38 @@
+/**
+ * `@healthit/core`: the shared language of the Health-IT SDK. Runs in Node, browsers and React
+ * Native: no Node built-ins here.
+ * @packageDocumentation
+ */
+export { fromBase64Url, toBase64Url, utf8Decode, utf8Encode } from './encoding/bytes.js';
+export {
+  ENVELOPE_JSON,
+  envelopeJsonCodec,
+  jsonCodec,
+  READINGS_JSON,
+  readingsJsonCodec,
+} from './encoding/json-codecs.js';
+export * from './errors/index.js';
+export {
+  BLOOD_PRESSURE_PANEL,
+  isPlausible,
+  type LoincCoding,
+  METRIC_IDS,
+  METRICS,
+  type MetricDefinition,
+  MetricId,
+  metricDefinition,
+} from './metrics/catalogue.js';
+export * from './ports/index.js';
+export * from './schemas/index.js';
+export { createInProcessTransport, type InProcessTransportOptions } from './transport/in-process.js';
+export { assertValidFilter, assertValidTopic, topicMatches } from './transport/topics.js';
+export {
+  type ConvertOptions,
+  canConvert,
+  convertUnit,
+  isKnownUnit,
+  isUnitForMetric,
+  KNOWN_UNITS,
+  toCanonicalUnit,
+} from './units/ucum.js';
+export { parse, safeParse } from './validate.js';

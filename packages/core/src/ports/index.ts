@@ -1,0 +1,13 @@
+export { type Clock, systemClock } from './clock.js';
+export type { Codec } from './codec.js';
+export type { LedgerReceipt, LedgerRecord, LedgerSink } from './ledger-sink.js';
+export type {
+  LoadedModel,
+  ModelArtifact,
+  ModelRuntime,
+  Tensor,
+  TensorDataMap,
+  TensorType,
+} from './model-runtime.js';
+export type { AppendResult, ReadingQuery, ReadingStore } from './reading-store.js';
+export type { ConnectionState, PublishOptions, Transport, TransportMessage } from './transport.js';

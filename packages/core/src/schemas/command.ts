@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import { DeviceId, EpochMs } from './ids.js';
+
+/** A JSON value (what command parameters and ledger bodies may hold). */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export const JsonValue: z.ZodType<JsonValue> = z.lazy(() =>
+  z.union([
+    z.string(),
+    z.number(),
+    z.boolean(),
+    z.null(),
+    z.array(JsonValue),
+    z.record(z.string(), JsonValue),
+  ]),
+);
+
+/** An instruction to an actuator (start oxygen at 2 L/min, set a pump rate, reboot). */
+export const Command = z.strictObject({
+  id: z.string().min(1).max(300),
+  deviceId: DeviceId,
+  /** What to do, e.g. `oxygen.set-flow`. */
+  action: z.string().min(1),
+  params: z.record(z.string(), JsonValue),
+  /** Who issued it: a rule id, a user, a platform service. */
+  issuedBy: z.string().min(1),
+  issuedAt: EpochMs,
+  /** After this time the device must not execute it. */
+  expiresAt: EpochMs.optional(),
+  /** The reading ids that caused the command, for the audit trail. */
+  causedBy: z.array(z.string()).optional(),
+});
+export type Command = z.infer<typeof Command>;
+
+/** The lifecycle states of a command. `completed`, `rejected`, `failed`, `expired`, `cancelled` are final. */
+export const CommandState = z.enum([
+  'pending',
+  'sent',
+  'acknowledged',
+  'executing',
+  'completed',
+  'rejected',
+  'failed',
+  'expired',
+  'cancelled',
+]);
+export type CommandState = z.infer<typeof CommandState>;
+
+/** A report on a command's progress. */
+export const CommandStatus = z.strictObject({
+  commandId: z.string().min(1),
+  deviceId: DeviceId,
+  state: CommandState,
+  at: EpochMs,
+  /** Why, for `rejected` and `failed` (e.g. `exceeds safety limit 6 L/min`). */
+  reason: z.string().optional(),
+});
+export type CommandStatus = z.infer<typeof CommandStatus>;
+
+/** True for the states after which a command never changes again. */
+export function isFinalCommandState(state: CommandState): boolean {
+  return (
+    state === 'completed' ||
+    state === 'rejected' ||
+    state === 'failed' ||
+    state === 'expired' ||
+    state === 'cancelled'
+  );
+}

@@ -1,0 +1,6 @@
+export { ALERT_SEVERITIES, Alert, AlertSeverity, compareSeverity } from './alert.js';
+export { Command, CommandState, CommandStatus, isFinalCommandState, JsonValue } from './command.js';
+export { DeviceDescriptor, DeviceProtocol, DeviceRole } from './device.js';
+export { Envelope, EnvelopeSignature } from './envelope.js';
+export { DeviceId, deviceId, EpochMs, PatientId, patientId } from './ids.js';
+export { Reading, ReadingQuality, readingId } from './reading.js';

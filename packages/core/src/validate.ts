@@ -1,0 +1,35 @@
+import type { z } from 'zod';
+import { ValidationError } from './errors/validation-error.js';
+
+/**
+ * Parses `input` with `schema`, throwing a {@link ValidationError} that names `schemaName`, the
+ * `source` of the input and every offending field.
+ *
+ * @throws {ValidationError} when the input does not match.
+ * @example
+ * ```ts
+ * const reading = parse(Reading, 'Reading', json, 'devices/mon-1/readings');
+ * ```
+ */
+export function parse<S extends z.ZodType>(
+  schema: S,
+  schemaName: string,
+  input: unknown,
+  source?: string,
+): z.output<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  throw ValidationError.fromZod(schemaName, result.error, source);
+}
+
+/** Like {@link parse} but returns a result instead of throwing. */
+export function safeParse<S extends z.ZodType>(
+  schema: S,
+  schemaName: string,
+  input: unknown,
+  source?: string,
+): { ok: true; value: z.output<S> } | { ok: false; error: ValidationError } {
+  const result = schema.safeParse(input);
+  if (result.success) return { ok: true, value: result.data };
+  return { ok: false, error: ValidationError.fromZod(schemaName, result.error, source) };
+}
