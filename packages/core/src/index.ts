@@ -4,6 +4,7 @@
  * @packageDocumentation
  */
 export { fromBase64Url, toBase64Url, utf8Decode, utf8Encode } from './encoding/bytes.js';
+export { createEnvelope, type EnvelopeInit, envelopePayload } from './encoding/envelope.js';
 export {
   ENVELOPE_JSON,
   envelopeJsonCodec,
