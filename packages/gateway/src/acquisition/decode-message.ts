@@ -1,0 +1,89 @@
+import {
+  type Envelope,
+  envelopeJsonCodec,
+  envelopePayload,
+  HealthItError,
+  type Reading,
+  type TransportMessage,
+} from '@healthit/core';
+import type { GatewayEvent } from '../events.js';
+import type { CodecRegistry } from './codec-registry.js';
+
+/** What one transport message turned into. */
+export interface DecodedMessage {
+  readonly envelope?: Envelope;
+  readonly readings: readonly Reading[];
+  readonly events: readonly GatewayEvent[];
+}
+
+function asHealthItError(e: unknown, fallback: string): HealthItError {
+  if (e instanceof HealthItError) return e;
+  return new HealthItError('codec/decode', `${fallback}: ${(e as Error)?.message ?? String(e)}`, {
+    cause: e,
+  });
+}
+
+/**
+ * Decodes one transport message: envelope → codec by content type → readings. A device may only
+ * speak for itself: the envelope's `source` must equal the device id in the topic (when
+ * `deviceFromTopic` finds one), and every reading's `deviceId` must equal the `source`.
+ *
+ * Never throws: a bad message becomes a `message-rejected` event, a bad reading inside a good
+ * message a `reading-rejected` event.
+ */
+export function decodeReadingsMessage(
+  message: TransportMessage,
+  codecs: CodecRegistry,
+  deviceFromTopic: (topic: string) => string | undefined,
+): DecodedMessage {
+  const reject = (error: HealthItError): DecodedMessage => ({
+    readings: [],
+    events: [
+      { type: 'message-rejected', topic: message.topic, error, payloadHead: message.payload.slice(0, 256) },
+    ],
+  });
+  let envelope: Envelope;
+  let readings: Reading[];
+  try {
+    envelope = envelopeJsonCodec.decode(message.payload);
+  } catch (e) {
+    return reject(asHealthItError(e, `Envelope on "${message.topic}" could not be decoded`));
+  }
+  const topicDevice = deviceFromTopic(message.topic);
+  if (topicDevice !== undefined && topicDevice !== envelope.source) {
+    return reject(
+      new HealthItError(
+        'validation/invalid',
+        `Envelope ${envelope.id} on "${message.topic}" claims source "${envelope.source}" but the topic belongs to "${topicDevice}"`,
+        { detail: { topic: message.topic, source: envelope.source } },
+      ),
+    );
+  }
+  try {
+    readings = codecs.get(envelope.contentType).decode(envelopePayload(envelope));
+  } catch (e) {
+    return reject(
+      asHealthItError(e, `Payload of envelope ${envelope.id} on "${message.topic}" could not be decoded`),
+    );
+  }
+  const accepted: Reading[] = [];
+  const events: GatewayEvent[] = [];
+  for (const reading of readings) {
+    if (reading.deviceId !== envelope.source) {
+      events.push({
+        type: 'reading-rejected',
+        topic: message.topic,
+        readingId: reading.id,
+        input: reading,
+        error: new HealthItError(
+          'validation/invalid',
+          `Reading ${reading.id} names device "${reading.deviceId}" but arrived in an envelope from "${envelope.source}"`,
+          { detail: { readingId: reading.id, deviceId: reading.deviceId, source: envelope.source } },
+        ),
+      });
+    } else {
+      accepted.push(reading);
+    }
+  }
+  return { envelope, readings: accepted, events };
+}
