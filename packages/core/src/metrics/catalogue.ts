@@ -58,8 +58,8 @@ export const METRICS = {
     id: 'spo2',
     display: 'Oxygen saturation (SpO2)',
     loinc: [
-      { code: '59408-5', display: 'Oxygen saturation in Arterial blood by Pulse oximetry' },
       { code: '2708-6', display: 'Oxygen saturation in Arterial blood' },
+      { code: '59408-5', display: 'Oxygen saturation in Arterial blood by Pulse oximetry' },
     ],
     unit: '%',
     plausible: { min: 50, max: 100 },

@@ -26,7 +26,10 @@ export const Envelope = z.strictObject({
   ts: EpochMs,
   /** Media type of the payload, e.g. `application/vnd.healthit.readings+json`. */
   contentType: z.string().min(1),
-  payload: z.string().regex(/^[A-Za-z0-9_-]*$/, 'must be base64url without padding'),
+  // Whole 4-character groups, then 0, 2 or 3 characters: a length of 4n+1 encodes no byte string.
+  payload: z
+    .string()
+    .regex(/^(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-]{2,3})?$/, 'must be base64url without padding'),
   sig: EnvelopeSignature.optional(),
 });
 export type Envelope = z.infer<typeof Envelope>;

@@ -62,13 +62,18 @@ export interface ConvertOptions {
   readonly molarMassGPerMol?: number;
 }
 
-function unitDef(unit: string): UnitDef {
-  const def = UNITS[unit];
+/** The definition of `unit`, or undefined; own keys only, so `toString` or `__proto__` are not units. */
+function lookup(unit: string): UnitDef | undefined {
+  return Object.hasOwn(UNITS, unit) ? UNITS[unit] : undefined;
+}
+
+function unitDef(unit: string, from: string, to: string): UnitDef {
+  const def = lookup(unit);
   if (def === undefined) {
     throw new HealthItError(
       'units/unsupported',
-      `Unknown UCUM unit "${unit}"; known units: ${KNOWN_UNITS.join(', ')}`,
-      { detail: { unit } },
+      `Cannot convert ${from} to ${to}: unknown UCUM unit "${unit}"; known units: ${KNOWN_UNITS.join(', ')}`,
+      { detail: { from, to, unit } },
     );
   }
   return def;
@@ -81,8 +86,8 @@ export function isKnownUnit(unit: string): boolean {
 
 /** True when a value in `from` can be converted to `to` (with a molar mass for mass↔substance). */
 export function canConvert(from: string, to: string, options: ConvertOptions = {}): boolean {
-  const a = UNITS[from];
-  const b = UNITS[to];
+  const a = lookup(from);
+  const b = lookup(to);
   if (a === undefined || b === undefined) return false;
   if (a.dimension === b.dimension) return true;
   return options.molarMassGPerMol !== undefined && isConcentrationPair(a.dimension, b.dimension);
@@ -100,6 +105,7 @@ function isConcentrationPair(a: Dimension, b: Dimension): boolean {
  *
  * @throws {HealthItError} `units/unsupported` when a unit is unknown or the dimensions differ
  *   (mass ↔ substance concentration needs `molarMassGPerMol`).
+ * @throws {RangeError} when a needed `molarMassGPerMol` is not a positive finite number.
  * @example
  * ```ts
  * convertUnit(98.6, '[degF]', 'Cel'); // 37
@@ -107,9 +113,9 @@ function isConcentrationPair(a: Dimension, b: Dimension): boolean {
  * ```
  */
 export function convertUnit(value: number, from: string, to: string, options: ConvertOptions = {}): number {
+  const a = unitDef(from, from, to);
+  const b = unitDef(to, from, to);
   if (from === to) return value;
-  const a = unitDef(from);
-  const b = unitDef(to);
   let base = value * a.factor + (a.offset ?? 0);
   if (a.dimension !== b.dimension) {
     const molarMass = options.molarMassGPerMol;
@@ -120,6 +126,9 @@ export function convertUnit(value: number, from: string, to: string, options: Co
           (isConcentrationPair(a.dimension, b.dimension) ? ': a molar mass is required' : ''),
         { detail: { from, to } },
       );
+    }
+    if (!(molarMass > 0 && Number.isFinite(molarMass))) {
+      throw new RangeError(`molarMassGPerMol must be a positive finite number (g/mol), got ${molarMass}`);
     }
     // 1 mmol/L = molarMass mg/L = molarMass / 10 mg/dL.
     base = a.dimension === 'substance-concentration' ? (base * molarMass) / 10 : (base * 10) / molarMass;
