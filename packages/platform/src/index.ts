@@ -1,0 +1,14 @@
+/**
+ * `@healthit/platform`: the full-stack IoMT platform. The root entry loads no database driver
+ * and no Node built-in: the stores live on subpaths (`@healthit/platform/pglite`,
+ * `@healthit/platform/postgres`), both built on the SQL layer exported here.
+ * @packageDocumentation
+ */
+export type { IngestEvent, IngestReadingRejected, IngestStored, IngestStoreFailed } from './ingest/events.js';
+export { type IngestOptions, ingestReadings } from './ingest/ingest-readings.js';
+export { wrapDriverError } from './sql/driver-errors.js';
+export type { SqlExecutor } from './sql/executor.js';
+export { type ReadingTableNameOptions, type ReadingTableNames, readingTableNames } from './sql/names.js';
+export { DEFAULT_QUERY_LIMIT } from './sql/reading-query.js';
+export { migrateReadingTable, readingTableDdl } from './sql/schema.js';
+export { createSqlReadingStore, type SqlReadingStoreOptions } from './sql/sql-reading-store.js';

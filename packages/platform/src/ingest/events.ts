@@ -1,0 +1,31 @@
+import type { AppendResult, HealthItError, Reading, ValidationError } from '@healthit/core';
+
+/** A batch was written: what the store did with it, and the ids of the batch in order. */
+export interface IngestStored {
+  readonly type: 'stored';
+  readonly result: AppendResult;
+  readonly readingIds: readonly string[];
+}
+
+/**
+ * A batch was not written. `error` is the store's error after retries (`store/unavailable`,
+ * `store/query-failed`, `store/closed` ...) or `buffer/overflow` when too many batches were
+ * waiting; `readings` is the whole batch, for the caller to redeliver or park.
+ */
+export interface IngestStoreFailed {
+  readonly type: 'store-failed';
+  readonly error: HealthItError;
+  readonly readings: readonly Reading[];
+  /** How many times the store was asked to append this batch (0 when it was never tried). */
+  readonly attempts: number;
+}
+
+/** An input did not match the `Reading` schema; it was left out of its batch. */
+export interface IngestReadingRejected {
+  readonly type: 'reading-rejected';
+  readonly error: ValidationError;
+  readonly input: unknown;
+}
+
+/** What {@link ingestReadings} emits, discriminated on `type`. */
+export type IngestEvent = IngestStored | IngestStoreFailed | IngestReadingRejected;

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { quoteIdentifier, readingTableNames } from './names.js';
+import { readingTableDdl } from './schema.js';
+
+describe('readingTableNames', () => {
+  it('defaults to public.readings', () => {
+    const names = readingTableNames();
+    expect(names.qualified).toBe('"public"."readings"');
+    expect(names.indexes).toEqual({
+      ts: '"readings_ts_idx"',
+      deviceTs: '"readings_device_ts_idx"',
+      patientTs: '"readings_patient_ts_idx"',
+    });
+  });
+
+  it('applies the schema and prefix to the table and its indexes', () => {
+    const names = readingTableNames({ schema: 'ward_7', tablePrefix: 'iomt_' });
+    expect(names.qualified).toBe('"ward_7"."iomt_readings"');
+    expect(names.indexes.patientTs).toBe('"iomt_readings_patient_ts_idx"');
+    const ddl = readingTableDdl(names);
+    expect(ddl[0]).toContain('CREATE TABLE IF NOT EXISTS "ward_7"."iomt_readings"');
+    expect(ddl.slice(1).every((s) => s.startsWith('CREATE INDEX IF NOT EXISTS'))).toBe(true);
+  });
+
+  it('refuses names that are not plain lower-case identifiers or too long for PostgreSQL', () => {
+    for (const schema of ['', 'Public', '1abc', 'a-b', 'a"b', 'x'.repeat(64)]) {
+      expect(() => readingTableNames({ schema })).toThrow(RangeError);
+    }
+    expect(() => readingTableNames({ tablePrefix: 'A_' })).toThrow(RangeError);
+    expect(() => readingTableNames({ tablePrefix: 'x'.repeat(41) })).toThrow(RangeError);
+    expect(readingTableNames({ tablePrefix: 'x'.repeat(40) }).table).toHaveLength(48);
+    expect(() => readingTableNames({ schema: 5 as unknown as string })).toThrow(TypeError);
+  });
+
+  it('quotes identifiers, doubling embedded quotes', () => {
+    expect(quoteIdentifier('a"b')).toBe('"a""b"');
+  });
+});

@@ -1,0 +1,66 @@
+/** The SQL names a reading store uses, already validated and quoted. */
+export interface ReadingTableNames {
+  /** Unquoted schema name, e.g. `public`. */
+  readonly schema: string;
+  /** Unquoted table name, e.g. `readings` or `ward7_readings`. */
+  readonly table: string;
+  /** `"schema"."table"`, ready to splice into SQL. */
+  readonly qualified: string;
+  /** Quoted index names (schema-local), ready to splice into SQL. */
+  readonly indexes: { readonly ts: string; readonly deviceTs: string; readonly patientTs: string };
+}
+
+/** Options that name the readings table. */
+export interface ReadingTableNameOptions {
+  /** Schema of the table (default `public`); created if missing. Lower-case letters, digits, `_`. */
+  readonly schema?: string;
+  /** Prefix of the table and index names (default none: the table is `readings`). */
+  readonly tablePrefix?: string;
+}
+
+const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
+const PREFIX = /^[a-z0-9_]*$/;
+/** PostgreSQL's NAMEDATALEN - 1. */
+const MAX_IDENTIFIER_LENGTH = 63;
+const LONGEST_SUFFIX = 'readings_patient_ts_idx';
+
+/** Quotes an identifier for PostgreSQL (doubles embedded quotes). */
+export function quoteIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/**
+ * Validates the schema name and table prefix and derives every name the store uses.
+ *
+ * @throws {TypeError} when `schema` or `tablePrefix` is not a string.
+ * @throws {RangeError} when a name is not a plain lower-case SQL identifier or is too long for
+ * PostgreSQL (63 bytes, including the longest index name).
+ */
+export function readingTableNames(options: ReadingTableNameOptions = {}): ReadingTableNames {
+  const schema = options.schema ?? 'public';
+  const prefix = options.tablePrefix ?? '';
+  if (typeof schema !== 'string') throw new TypeError(`schema must be a string, got ${typeof schema}`);
+  if (typeof prefix !== 'string') throw new TypeError(`tablePrefix must be a string, got ${typeof prefix}`);
+  if (!IDENTIFIER.test(schema) || schema.length > MAX_IDENTIFIER_LENGTH) {
+    throw new RangeError(
+      `schema "${schema}" is not usable: use 1-${MAX_IDENTIFIER_LENGTH} lower-case letters, digits or "_", not starting with a digit`,
+    );
+  }
+  if (!PREFIX.test(prefix) || prefix.length + LONGEST_SUFFIX.length > MAX_IDENTIFIER_LENGTH) {
+    throw new RangeError(
+      `tablePrefix "${prefix}" is not usable: use at most ${MAX_IDENTIFIER_LENGTH - LONGEST_SUFFIX.length} lower-case letters, digits or "_"`,
+    );
+  }
+  const table = `${prefix}readings`;
+  const q = quoteIdentifier;
+  return {
+    schema,
+    table,
+    qualified: `${q(schema)}.${q(table)}`,
+    indexes: {
+      ts: q(`${table}_ts_idx`),
+      deviceTs: q(`${table}_device_ts_idx`),
+      patientTs: q(`${table}_patient_ts_idx`),
+    },
+  };
+}
