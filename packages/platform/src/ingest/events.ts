@@ -4,6 +4,8 @@ import type { AppendResult, HealthItError, Reading, ValidationError } from '@hea
 export interface IngestStored {
   readonly type: 'stored';
   readonly result: AppendResult;
+  /** The batch as written (for anchoring it in a ledger, for example). */
+  readonly readings: readonly Reading[];
   readonly readingIds: readonly string[];
 }
 

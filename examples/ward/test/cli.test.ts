@@ -1,0 +1,63 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '..', '..', '..');
+const main = join(import.meta.dirname, '..', 'src', 'main.ts');
+
+/** Runs the CLI from source (tsx), as `npm start` runs it from dist. */
+function run(args: string[], onStdout?: (text: string, child: ReturnType<typeof spawn>) => void) {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@healthit/source', main, ...args], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+    onStdout?.(stdout, child);
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('examples/ward CLI', () => {
+  it('runs for --duration, prints the live table and a verified summary, and exits 0', async () => {
+    const { code, stdout, stderr } = await run(['--patients', '3', '--duration', '3']);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/Patient\s+Scenario\s+HR \/min\s+SpO2 %/);
+    expect(stdout).toMatch(/patient-003/);
+    expect(stdout).toMatch(/stored\s+(\d+) in the platform store/);
+    const published = Number(/readings in\s+(\d+)/.exec(stdout)?.[1]);
+    const stored = Number(/stored\s+(\d+)/.exec(stdout)?.[1]);
+    expect(published).toBeGreaterThan(0);
+    expect(stored).toBe(published);
+    expect(stdout).toMatch(/ledger verified\s+yes/);
+  }, 60_000);
+
+  it('stops cleanly on Ctrl-C (SIGINT): drains, verifies, exits 0', async () => {
+    let sent = false;
+    const { code, stdout, stderr } = await run(['--patients', '2', '--duration', '120'], (text, child) => {
+      if (!sent && /t =\s+\d+ s/.test(text)) {
+        sent = true;
+        child.kill('SIGINT');
+      }
+    });
+    expect(sent).toBe(true);
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/Stopping/);
+    expect(stdout).toMatch(/stopped early/);
+    expect(stdout).toMatch(/ledger verified\s+yes/);
+  }, 60_000);
+
+  it('refuses a bad flag with a clear message and exit code 2', async () => {
+    const { code, stderr } = await run(['--patients', '0']);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/--patients must be an integer >= 1, got "0"/);
+  }, 30_000);
+});
