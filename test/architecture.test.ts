@@ -16,7 +16,9 @@ const BROWSER_SAFE = ['core', 'device', 'ledger', 'ai'] as const;
 
 async function browserBundle(entry: { path: string } | { contents: string }) {
   return build({
-    ...('path' in entry ? { entryPoints: [entry.path] } : { stdin: { contents: entry.contents, resolveDir: root } }),
+    ...('path' in entry
+      ? { entryPoints: [entry.path] }
+      : { stdin: { contents: entry.contents, resolveDir: root } }),
     bundle: true,
     write: false,
     metafile: true,
@@ -25,6 +27,16 @@ async function browserBundle(entry: { path: string } | { contents: string }) {
     conditions: ['@healthit/source'],
     logLevel: 'silent',
   });
+}
+
+/** Workspace packages a source file imports (static and dynamic imports; TSDoc examples don't count). */
+function importedPackages(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  const found = [
+    ...text.matchAll(/^(?:import|export)\b[^'"]*?from\s+['"](@healthit\/[^/'"]+)/gm),
+    ...text.matchAll(/\bimport\(\s*['"](@healthit\/[^/'"]+)/g),
+  ];
+  return found.map((m) => m[1] ?? '');
 }
 
 function sourceFiles(dir: string): string[] {
@@ -58,21 +70,20 @@ describe('dependency star', () => {
         string,
         Record<string, string> | undefined
       >;
-      const declared = ['dependencies', 'peerDependencies', 'devDependencies', 'optionalDependencies'].flatMap((k) =>
-        Object.keys(pkg[k] ?? {}),
-      );
+      const declared = [
+        'dependencies',
+        'peerDependencies',
+        'devDependencies',
+        'optionalDependencies',
+      ].flatMap((k) => Object.keys(pkg[k] ?? {}));
       expect(declared.filter((d) => d.startsWith('@healthit/'))).toEqual(['@healthit/core']);
-      const imported = sourceFiles(join(root, 'packages', layer, 'src')).flatMap((f) =>
-        [...readFileSync(f, 'utf8').matchAll(/from\s+['"](@healthit\/[^/'"]+)/g)].map((m) => m[1]),
-      );
+      const imported = sourceFiles(join(root, 'packages', layer, 'src')).flatMap(importedPackages);
       expect([...new Set(imported)].filter((s) => s !== '@healthit/core')).toEqual([]);
     });
   }
 
   it('@healthit/core depends on no layer', () => {
-    const imported = sourceFiles(join(root, 'packages', 'core', 'src')).flatMap((f) =>
-      [...readFileSync(f, 'utf8').matchAll(/from\s+['"](@healthit\/[^'"]+)/g)].map((m) => m[1]),
-    );
+    const imported = sourceFiles(join(root, 'packages', 'core', 'src')).flatMap(importedPackages);
     expect(imported).toEqual([]);
   });
 });

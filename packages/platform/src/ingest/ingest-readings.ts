@@ -127,7 +127,14 @@ export function ingestReadings(
             ? timer(Math.min(maxDelayMs, baseDelayMs * 2 ** (retryCount - 1)), scheduler)
             : throwError(() => error),
       }),
-      map((result): IngestEvent => ({ type: 'stored', result, readings: batch, readingIds: batch.map((r) => r.id) })),
+      map(
+        (result): IngestEvent => ({
+          type: 'stored',
+          result,
+          readings: batch,
+          readingIds: batch.map((r) => r.id),
+        }),
+      ),
       catchError((error: unknown) =>
         of<IngestEvent>({ type: 'store-failed', error: asHealthItError(error), readings: batch, attempts }),
       ),
