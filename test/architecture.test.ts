@@ -13,6 +13,9 @@ import { describe, expect, it } from 'vitest';
 const root = join(import.meta.dirname, '..');
 const LAYERS = ['device', 'gateway', 'platform', 'ledger', 'ai'] as const;
 const BROWSER_SAFE = ['core', 'device', 'ledger', 'ai'] as const;
+/** Backends that only subpath exports may load. */
+const OPTIONAL_BACKENDS =
+  /node_modules\/(onnxruntime-web|onnxruntime-node|onnx-proto|protobufjs|pg|@electric-sql\/pglite|mqtt)\//;
 
 async function browserBundle(entry: { path: string } | { contents: string }) {
   return build({
@@ -53,14 +56,38 @@ describe('browser-safe root entries', () => {
   });
 
   for (const pkg of BROWSER_SAFE) {
-    it(`@healthit/${pkg} bundles for the browser with no Node built-in`, async () => {
+    it(`@healthit/${pkg} bundles for the browser with no Node built-in and no optional backend`, async () => {
       const result = await browserBundle({ path: join(root, 'packages', pkg, 'src', 'index.ts') });
       const inputs = Object.keys(result.metafile.inputs);
+      expect(inputs.some((i) => i.startsWith(`packages/${pkg}/src/`))).toBe(true);
       const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
-      expect(inputs.filter((i) => builtins.has(i))).toEqual([]);
+      expect(inputs.filter((i) => builtins.has(i) || i.includes('(disabled)'))).toEqual([]);
+      expect(inputs.filter((i) => OPTIONAL_BACKENDS.test(i))).toEqual([]);
       expect(result.errors).toEqual([]);
     });
   }
+
+  it('the Node-only subpaths do need Node (control: @healthit/ledger/file)', async () => {
+    await expect(
+      browserBundle({ path: join(root, 'packages', 'ledger', 'src', 'file', 'index.ts') }),
+    ).rejects.toThrow(/node:/);
+  });
+
+  it('onnxruntime-web is reached through @healthit/ai/onnx only', async () => {
+    const result = await build({
+      entryPoints: [join(root, 'packages', 'ai', 'src', 'onnx', 'index.ts')],
+      bundle: true,
+      write: false,
+      metafile: true,
+      platform: 'browser',
+      format: 'esm',
+      conditions: ['@healthit/source'],
+      external: ['onnxruntime-web'],
+      logLevel: 'silent',
+    });
+    const imports = Object.values(result.metafile.inputs).flatMap((i) => i.imports.map((x) => x.path));
+    expect(imports).toContain('onnxruntime-web');
+  });
 });
 
 describe('dependency star', () => {
