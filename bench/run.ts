@@ -1,0 +1,18 @@
+/**
+ * `npm run bench`: builds the packages, then measures the walking skeleton's stages and prints the
+ * figures. Run on an idle machine; each figure is the best of several runs after a warm-up.
+ */
+import { cpus } from 'node:os';
+import { benchGateway } from './gateway.js';
+import { benchLedger } from './ledger.js';
+import { printFigures } from './measure.js';
+import { benchModel } from './model.js';
+import { benchStore } from './store.js';
+
+console.log(
+  `Health-IT SDK benchmarks · node ${process.version} · ${cpus()[0]?.model ?? 'cpu'} × ${cpus().length}`,
+);
+printFigures('Gateway acquisition (in-process, one core)', await benchGateway());
+printFigures('Platform store (PGlite, in memory)', await benchStore());
+printFigures('Ledger (hash chain, Ed25519)', await benchLedger());
+printFigures('Edge AI (onnxruntime-web)', await benchModel());
