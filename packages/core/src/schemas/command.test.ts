@@ -31,7 +31,7 @@ const fullCommand = {
 const minimalStatus = {
   commandId: 'cmd-1',
   deviceId: 'o2-valve-1',
-  state: 'acknowledged',
+  state: 'accepted',
   at: T0 + 5,
 } as const;
 
@@ -144,8 +144,8 @@ describe('isFinalCommandState', () => {
     expect(CommandState.options.filter((s) => !isFinalCommandState(s))).toEqual([
       'pending',
       'sent',
-      'acknowledged',
-      'executing',
+      'accepted',
+      'running',
     ]);
   });
 });

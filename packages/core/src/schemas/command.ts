@@ -31,12 +31,17 @@ export const Command = z.strictObject({
 });
 export type Command = z.infer<typeof Command>;
 
-/** The lifecycle states of a command. `completed`, `rejected`, `failed`, `expired`, `cancelled` are final. */
+/**
+ * The lifecycle states of a command. Issuer side: `pending` (not yet sent), `sent`. Device side:
+ * `accepted → running → completed | failed`, or `rejected` (invalid, or outside the actuator's
+ * safety limits) / `expired` (past `expiresAt`, never run). `cancelled` by the issuer.
+ * `completed`, `rejected`, `failed`, `expired`, `cancelled` are final.
+ */
 export const CommandState = z.enum([
   'pending',
   'sent',
-  'acknowledged',
-  'executing',
+  'accepted',
+  'running',
   'completed',
   'rejected',
   'failed',
