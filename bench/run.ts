@@ -4,6 +4,8 @@
  */
 import { cpus } from 'node:os';
 import { benchGateway } from './gateway.js';
+import { benchGatt } from './gatt.js';
+import { benchHl7 } from './hl7.js';
 import { benchLedger } from './ledger.js';
 import { printFigures } from './measure.js';
 import { benchModel } from './model.js';
@@ -12,6 +14,8 @@ import { benchStore } from './store.js';
 console.log(
   `Health-IT SDK benchmarks · node ${process.version} · ${cpus()[0]?.model ?? 'cpu'} × ${cpus().length}`,
 );
+printFigures('Device codecs: Bluetooth GATT (one core)', await benchGatt());
+printFigures('Device codecs: HL7 v2 (one core)', await benchHl7());
 printFigures('Gateway acquisition (in-process, one core)', await benchGateway());
 printFigures('Platform store (PGlite, in memory)', await benchStore());
 printFigures('Ledger (hash chain, Ed25519)', await benchLedger());

@@ -55,6 +55,17 @@ describe('batchReadingsByDevice', () => {
     });
   });
 
+  it('starts a new batch when seq does not increase: a duplicate delivery is a message of its own', () => {
+    newTestScheduler().run(({ cold, expectObservable }) => {
+      const source = cold<Reading>('(ababd)', { a, b, d });
+      expectObservable(source.pipe(batchReadingsByDevice(), ids)).toBe('(xyz)', {
+        x: { deviceId: 'mon-1', ts: 1_000, ids: ['mon-1:1', 'mon-1:2'] },
+        y: { deviceId: 'mon-1', ts: 1_000, ids: ['mon-1:1', 'mon-1:2'] },
+        z: { deviceId: 'mon-1', ts: 2_000, ids: ['mon-1:3'] },
+      });
+    });
+  });
+
   it('emits a batch as soon as it reaches maxBatchSize, and the rest when the source completes', () => {
     const testScheduler = newTestScheduler();
     testScheduler.run(({ cold, expectObservable }) => {

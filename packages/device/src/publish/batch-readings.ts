@@ -30,7 +30,9 @@ export interface BatchReadingsOptions {
 /**
  * Groups consecutive readings with the same `deviceId` and `ts` into one {@link ReadingBatch}: the
  * readings one monitor produced in one tick. A batch is emitted when a reading of another device
- * or time arrives, when it reaches `maxBatchSize`, when the source completes or errors (the
+ * or time arrives, when a reading's `seq` is not above the previous one's (a duplicate or late
+ * delivery of the same measurement is a message of its own, so a batch never holds a reading
+ * twice), when it reaches `maxBatchSize`, when the source completes or errors (the
  * pending batch goes first), and otherwise at the end of the current synchronous burst (one
  * action later on `scheduler`), so the last device of a tick is not held until the next tick.
  * The pending batch is the only buffer, bounded by `maxBatchSize`.
@@ -69,7 +71,14 @@ export function batchReadingsByDevice(
       const subscription = source.subscribe({
         next(reading) {
           const head = pending[0];
-          if (head !== undefined && (head.deviceId !== reading.deviceId || head.ts !== reading.ts)) flush();
+          if (
+            head !== undefined &&
+            (head.deviceId !== reading.deviceId ||
+              head.ts !== reading.ts ||
+              reading.seq <= (pending[pending.length - 1] as Reading).seq)
+          ) {
+            flush();
+          }
           pending.push(reading);
           if (pending.length >= maxBatchSize) flush();
           else scheduled ??= scheduler.schedule(onSchedule);

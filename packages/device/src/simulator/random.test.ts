@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { seededRandom, seededStreams } from './random.js';
+import { derivedStream, seededRandom, seededStreams } from './random.js';
 
 function sample(draw: () => number, n: number): { mean: number; variance: number } {
   let sum = 0;
@@ -90,5 +90,38 @@ describe('seededRandom', () => {
         },
       ),
     );
+  });
+});
+
+describe('derivedStream', () => {
+  it('gives the same stream for the same seed and path, another for any other seed or path', () => {
+    const first = (seed: number, ...path: number[]) => {
+      const g = derivedStream(seed, ...path);
+      return [g.next(), g.next(), g.next()].join(',');
+    };
+    expect(first(42, 1, 7)).toBe(first(42, 1, 7));
+    const variants = [
+      first(42, 1, 7),
+      first(43, 1, 7),
+      first(42, 2, 7),
+      first(42, 1, 8),
+      first(42, 1),
+      first(42, 1, 7, 0),
+    ];
+    expect(new Set(variants).size).toBe(variants.length);
+    expect(first(2 ** 40 + 3, 1)).not.toBe(first(3, 1));
+    const outputs = Array.from({ length: 2_000 }, (_, i) => first(9, 2, i));
+    expect(new Set(outputs).size).toBe(2_000);
+  });
+
+  it('draws uniform numbers with the expected mean from neighbouring paths', () => {
+    let sum = 0;
+    for (let i = 0; i < 1_000; i++) sum += seededRandom(derivedStream(1, 2, i)).uniform();
+    expect(Math.abs(sum / 1_000 - 0.5)).toBeLessThan(0.04);
+  });
+
+  it('rejects bad seeds and paths', () => {
+    expect(() => derivedStream(1.5)).toThrow(RangeError);
+    expect(() => derivedStream(1, 0.5)).toThrow(/stream path must be integers/);
   });
 });

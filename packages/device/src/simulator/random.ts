@@ -1,6 +1,6 @@
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
-import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
+import { xoroshiro128plus, xoroshiro128plusFromState } from 'pure-rand/generator/xoroshiro128plus';
 import type { JumpableRandomGenerator } from 'pure-rand/types/JumpableRandomGenerator';
 
 /**
@@ -65,4 +65,38 @@ export function seededStreams(seed: number, count: number): JumpableRandomGenera
     streams.push(cursor.clone());
   }
   return streams;
+}
+
+/** A 32-bit finaliser (MurmurHash3 fmix32) of `h` mixed with `x`. */
+function mix(h: number, x: number): number {
+  let k = (h ^ Math.imul(x | 0, 0xcc9e_2d51)) | 0;
+  k = Math.imul(k ^ (k >>> 16), 0x85eb_ca6b);
+  k = Math.imul(k ^ (k >>> 13), 0xc2b2_ae35);
+  return (k ^ (k >>> 16)) | 0;
+}
+
+/**
+ * A generator derived from `seed` and a path of small integers (`purpose`, then e.g. a patient
+ * index and a device index), independent of every other path: its 128-bit state is four hashes of
+ * the seed and the path, warmed up by a few steps. Use it for random streams that must not depend
+ * on how many other streams exist (a device's faults do not change when the ward grows or another
+ * device is configured differently).
+ *
+ * @throws {RangeError} when `seed` is not a safe integer or a path element not an integer.
+ */
+export function derivedStream(seed: number, ...path: number[]): JumpableRandomGenerator {
+  if (!Number.isSafeInteger(seed)) throw new RangeError(`seed must be a safe integer, got ${seed}`);
+  for (const p of path)
+    if (!Number.isInteger(p)) throw new RangeError(`stream path must be integers, got ${p}`);
+  const low = seed % 0x1_0000_0000;
+  const high = Math.floor(seed / 0x1_0000_0000);
+  const state = [0x9e37_79b9, 0x243f_6a88, 0xb7e1_5162, 0x6a09_e667].map((word) => {
+    let h = mix(mix(word, low), high);
+    for (const p of path) h = mix(h, p);
+    return mix(h, path.length);
+  });
+  if (!state.some((w) => w !== 0)) state[0] = 1;
+  const rng = xoroshiro128plusFromState(state);
+  for (let i = 0; i < 8; i++) rng.next();
+  return rng;
 }

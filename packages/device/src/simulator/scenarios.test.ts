@@ -58,20 +58,46 @@ describe('scenarios', () => {
   });
 
   it('lists every scenario by name', () => {
-    expect(SCENARIO_NAMES).toEqual(['stable', 'deteriorating', 'hypoxic']);
+    expect(SCENARIO_NAMES).toEqual([
+      'stable',
+      'deteriorating',
+      'hypoxic',
+      'fever',
+      'recovery',
+      'copd',
+      'atrial-fibrillation',
+    ]);
     for (const name of SCENARIO_NAMES) expect(SCENARIOS[name].name).toBe(name);
   });
 });
 
 describe('scenario mix', () => {
   it('rounds shares by largest remainder and always sums to the patient count', () => {
-    expect(scenarioCounts(DEFAULT_SCENARIO_MIX, 10)).toEqual({ stable: 8, deteriorating: 1, hypoxic: 1 });
-    expect(scenarioCounts(DEFAULT_SCENARIO_MIX, 5)).toEqual({ stable: 4, deteriorating: 1, hypoxic: 0 });
-    expect(scenarioCounts(DEFAULT_SCENARIO_MIX, 1)).toEqual({ stable: 1, deteriorating: 0, hypoxic: 0 });
+    // Scenarios without a weight count 0.
+    const none = { fever: 0, recovery: 0, copd: 0, 'atrial-fibrillation': 0 };
+    expect(scenarioCounts(DEFAULT_SCENARIO_MIX, 10)).toEqual({
+      stable: 8,
+      deteriorating: 1,
+      hypoxic: 1,
+      ...none,
+    });
+    expect(scenarioCounts(DEFAULT_SCENARIO_MIX, 5)).toEqual({
+      stable: 4,
+      deteriorating: 1,
+      hypoxic: 0,
+      ...none,
+    });
+    expect(scenarioCounts(DEFAULT_SCENARIO_MIX, 1)).toEqual({
+      stable: 1,
+      deteriorating: 0,
+      hypoxic: 0,
+      ...none,
+    });
     expect(scenarioCounts({ deteriorating: 2, hypoxic: 1 }, 7)).toEqual({
       stable: 0,
       deteriorating: 5,
       hypoxic: 2,
+      ...none,
     });
     for (let n = 1; n <= 300; n++) {
       const counts = scenarioCounts({ stable: 0.7, deteriorating: 0.2, hypoxic: 0.1 }, n);

@@ -130,3 +130,33 @@ export function reportValue(metric: VitalMetric, value: number): number {
   const { min, max } = METRICS[metric].plausible;
   return Math.min(max, Math.max(min, rounded));
 }
+
+/**
+ * Every metric a simulated device can report: the {@link VITAL_METRICS}, plus the pulse rate (a
+ * pulse oximeter's or cuff's view of the heart rate) and the mean arterial pressure a cuff reports.
+ */
+export const SIMULATED_METRICS = [
+  ...VITAL_METRICS,
+  'pulse-rate',
+  'bp-mean',
+] as const satisfies readonly (keyof typeof METRICS)[];
+
+/** One of {@link SIMULATED_METRICS}. */
+export type SimulatedMetric = (typeof SIMULATED_METRICS)[number];
+
+/** True when `metric` is one of {@link SIMULATED_METRICS}. */
+export function isSimulatedMetric(metric: unknown): metric is SimulatedMetric {
+  return typeof metric === 'string' && (SIMULATED_METRICS as readonly string[]).includes(metric);
+}
+
+/**
+ * A value as a device reports it: like {@link reportValue} for the vital signs; pulse rate and mean
+ * arterial pressure as integers, clamped into the catalogue's plausibility range.
+ */
+export function reportMeasurement(metric: SimulatedMetric, value: number): number {
+  if (metric === 'pulse-rate' || metric === 'bp-mean') {
+    const { min, max } = METRICS[metric].plausible;
+    return Math.min(max, Math.max(min, Math.round(value)));
+  }
+  return reportValue(metric, value);
+}
