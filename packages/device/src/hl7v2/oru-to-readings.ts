@@ -172,8 +172,17 @@ const MEASUREMENT_STATUS: Readonly<Record<string, { quality: ReadingQuality } | 
 };
 
 const NM = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
-const SUB_ID = /^\d+(?:\.\d+)*$/;
-const DIGITS = /^\d+$/;
+/** True when `text` is digits separated by single dots (`1.0.0.5`), without a regex. */
+function isDottedNumber(text: string): boolean {
+  let digits = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x30 && c <= 0x39) digits++;
+    else if (c === 0x2e /* . */ && digits > 0) digits = 0;
+    else return false;
+  }
+  return digits > 0;
+}
 
 /** LOINC code → metric, from the core catalogue (the first metric that lists a code wins). */
 const LOINC_METRICS: ReadonlyMap<string, MetricId> = new Map(
@@ -182,10 +191,16 @@ const LOINC_METRICS: ReadonlyMap<string, MetricId> = new Map(
 
 /** The hierarchy key of an OBX-4 in IHE PCD dotted notation (`1.1.1.5`): trailing `.0` parts dropped. */
 function hierarchyKey(subId: string): string | undefined {
-  if (!SUB_ID.test(subId)) return undefined;
+  if (!isDottedNumber(subId)) return undefined;
   let key = subId;
   while (key.endsWith('.0')) key = key.slice(0, -2);
   return key;
+}
+
+/** The OBX last recorded for `key` in the containment tree, or undefined. */
+function treeNode(keys: readonly string[], segs: readonly Hl7Segment[], key: string): Hl7Segment | undefined {
+  for (let i = keys.length - 1; i >= 0; i--) if (keys[i] === key) return segs[i];
+  return undefined;
 }
 
 function ancestors(key: string): string[] {
@@ -275,9 +290,12 @@ export function oruToReadings(message: Hl7Message, options: OruToReadingsOptions
 
   const readings: Reading[] = [];
   const events: OruEvent[] = [];
-  const ids = new Set<string>();
-  const validDevices = new Map<string, boolean>();
-  const times = new Map<string, Hl7DateTime | string>();
+  // Reading ids seen so far: a linear scan of `readings` while there are few, then a Set.
+  let ids: Set<string> | undefined;
+  let times: Map<string, Hl7DateTime | string> | undefined;
+  // Monitors stamp every OBX of a message with the same time: remember the last one.
+  let lastTimeText = '';
+  let lastTime: Hl7DateTime | string | undefined;
   const fixedPatient = options.patientId;
   if (fixedPatient !== undefined && !PatientIdSchema.safeParse(fixedPatient).success) {
     throw new RangeError(`patientId ${JSON.stringify(fixedPatient)} is not a valid patient id`);
@@ -289,17 +307,21 @@ export function oruToReadings(message: Hl7Message, options: OruToReadingsOptions
   let patient: string | undefined = fixedPatient;
   let obrSeen = false;
   let obrTime = '';
-  let tree = new Map<string, Hl7Segment>();
+  // The containment tree: keys and their OBX in message order (the last one for a key wins).
+  // Looked up only when an OBX inherits, so a backward scan beats hashing every key.
+  let treeKeys: string[] = [];
+  let treeSegs: Hl7Segment[] = [];
   let obxSequence = 0;
 
   for (const seg of message.segments) {
     if (seg.id === 'PID') {
-      tree = new Map();
+      treeKeys = [];
+      treeSegs = [];
       obrSeen = false;
       obrTime = '';
       if (fixedPatient !== undefined) continue;
       const id = fieldValue(seg, 3, 1, d, charset);
-      if (PatientIdSchema.safeParse(id).success) {
+      if (validPatientId(id)) {
         patient = id;
       } else {
         patient = undefined;
@@ -318,7 +340,8 @@ export function oruToReadings(message: Hl7Message, options: OruToReadingsOptions
     if (seg.id === 'OBR') {
       obrSeen = true;
       obrTime = fieldValue(seg, 7, 1, d, charset);
-      tree = new Map();
+      treeKeys = [];
+      treeSegs = [];
       continue;
     }
     if (seg.id !== 'OBX') continue;
@@ -327,7 +350,10 @@ export function oruToReadings(message: Hl7Message, options: OruToReadingsOptions
     // The containment tree (OBX-4) carries device and time down to the metrics.
     // (OBX-4 in dotted notation has no escapes: the raw field is the value.)
     const key = hierarchyKey(seg.fields[4] ?? '');
-    if (key !== undefined) tree.set(key, seg);
+    if (key !== undefined) {
+      treeKeys.push(key);
+      treeSegs.push(seg);
+    }
 
     const metric = metricOfField(seg.fields[3] ?? '', d, charset, options.mdcMetrics);
     if (metric === undefined) {
@@ -428,7 +454,7 @@ export function oruToReadings(message: Hl7Message, options: OruToReadingsOptions
     let timeText = fieldValue(seg, 14, 1, d, charset);
     if (key !== undefined && (device === '' || timeText === '')) {
       for (const parent of ancestors(key)) {
-        const node = tree.get(parent);
+        const node = treeNode(treeKeys, treeSegs, parent);
         if (node === undefined) continue;
         if (device === '') device = equipmentId(node, d, charset);
         if (timeText === '') timeText = fieldValue(node, 14, 1, d, charset);
@@ -446,12 +472,7 @@ export function oruToReadings(message: Hl7Message, options: OruToReadingsOptions
       );
       continue;
     }
-    let deviceOk = validDevices.get(device);
-    if (deviceOk === undefined) {
-      deviceOk = DeviceIdSchema.safeParse(device).success;
-      validDevices.set(device, deviceOk);
-    }
-    if (!deviceOk) {
+    if (!validDeviceId(device)) {
       events.push(
         rejected(seg, d, obxSequence, [
           18,
@@ -468,10 +489,18 @@ export function oruToReadings(message: Hl7Message, options: OruToReadingsOptions
     }
     let time: Hl7DateTime | string | undefined;
     if (timeText !== '') {
-      time = times.get(timeText);
-      if (time === undefined) {
-        time = readHl7DateTime(timeText, defaultOffset);
-        times.set(timeText, time);
+      if (timeText === lastTimeText && lastTime !== undefined) time = lastTime;
+      else {
+        time = times?.get(timeText);
+        if (time === undefined) {
+          time = readHl7DateTime(timeText, defaultOffset);
+          if (lastTime !== undefined) {
+            times ??= new Map([[lastTimeText, lastTime]]);
+            times.set(timeText, time);
+          }
+        }
+        lastTimeText = timeText;
+        lastTime = time;
       }
     } else if (mshTime !== undefined) time = mshTime;
     if (time === undefined) {
@@ -514,11 +543,13 @@ export function oruToReadings(message: Hl7Message, options: OruToReadingsOptions
       }
     }
     const id = readingId(deviceId, seq);
-    if (ids.has(id)) {
+    if (isDuplicate(readings, ids, deviceId, seq, id)) {
       events.push({ type: 'observation-duplicate', observation: observationOf(seg, d), readingId: id });
       continue;
     }
-    ids.add(id);
+    if (ids === undefined && readings.length >= LINEAR_DUPLICATE_SCAN)
+      ids = new Set(readings.map((r) => r.id));
+    ids?.add(id);
     const reading: Record<string, unknown> = { id, deviceId };
     if (patient !== undefined) reading.patientId = patient;
     reading.metric = metric;
@@ -530,6 +561,22 @@ export function oruToReadings(message: Hl7Message, options: OruToReadingsOptions
     readings.push(reading as Reading);
   }
   return { readings: inDeviceOrder(readings), events, header };
+}
+
+/** Below this many readings, duplicates are found by scanning them (no hashing). */
+const LINEAR_DUPLICATE_SCAN = 16;
+
+/** True when a reading with this device and seq (so this id) is already in `readings`. */
+function isDuplicate(
+  readings: readonly Reading[],
+  ids: ReadonlySet<string> | undefined,
+  deviceId: string,
+  seq: number,
+  id: string,
+): boolean {
+  if (ids !== undefined) return ids.has(id);
+  for (const r of readings) if (r.seq === seq && r.deviceId === deviceId) return true;
+  return false;
 }
 
 function observationOf(seg: Hl7Segment, d: Hl7Delimiters): OruObservation {
@@ -639,7 +686,11 @@ const metricCache = new Map<string, MetricId | null>();
 const unitCache = new Map<string, string | null>();
 
 function cacheable(raw: string, d: Hl7Delimiters, extra: object | undefined): boolean {
-  return extra === undefined && sameDelimiters(d, DEFAULT_HL7_DELIMITERS) && raw.indexOf(d.escape) === -1;
+  return (
+    extra === undefined &&
+    raw.indexOf(d.escape) === -1 &&
+    (d === DEFAULT_HL7_DELIMITERS || sameDelimiters(d, DEFAULT_HL7_DELIMITERS))
+  );
 }
 
 function remember<V>(cache: Map<string, V | null>, raw: string, value: V | undefined): V | undefined {
@@ -728,7 +779,7 @@ function ucumOf(
   extra: Readonly<Record<string, string>> | undefined,
 ): string | undefined {
   if (code === '') return undefined;
-  if (system === 'MDC' || (system === '' && DIGITS.test(code))) {
+  if (system === 'MDC' || (system === '' && allDigits(code))) {
     if (extra !== undefined && Object.hasOwn(extra, code)) return extra[code];
     return Object.hasOwn(MDC_UNITS, code) ? MDC_UNITS[code]?.ucum : undefined;
   }
@@ -740,17 +791,64 @@ function ucumOf(
   return isKnownUnit(unit) ? unit : undefined;
 }
 
+/** Patient ids already checked against the core schema (bounded: cleared when full). */
+const patientIdChecks = new Map<string, boolean>();
+function validPatientId(id: string): boolean {
+  let ok = patientIdChecks.get(id);
+  if (ok === undefined) {
+    ok = PatientIdSchema.safeParse(id).success;
+    if (patientIdChecks.size >= FIELD_CACHE_SIZE) patientIdChecks.clear();
+    patientIdChecks.set(id, ok);
+  }
+  return ok;
+}
+
+/** Device ids already checked against the core schema (bounded: cleared when full). */
+const deviceIdChecks = new Map<string, boolean>();
+function validDeviceId(id: string): boolean {
+  let ok = deviceIdChecks.get(id);
+  if (ok === undefined) {
+    ok = DeviceIdSchema.safeParse(id).success;
+    if (deviceIdChecks.size >= FIELD_CACHE_SIZE) deviceIdChecks.clear();
+    deviceIdChecks.set(id, ok);
+  }
+  return ok;
+}
+
+/** True when `text` is one or more ASCII digits (`/^\d+$/`, without a regex). */
+function allDigits(text: string): boolean {
+  if (text.length === 0) return false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
+}
+
 function seqFromInstanceId(instanceId: string, deviceId: string): number | undefined {
   if (instanceId.length <= deviceId.length + 1 || !instanceId.startsWith(deviceId)) return undefined;
   if (instanceId.charCodeAt(deviceId.length) !== 0x3a /* : */) return undefined;
   const digits = instanceId.slice(deviceId.length + 1);
-  if (!DIGITS.test(digits)) return undefined;
+  if (!allDigits(digits)) return undefined;
   const seq = Number(digits);
   return Number.isSafeInteger(seq) ? seq : undefined;
 }
 
 /** Message order, unless a device's seq would go backwards: then sorted by seq (a stable sort). */
 function inDeviceOrder(readings: Reading[]): Reading[] {
+  if (readings.length <= LINEAR_DUPLICATE_SCAN) {
+    // Few readings: compare each with the previous reading of its device, without a Map.
+    for (let i = 1; i < readings.length; i++) {
+      const r = readings[i] as Reading;
+      for (let j = i - 1; j >= 0; j--) {
+        const p = readings[j] as Reading;
+        if (p.deviceId !== r.deviceId) continue;
+        if (r.seq <= p.seq) return [...readings].sort((a, b) => a.seq - b.seq);
+        break;
+      }
+    }
+    return readings;
+  }
   const last = new Map<string, number>();
   for (const r of readings) {
     const prev = last.get(r.deviceId);
