@@ -21,6 +21,7 @@ export const ErrorCodes = {
   'transport/disconnected': { class: 'transient', summary: 'the transport is not connected' },
   'transport/publish-failed': { class: 'ambiguous', summary: 'a publish may not have been delivered' },
   'transport/invalid-topic': { class: 'permanent', summary: 'a topic or topic filter is malformed' },
+  'transport/subscribe-refused': { class: 'permanent', summary: 'the broker refused a subscription' },
   'store/unavailable': { class: 'transient', summary: 'the store cannot be reached' },
   'store/closed': { class: 'permanent', summary: 'the store has been closed' },
   'store/query-failed': { class: 'permanent', summary: 'a store query failed' },

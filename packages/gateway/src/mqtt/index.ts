@@ -1,0 +1,7 @@
+/**
+ * `@healthit/gateway/mqtt`: the MQTT `Transport` on mqtt.js v5 (an optional peer dependency:
+ * install `mqtt` to use this subpath).
+ * @packageDocumentation
+ */
+export type { MqttConnectionSettings, MqttTransportCommonOptions, MqttTransportOptions } from './options.js';
+export { createMqttTransport } from './transport.js';

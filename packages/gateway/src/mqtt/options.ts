@@ -1,0 +1,134 @@
+import type { IClientOptions, MqttClient } from 'mqtt';
+
+/** Options shared by both ways of creating an MQTT transport. */
+export interface MqttTransportCommonOptions {
+  /** QoS requested for every SUBSCRIBE (default 1). */
+  readonly subscribeQos?: 0 | 1 | 2;
+  /**
+   * How long `publish` waits for the broker's acknowledgement (PUBACK/PUBCOMP, or the socket write
+   * for QoS 0) before it rejects with `transport/publish-failed` (default 10 000 ms). The message
+   * may still be delivered later: mqtt.js keeps an unacknowledged QoS 1/2 message and resends it
+   * after a reconnect.
+   */
+  readonly publishTimeoutMs?: number;
+}
+
+/** Connection settings for a client the transport opens, owns and closes. */
+export interface MqttConnectionSettings {
+  /** Broker URL, e.g. `mqtt://127.0.0.1:1883`, `mqtts://broker:8883`, `ws://host/mqtt`. */
+  readonly url: string;
+  /** Client identifier (default: a random `mqttjs_…` id). */
+  readonly clientId?: string;
+  readonly username?: string;
+  readonly password?: string;
+  /** MQTT protocol version: 4 (3.1.1) or 5 (default). */
+  readonly protocolVersion?: 4 | 5;
+  /** Keep-alive interval in seconds (default 30; 0 disables keep-alive). */
+  readonly keepaliveSeconds?: number;
+  /** Delay between reconnection attempts (default 1 000 ms; 0 disables reconnection). */
+  readonly reconnectPeriodMs?: number;
+  /** How long to wait for the broker's CONNACK (default 10 000 ms). */
+  readonly connectTimeoutMs?: number;
+}
+
+/**
+ * Options of `createMqttTransport`: either a caller-owned `client` (never closed by the
+ * transport), or {@link MqttConnectionSettings} for a client the transport owns.
+ */
+export type MqttTransportOptions = MqttTransportCommonOptions &
+  (
+    | { readonly client: MqttClient; readonly url?: never }
+    | (MqttConnectionSettings & { readonly client?: never })
+  );
+
+/** The validated options. */
+export interface ResolvedMqttOptions {
+  readonly subscribeQos: 0 | 1 | 2;
+  readonly publishTimeoutMs: number;
+  /** The caller's client, or `undefined` when the transport opens its own. */
+  readonly client: MqttClient | undefined;
+  /** mqtt.js options for the owned client (`undefined` with a caller-owned client). */
+  readonly connect: { readonly url: string; readonly options: IClientOptions } | undefined;
+}
+
+function nonNegativeInteger(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number') throw new TypeError(`${name} must be a number, got ${typeof value}`);
+  if (!Number.isInteger(value) || value < 0) {
+    throw new RangeError(`${name} must be a non-negative integer, got ${value}`);
+  }
+  return value;
+}
+
+function qos(name: string, value: unknown, fallback: 0 | 1 | 2): 0 | 1 | 2 {
+  if (value === undefined) return fallback;
+  if (value !== 0 && value !== 1 && value !== 2)
+    throw new RangeError(`${name} must be 0, 1 or 2, got ${value}`);
+  return value;
+}
+
+function optionalString(name: string, value: unknown): string | undefined {
+  if (value === undefined || typeof value === 'string') return value;
+  throw new TypeError(`${name} must be a string, got ${typeof value}`);
+}
+
+/**
+ * Validates {@link MqttTransportOptions} and derives the mqtt.js options for an owned client:
+ * clean session, `resubscribe: true`, `queueQoSZero: false`.
+ *
+ * @throws {TypeError} when neither or both of `client` and `url` are given, or an option has the wrong type.
+ * @throws {RangeError} for an out-of-range number, QoS or protocol version.
+ */
+export function resolveMqttOptions(options: MqttTransportOptions): ResolvedMqttOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError('createMqttTransport needs an options object with `client` or `url`');
+  }
+  const subscribeQos = qos('subscribeQos', options.subscribeQos, 1);
+  const publishTimeoutMs = nonNegativeInteger('publishTimeoutMs', options.publishTimeoutMs, 10_000);
+  if (publishTimeoutMs === 0) throw new RangeError('publishTimeoutMs must be at least 1 ms');
+
+  const hasClient = options.client !== undefined;
+  const hasUrl = options.url !== undefined;
+  if (hasClient === hasUrl) {
+    throw new TypeError(
+      'createMqttTransport needs exactly one of `client` (an MqttClient you own) or `url` (connection settings)',
+    );
+  }
+  if (options.client !== undefined) {
+    const client = options.client;
+    if (typeof client.publish !== 'function' || typeof client.subscribe !== 'function') {
+      throw new TypeError('`client` must be an mqtt.js MqttClient');
+    }
+    return { subscribeQos, publishTimeoutMs, client, connect: undefined };
+  }
+
+  const s = options as MqttConnectionSettings;
+  if (typeof s.url !== 'string' || s.url.length === 0) {
+    throw new TypeError('`url` must be a non-empty broker URL such as mqtt://127.0.0.1:1883');
+  }
+  const protocolVersion = s.protocolVersion ?? 5;
+  if (protocolVersion !== 4 && protocolVersion !== 5) {
+    throw new RangeError(`protocolVersion must be 4 (MQTT 3.1.1) or 5, got ${protocolVersion}`);
+  }
+  const clientId = optionalString('clientId', s.clientId);
+  const username = optionalString('username', s.username);
+  const password = optionalString('password', s.password);
+  const connectOptions: IClientOptions = {
+    protocolVersion,
+    keepalive: nonNegativeInteger('keepaliveSeconds', s.keepaliveSeconds, 30),
+    reconnectPeriod: nonNegativeInteger('reconnectPeriodMs', s.reconnectPeriodMs, 1000),
+    connectTimeout: nonNegativeInteger('connectTimeoutMs', s.connectTimeoutMs, 10_000),
+    clean: true,
+    resubscribe: true,
+    queueQoSZero: false,
+    ...(clientId === undefined ? {} : { clientId }),
+    ...(username === undefined ? {} : { username }),
+    ...(password === undefined ? {} : { password }),
+  };
+  return {
+    subscribeQos,
+    publishTimeoutMs,
+    client: undefined,
+    connect: { url: s.url, options: connectOptions },
+  };
+}
