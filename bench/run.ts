@@ -5,6 +5,7 @@
 import { cpus } from 'node:os';
 import { benchGateway } from './gateway.js';
 import { benchGatt } from './gatt.js';
+import { benchHistorian } from './historian.js';
 import { benchHl7 } from './hl7.js';
 import { benchLedger } from './ledger.js';
 import { printFigures } from './measure.js';
@@ -17,6 +18,7 @@ console.log(
 printFigures('Device codecs: Bluetooth GATT (one core)', await benchGatt());
 printFigures('Device codecs: HL7 v2 (one core)', await benchHl7());
 printFigures('Gateway acquisition (in-process, one core)', await benchGateway());
+printFigures('Gateway historian (typed arrays)', await benchHistorian());
 printFigures('Platform store (PGlite, in memory)', await benchStore());
 printFigures('Ledger (hash chain, Ed25519)', await benchLedger());
 printFigures('Edge AI (onnxruntime-web)', await benchModel());

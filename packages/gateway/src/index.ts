@@ -6,6 +6,7 @@ export { type CodecRegistry, createCodecRegistry } from './acquisition/codec-reg
 export { type DecodedMessage, decodeReadingsMessage } from './acquisition/decode-message.js';
 export type { GatewayEvent, MessageRejected, ReadingDuplicate, ReadingRejected } from './events.js';
 export { createGateway, type Gateway, type GatewayOptions } from './gateway.js';
+export * from './historian/index.js';
 export * from './news2/index.js';
 export { type NormaliseResult, normaliseReading } from './preprocessing/normalise.js';
 export { createSequenceGuard, type SequenceGuard } from './preprocessing/sequence-guard.js';
