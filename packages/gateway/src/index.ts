@@ -9,5 +9,6 @@ export { createGateway, type Gateway, type GatewayOptions } from './gateway.js';
 export * from './historian/index.js';
 export * from './news2/index.js';
 export { type NormaliseResult, normaliseReading } from './preprocessing/normalise.js';
+export * from './preprocessing/operators/index.js';
 export { createSequenceGuard, type SequenceGuard } from './preprocessing/sequence-guard.js';
 export { type ThresholdRule, thresholdAlerts } from './rules/threshold.js';
