@@ -11,4 +11,5 @@ export * from './news2/index.js';
 export { type NormaliseResult, normaliseReading } from './preprocessing/normalise.js';
 export * from './preprocessing/operators/index.js';
 export { createSequenceGuard, type SequenceGuard } from './preprocessing/sequence-guard.js';
+export * from './rules/declarative/index.js';
 export { type ThresholdRule, thresholdAlerts } from './rules/threshold.js';
