@@ -143,20 +143,29 @@ class ChildBroker {
     return `mqtt://127.0.0.1:${this.port}`;
   }
 
+  /**
+   * Starts mosquitto and waits until it listens. A restart on the same port can lose the race with
+   * the killed broker's socket (mosquitto then exits at once), so an early exit is retried until
+   * the deadline.
+   */
   async start(): Promise<void> {
     const args = this.configPath === undefined ? ['-p', String(this.port)] : ['-c', this.configPath];
-    const child = spawn('mosquitto', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    this.child = child;
+    const deadline = Date.now() + 15_000;
     let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const deadline = Date.now() + 5_000;
-    while (!(await portOpen(this.port))) {
-      if (Date.now() > deadline || child.exitCode !== null) {
-        throw new Error(`mosquitto did not listen on port ${this.port}: ${stderr}`);
+    for (;;) {
+      const child = spawn('mosquitto', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+      this.child = child;
+      child.stderr?.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      while (child.exitCode === null && child.signalCode === null) {
+        if (await portOpen(this.port)) return;
+        if (Date.now() > deadline)
+          throw new Error(`mosquitto did not listen on port ${this.port}: ${stderr}`);
+        await sleep(20);
       }
-      await sleep(20);
+      if (Date.now() > deadline) throw new Error(`mosquitto kept exiting on port ${this.port}: ${stderr}`);
+      await sleep(100);
     }
   }
 
