@@ -25,6 +25,7 @@ export {
 } from './metrics/catalogue.js';
 export * from './ports/index.js';
 export * from './schemas/index.js';
+export { filterSubscription } from './transport/filter-subscription.js';
 export { createInProcessTransport, type InProcessTransportOptions } from './transport/in-process.js';
 export { Topics } from './transport/topic-names.js';
 export { assertValidFilter, assertValidTopic, topicMatches } from './transport/topics.js';

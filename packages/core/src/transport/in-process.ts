@@ -1,7 +1,8 @@
-import { BehaviorSubject, Observable, type Subscriber } from 'rxjs';
+import { BehaviorSubject, type Observable, type Subscriber } from 'rxjs';
 import { HealthItError } from '../errors/health-it-error.js';
 import type { ConnectionState, PublishOptions, Transport, TransportMessage } from '../ports/transport.js';
-import { assertValidFilter, assertValidTopic, topicMatches } from './topics.js';
+import { filterSubscription } from './filter-subscription.js';
+import { assertValidTopic, topicMatches } from './topics.js';
 
 /** Options of {@link createInProcessTransport}. */
 export interface InProcessTransportOptions {
@@ -83,26 +84,20 @@ export function createInProcessTransport(options: InProcessTransportOptions = {}
     },
 
     subscribe(filter: string): Observable<TransportMessage> {
-      return new Observable<TransportMessage>((subscriber) => {
-        try {
-          assertValidFilter(filter);
-        } catch (e) {
-          subscriber.error(e);
-          return;
-        }
-        if (closed) {
-          subscriber.complete();
-          return;
-        }
-        const entry: Subscription = { filter, subscriber };
-        subscriptions.add(entry);
-        for (const [topic, payload] of retained) {
-          if (topicMatches(filter, topic)) subscriber.next({ topic, payload, retained: true });
-        }
-        return () => {
-          subscriptions.delete(entry);
-        };
-      });
+      return filterSubscription(
+        filter,
+        () => closed,
+        (subscriber) => {
+          const entry: Subscription = { filter, subscriber };
+          subscriptions.add(entry);
+          for (const [topic, payload] of retained) {
+            if (topicMatches(filter, topic)) subscriber.next({ topic, payload, retained: true });
+          }
+          return () => {
+            subscriptions.delete(entry);
+          };
+        },
+      );
     },
 
     async close(): Promise<void> {

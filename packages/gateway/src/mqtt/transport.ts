@@ -1,7 +1,7 @@
 import {
-  assertValidFilter,
   assertValidTopic,
   type ConnectionState,
+  filterSubscription,
   HealthItError,
   isHealthItError,
   type PublishOptions,
@@ -16,7 +16,7 @@ import {
   type MqttClient,
   ReasonCodes,
 } from 'mqtt';
-import { BehaviorSubject, Observable, type Subscriber } from 'rxjs';
+import { BehaviorSubject, type Observable, type Subscriber } from 'rxjs';
 import { type MqttTransportOptions, resolveMqttOptions } from './options.js';
 import { createSubscriptionRegistry, type FilterEntry } from './subscription-registry.js';
 
@@ -270,24 +270,18 @@ export function createMqttTransport(options: MqttTransportOptions): Transport {
     },
 
     subscribe(filter: string): Observable<TransportMessage> {
-      return new Observable<TransportMessage>((subscriber) => {
-        try {
-          assertValidFilter(filter);
-        } catch (e) {
-          subscriber.error(e);
-          return;
-        }
-        if (closed) {
-          subscriber.complete();
-          return;
-        }
-        const { entry, first } = registry.add(filter, subscriber);
-        if (first) sendSubscribe(entry);
-        return () => {
-          if (closed) return;
-          if (registry.remove(entry, subscriber)) client.unsubscribe(filter, () => {});
-        };
-      });
+      return filterSubscription(
+        filter,
+        () => closed,
+        (subscriber) => {
+          const { entry, first } = registry.add(filter, subscriber);
+          if (first) sendSubscribe(entry);
+          return () => {
+            if (closed) return;
+            if (registry.remove(entry, subscriber)) client.unsubscribe(filter, () => {});
+          };
+        },
+      );
     },
 
     close(): Promise<void> {
