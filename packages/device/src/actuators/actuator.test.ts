@@ -6,9 +6,9 @@ import {
 } from '@healthit/core';
 import { createFakeClock } from '@healthit/core/testing';
 import { concat, map, type Observable, of, Subject, timer, VirtualTimeScheduler } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { statusFor, testScheduler } from '../../test/actuator-helpers.js';
 import { type ActuatorOptions, createActuator } from './actuator.js';
 import { defineAction, defineActuator, safetyLimit } from './definition.js';
 
@@ -84,24 +84,7 @@ function command(id: string, action: string, params: Record<string, unknown>, ex
 const open = (id: string, percent: number, holdMs?: number, extra: object = {}) =>
   command(id, 'valve.open', holdMs === undefined ? { percent } : { percent, holdMs }, extra);
 
-function status(
-  commandId: string,
-  state: CommandStatus['state'],
-  at: number,
-  reason?: string,
-): CommandStatus {
-  return {
-    commandId,
-    deviceId: DEVICE,
-    state,
-    at,
-    ...(reason === undefined ? {} : { reason }),
-  } as CommandStatus;
-}
-
-function testScheduler(): TestScheduler {
-  return new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-}
+const status = statusFor(DEVICE);
 
 /** A valve on a VirtualTimeScheduler, recording every status and state. */
 function virtualValve(options: Partial<ActuatorOptions<Valve>> = {}) {

@@ -1,7 +1,7 @@
-import type { CommandStatus } from '@healthit/core';
 import { map, VirtualTimeScheduler } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
+import { statusFor } from '../../test/actuator-helpers.js';
 import {
   createInfusionPump,
   DEFAULT_INFUSION_PUMP_LIMITS,
@@ -33,20 +33,7 @@ const stop = (id: string) => ({
   issuedAt: 0,
 });
 
-function status(
-  commandId: string,
-  state: CommandStatus['state'],
-  at: number,
-  reason?: string,
-): CommandStatus {
-  return {
-    commandId,
-    deviceId: DEVICE,
-    state,
-    at,
-    ...(reason === undefined ? {} : { reason }),
-  } as CommandStatus;
-}
+const status = statusFor(DEVICE);
 
 function delivery(
   ts: number,

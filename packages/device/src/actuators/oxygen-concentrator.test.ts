@@ -1,7 +1,7 @@
 import type { CommandStatus } from '@healthit/core';
 import { map, VirtualTimeScheduler } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
+import { statusFor, testScheduler } from '../../test/actuator-helpers.js';
 import { MAX_TIMER_DELAY_MS } from './definition.js';
 import {
   createOxygenConcentrator,
@@ -33,24 +33,7 @@ const stop = (id: string) => ({
 });
 const override = { clinicianId: 'dr-okafor', reason: 'SpO2 78 % on 2 L/min' };
 
-function status(
-  commandId: string,
-  state: CommandStatus['state'],
-  at: number,
-  reason?: string,
-): CommandStatus {
-  return {
-    commandId,
-    deviceId: DEVICE,
-    state,
-    at,
-    ...(reason === undefined ? {} : { reason }),
-  } as CommandStatus;
-}
-
-function testScheduler(): TestScheduler {
-  return new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-}
+const status = statusFor(DEVICE);
 
 function virtual(options: Partial<OxygenConcentratorOptions> = {}) {
   const scheduler = new VirtualTimeScheduler();

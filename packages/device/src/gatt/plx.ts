@@ -146,6 +146,51 @@ function u24(bytes: Uint8Array, offset: number): number {
 }
 
 /**
+ * Reads the status fields both PLX measurements end with — Measurement Status, Device and Sensor
+ * Status, Pulse Amplitude Index — flagged by three consecutive bits from `firstBit` (1 for
+ * Spot-Check, 2 for Continuous), starting at `offset`; `end` is the offset after them.
+ */
+function readStatus(
+  uuid: typeof SPOT | typeof CONTINUOUS,
+  bytes: Uint8Array,
+  offset: number,
+  flags: number,
+  firstBit: number,
+): PlxStatus & { end: number } {
+  let at = offset;
+  let measurementStatusRaw: number | null = null;
+  if (flags & (1 << firstBit)) {
+    need(uuid, bytes, at, 2, `Measurement Status (flags bit ${firstBit})`);
+    measurementStatusRaw = u16(bytes, at);
+    at += 2;
+  }
+  let deviceAndSensorStatusRaw: number | null = null;
+  if (flags & (1 << (firstBit + 1))) {
+    need(uuid, bytes, at, 3, `Device and Sensor Status (24 bits, flags bit ${firstBit + 1})`);
+    deviceAndSensorStatusRaw = u24(bytes, at);
+    at += 3;
+  }
+  let pulseAmplitudeIndex: MeasuredValue | null = null;
+  if (flags & (1 << (firstBit + 2))) {
+    need(uuid, bytes, at, 2, `Pulse Amplitude Index (SFLOAT, flags bit ${firstBit + 2})`);
+    pulseAmplitudeIndex = readSfloat(bytes, at);
+    at += 2;
+  }
+  return {
+    end: at,
+    measurementStatusRaw,
+    measurementStatus:
+      measurementStatusRaw === null ? null : namesOfBits(measurementStatusRaw, PLX_MEASUREMENT_STATUS_BITS),
+    deviceAndSensorStatusRaw,
+    deviceAndSensorStatus:
+      deviceAndSensorStatusRaw === null
+        ? null
+        : namesOfBits(deviceAndSensorStatusRaw, PLX_DEVICE_AND_SENSOR_STATUS_BITS),
+    pulseAmplitudeIndex,
+  };
+}
+
+/**
  * Decodes a PLX Spot-Check Measurement (0x2A5E) characteristic value.
  *
  * @throws {GattDecodeError} when the frame is truncated or has trailing bytes.
@@ -165,39 +210,18 @@ export function decodePlxSpotCheckMeasurement(
     timestamp = readDateTime(bytes, offset);
     offset += DATE_TIME_BYTES;
   }
-  let measurementStatusRaw: number | null = null;
-  if (flags & 0x02) {
-    need(SPOT, bytes, offset, 2, 'Measurement Status (flags bit 1)');
-    measurementStatusRaw = u16(bytes, offset);
-    offset += 2;
-  }
-  let deviceAndSensorStatusRaw: number | null = null;
-  if (flags & 0x04) {
-    need(SPOT, bytes, offset, 3, 'Device and Sensor Status (24 bits, flags bit 2)');
-    deviceAndSensorStatusRaw = u24(bytes, offset);
-    offset += 3;
-  }
-  let pulseAmplitudeIndex: MeasuredValue | null = null;
-  if (flags & 0x08) {
-    need(SPOT, bytes, offset, 2, 'Pulse Amplitude Index (SFLOAT, flags bit 3)');
-    pulseAmplitudeIndex = readSfloat(bytes, offset);
-    offset += 2;
-  }
-  end(SPOT, bytes, offset, options);
+  const status = readStatus(SPOT, bytes, offset, flags, 1);
+  end(SPOT, bytes, status.end, options);
   return {
     characteristic: SPOT,
     spo2: readSfloat(bytes, 1),
     pulseRate: readSfloat(bytes, 3),
     timestamp,
-    measurementStatusRaw,
-    measurementStatus:
-      measurementStatusRaw === null ? null : namesOfBits(measurementStatusRaw, PLX_MEASUREMENT_STATUS_BITS),
-    deviceAndSensorStatusRaw,
-    deviceAndSensorStatus:
-      deviceAndSensorStatusRaw === null
-        ? null
-        : namesOfBits(deviceAndSensorStatusRaw, PLX_DEVICE_AND_SENSOR_STATUS_BITS),
-    pulseAmplitudeIndex,
+    measurementStatusRaw: status.measurementStatusRaw,
+    measurementStatus: status.measurementStatus,
+    deviceAndSensorStatusRaw: status.deviceAndSensorStatusRaw,
+    deviceAndSensorStatus: status.deviceAndSensorStatus,
+    pulseAmplitudeIndex: status.pulseAmplitudeIndex,
     deviceClockNotSet: (flags & 0x10) !== 0,
   };
 }
@@ -228,40 +252,19 @@ export function decodePlxContinuousMeasurement(
     spo2prSlow = { spo2: readSfloat(bytes, offset), pulseRate: readSfloat(bytes, offset + 2) };
     offset += 4;
   }
-  let measurementStatusRaw: number | null = null;
-  if (flags & 0x04) {
-    need(CONTINUOUS, bytes, offset, 2, 'Measurement Status (flags bit 2)');
-    measurementStatusRaw = u16(bytes, offset);
-    offset += 2;
-  }
-  let deviceAndSensorStatusRaw: number | null = null;
-  if (flags & 0x08) {
-    need(CONTINUOUS, bytes, offset, 3, 'Device and Sensor Status (24 bits, flags bit 3)');
-    deviceAndSensorStatusRaw = u24(bytes, offset);
-    offset += 3;
-  }
-  let pulseAmplitudeIndex: MeasuredValue | null = null;
-  if (flags & 0x10) {
-    need(CONTINUOUS, bytes, offset, 2, 'Pulse Amplitude Index (SFLOAT, flags bit 4)');
-    pulseAmplitudeIndex = readSfloat(bytes, offset);
-    offset += 2;
-  }
-  end(CONTINUOUS, bytes, offset, options);
+  const status = readStatus(CONTINUOUS, bytes, offset, flags, 2);
+  end(CONTINUOUS, bytes, status.end, options);
   return {
     characteristic: CONTINUOUS,
     spo2: readSfloat(bytes, 1),
     pulseRate: readSfloat(bytes, 3),
     spo2prFast,
     spo2prSlow,
-    measurementStatusRaw,
-    measurementStatus:
-      measurementStatusRaw === null ? null : namesOfBits(measurementStatusRaw, PLX_MEASUREMENT_STATUS_BITS),
-    deviceAndSensorStatusRaw,
-    deviceAndSensorStatus:
-      deviceAndSensorStatusRaw === null
-        ? null
-        : namesOfBits(deviceAndSensorStatusRaw, PLX_DEVICE_AND_SENSOR_STATUS_BITS),
-    pulseAmplitudeIndex,
+    measurementStatusRaw: status.measurementStatusRaw,
+    measurementStatus: status.measurementStatus,
+    deviceAndSensorStatusRaw: status.deviceAndSensorStatusRaw,
+    deviceAndSensorStatus: status.deviceAndSensorStatus,
+    pulseAmplitudeIndex: status.pulseAmplitudeIndex,
   };
 }
 
