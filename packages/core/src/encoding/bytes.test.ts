@@ -1,3 +1,4 @@
+import { base64urlnopad } from '@scure/base';
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fromBase64Url, toBase64Url, utf8Decode, utf8Encode } from './bytes.js';
@@ -34,6 +35,25 @@ describe('base64url without padding', () => {
         expect(encoded).toMatch(/^[A-Za-z0-9_-]*$/);
         expect(fromBase64Url(encoded)).toEqual(bytes);
       }),
+    );
+  });
+
+  it('accepts and refuses exactly what the portable @scure/base decoder does (Node fast path)', () => {
+    const outcome = (decode: (t: string) => Uint8Array, text: string) => {
+      try {
+        return Array.from(decode(text));
+      } catch {
+        return 'refused';
+      }
+    };
+    const chars = fc.constantFrom(
+      ...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=+/ .'.split(''),
+    );
+    fc.assert(
+      fc.property(fc.string({ unit: chars, maxLength: 24 }), (text) => {
+        expect(outcome(fromBase64Url, text)).toEqual(outcome((t) => base64urlnopad.decode(t), text));
+      }),
+      { numRuns: 2000 },
     );
   });
 

@@ -18,7 +18,31 @@ export function toBase64Url(bytes: Uint8Array): string {
   return base64urlnopad.encode(bytes);
 }
 
-/** Decodes base64url without padding. @throws {Error} on characters outside the alphabet. */
+// Node's Buffer decodes base64url natively (~10× faster than a JS decoder) but silently skips
+// characters outside the alphabet, so the input is checked first. Looked up on globalThis so that
+// browser bundles neither import nor need it.
+const NodeBuffer = (globalThis as { Buffer?: { from(text: string, encoding: 'base64url'): Uint8Array } })
+  .Buffer;
+const BASE64URL_CHARS = /^[A-Za-z0-9_-]*$/;
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/** True when the bits a final partial group leaves unused are zero (canonical encoding). */
+function canonicalTail(text: string): boolean {
+  const rest = text.length % 4;
+  if (rest === 0) return true;
+  const last = ALPHABET.indexOf(text.charAt(text.length - 1));
+  return (last & (rest === 2 ? 0x0f : 0x03)) === 0;
+}
+
+/**
+ * Decodes base64url without padding.
+ * @throws {Error} on characters outside the alphabet or a length of 4n+1 (encodes no byte string).
+ */
 export function fromBase64Url(text: string): Uint8Array {
-  return base64urlnopad.decode(text);
+  if (NodeBuffer === undefined) return base64urlnopad.decode(text);
+  if (!BASE64URL_CHARS.test(text) || text.length % 4 === 1 || !canonicalTail(text)) {
+    throw new Error(`Invalid (or non-canonical) base64url string of length ${text.length}`);
+  }
+  const bytes = NodeBuffer.from(text, 'base64url');
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
