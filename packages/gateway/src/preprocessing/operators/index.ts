@@ -1,3 +1,5 @@
+export type { NonFiniteValue } from './artefact.js';
+export { ARTEFACT_DEFAULTS, type ArtefactDefaults } from './artefact-defaults.js';
 export {
   type DownsampledReading,
   type DownsampleLate,
@@ -6,6 +8,12 @@ export {
   downsample,
 } from './downsample.js';
 export {
+  type MedianFilteredReading,
+  type MedianFilterOptions,
+  type MedianFilterOutput,
+  medianFilter,
+} from './median-filter.js';
+export {
   type LateReading,
   type ReorderedReading,
   type ReorderOptions,
@@ -13,6 +21,26 @@ export {
   type ReorderOverflow,
   reorder,
 } from './reorder.js';
+export { MAX_ARTEFACT_WINDOW } from './rolling-window.js';
+export {
+  MAD_TO_SIGMA,
+  type SpikeAction,
+  type SpikeCheckedReading,
+  type SpikeDetected,
+  type SpikeFilterOptions,
+  type SpikeFilterOutput,
+  type SpikeLimits,
+  spikeFilter,
+} from './spike-filter.js';
+export {
+  type StuckCheckedReading,
+  type StuckCriteria,
+  type StuckEnd,
+  type StuckStart,
+  type StuckValueOptions,
+  type StuckValueOutput,
+  stuckValue,
+} from './stuck-value.js';
 export {
   WINDOW_STATS,
   type WindowAggregate,
