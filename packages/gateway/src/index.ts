@@ -13,3 +13,4 @@ export * from './preprocessing/operators/index.js';
 export { createSequenceGuard, type SequenceGuard } from './preprocessing/sequence-guard.js';
 export * from './rules/declarative/index.js';
 export { type ThresholdRule, thresholdAlerts } from './rules/threshold.js';
+export * from './uplink/index.js';

@@ -1,0 +1,30 @@
+export { type DedupeRecordsOptions, dedupeRecords } from './dedupe-records.js';
+export {
+  createForwarder,
+  type Forwarder,
+  type ForwarderEvent,
+  type ForwarderFailed,
+  type ForwarderOptions,
+  type ForwarderRetried,
+  type ForwarderRetryOptions,
+  type ForwarderSent,
+  type ForwarderState,
+  type ForwarderStats,
+  type ForwarderUplinkDown,
+  type ForwarderUplinkUp,
+} from './forwarder.js';
+export {
+  createInProcessUplink,
+  type InProcessUplink,
+  type InProcessUplinkOptions,
+} from './in-process-uplink.js';
+export { createMemoryOutbox, type MemoryOutboxOptions } from './memory-outbox.js';
+export type { Outbox, OutboxAppendResult, OutboxEntry, OutboxStats } from './outbox.js';
+export {
+  OUTBOX_ENTRY_OVERHEAD_BYTES,
+  OUTBOX_WHEN_FULL,
+  type OutboxBounds,
+  type OutboxWhenFull,
+  outboxEntryBytes,
+} from './outbox-policy.js';
+export type { Uplink, UplinkRecord, UplinkRecordKind, UplinkState } from './uplink.js';
