@@ -1,4 +1,14 @@
-import { Alert, createInProcessTransport, Reading, Topics, utf8Encode } from '@healthit/core';
+import {
+  Alert,
+  type ChannelDecoder,
+  createInProcessTransport,
+  HealthItError,
+  Reading,
+  readingId,
+  Topics,
+  utf8Decode,
+  utf8Encode,
+} from '@healthit/core';
 import { createFakeClock } from '@healthit/core/testing';
 import { describe, expect, it } from 'vitest';
 import { envelopeBytes, reading } from '../test/fixtures.js';
@@ -64,5 +74,121 @@ describe('createGateway', () => {
     );
     expect(got.map((r) => r.id)).toEqual(['mon-1:2']);
     sub.unsubscribe();
+  });
+
+  it('names the implicit input "default" in its events', async () => {
+    const transport = createInProcessTransport();
+    const events: GatewayEvent[] = [];
+    const sub = createGateway({ transport }).events$.subscribe((e) => events.push(e));
+    await transport.publish(Topics.deviceReadings('mon-1'), utf8Encode('garbage'));
+    expect(events).toMatchObject([
+      { type: 'message-rejected', inputName: 'default', topic: 'devices/mon-1/readings' },
+    ]);
+    sub.unsubscribe();
+  });
+
+  /** "metric value seq" → one reading of the topic's device: a stand-in for a device codec. */
+  const text: ChannelDecoder = {
+    name: 'text',
+    requiredParams: ['deviceId'],
+    decode(bytes, { params, receivedAt }) {
+      const [metric, value, seq] = utf8Decode(bytes).split(' ');
+      if (seq === undefined) throw new HealthItError('codec/decode', 'text: expected "metric value seq"');
+      const deviceId = params.deviceId as string;
+      return {
+        readings: [
+          Reading.parse({
+            id: readingId(deviceId, Number(seq)),
+            deviceId,
+            metric,
+            value: Number(value),
+            unit: metric === 'spo2' ? '%' : '/min',
+            ts: receivedAt,
+            seq: Number(seq),
+          }),
+        ],
+      };
+    },
+  };
+
+  it('acquires from several inputs on several transports, each with its decoder, de-duplicating across them', async () => {
+    const mqtt = createInProcessTransport();
+    const bridge = createInProcessTransport();
+    const gw = createGateway({
+      transports: { mqtt, bridge },
+      decoders: { text },
+      clock: createFakeClock(7000),
+      inputs: [
+        { name: 'json', transport: 'mqtt', topicFilter: 'devices/{deviceId}/readings', decoder: 'envelope' },
+        { name: 'raw', transport: 'bridge', topicFilter: 'raw/{deviceId}', decoder: 'text' },
+        { name: 'raw-too', transport: bridge, topicFilter: 'raw2/{deviceId}', decoder: text },
+      ],
+    });
+    const readings: Reading[] = [];
+    const events: GatewayEvent[] = [];
+    const subs = [
+      gw.readings$.subscribe((r) => readings.push(r)),
+      gw.events$.subscribe((e) => events.push(e)),
+    ];
+    await mqtt.publish(
+      Topics.deviceReadings('mon-1'),
+      envelopeBytes('mon-1', 1, [reading('mon-1', 1, 'spo2', 97, '%')]),
+    );
+    await bridge.publish('raw/ox-1', utf8Encode('spo2 95 10'));
+    await bridge.publish('raw/ox-1', utf8Encode('spo2 95'));
+    await bridge.publish('raw2/ox-1', utf8Encode('spo2 95 10')); // same device and seq, other input
+    await bridge.publish('raw/ox-1', utf8Encode('heart-rate 900 11')); // implausible
+    await mqtt.publish(
+      Topics.deviceReadings('mon-2'),
+      envelopeBytes('mon-9', 1, [reading('mon-9', 1, 'spo2', 97, '%')]),
+    );
+    await bridge.publish('raw/ox-1', utf8Encode('heart-rate 90 12'));
+
+    expect(readings.map((r) => [r.id, r.ts])).toEqual([
+      ['mon-1:1', reading('mon-1', 1, 'spo2', 97, '%').ts],
+      ['ox-1:10', 7000],
+      ['ox-1:12', 7000],
+    ]);
+    expect(events.map((e) => [e.type, e.inputName, e.topic])).toEqual([
+      ['message-rejected', 'raw', 'raw/ox-1'],
+      ['reading-duplicate', 'raw-too', 'raw2/ox-1'],
+      ['reading-rejected', 'raw', 'raw/ox-1'],
+      ['message-rejected', 'json', 'devices/mon-2/readings'],
+    ]);
+    for (const s of subs) s.unsubscribe();
+  });
+
+  it('is cold per input and shares one subscription per input among its outputs', async () => {
+    const bridge = createInProcessTransport();
+    let subscribes = 0;
+    const counting = {
+      ...bridge,
+      subscribe: (filter: string) => {
+        subscribes++;
+        return bridge.subscribe(filter);
+      },
+    };
+    const gw = createGateway({
+      inputs: [{ name: 'raw', transport: counting, topicFilter: 'raw/{deviceId}', decoder: text }],
+    });
+    expect(subscribes).toBe(0);
+    const subs = [gw.readings$.subscribe(), gw.events$.subscribe(), gw.alerts$.subscribe()];
+    expect(subscribes).toBe(1);
+    for (const s of subs) s.unsubscribe();
+  });
+
+  it('refuses the single-transport options together with inputs, and neither transport nor inputs', () => {
+    const transport = createInProcessTransport();
+    expect(() =>
+      createGateway({
+        transport,
+        topicFilter: 'x/+',
+        inputs: [{ name: 'a', topicFilter: 'a/{deviceId}', decoder: text }],
+      }),
+    ).toThrow(/`topicFilter` applies only without `inputs`/);
+    expect(() => createGateway({})).toThrow(/needs a `transport` or `inputs`/);
+    expect(() =>
+      createGateway({ inputs: [{ name: 'a', transport, topicFilter: 'a/+', decoder: text }] }),
+    ).toThrow(/needs the topic level\(s\) \{deviceId\}/);
   });
 });

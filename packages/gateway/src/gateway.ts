@@ -1,15 +1,24 @@
 import {
   type Alert,
+  type ChannelDecoder,
   type Clock,
   type Codec,
+  HealthItError,
   type Reading,
   systemClock,
   Topics,
   type Transport,
 } from '@healthit/core';
 import { filter, map, merge, mergeMap, Observable, share } from 'rxjs';
-import { createCodecRegistry } from './acquisition/codec-registry.js';
-import { decodeReadingsMessage } from './acquisition/decode-message.js';
+import { type CodecRegistry, createCodecRegistry } from './acquisition/codec-registry.js';
+import {
+  DEFAULT_INPUT_NAME,
+  envelopeInput,
+  type GatewayInput,
+  type ResolvedInput,
+  resolveInputs,
+} from './acquisition/inputs.js';
+import { compileTopicPattern } from './acquisition/topic-pattern.js';
 import type { GatewayEvent } from './events.js';
 import { normaliseReading } from './preprocessing/normalise.js';
 import { createSequenceGuard } from './preprocessing/sequence-guard.js';
@@ -17,16 +26,33 @@ import { type ThresholdRule, thresholdAlerts } from './rules/threshold.js';
 
 /** Options of {@link createGateway}. */
 export interface GatewayOptions {
-  /** Where devices publish. */
-  readonly transport: Transport;
-  /** Topic filter to acquire from (default `devices/+/readings`). */
+  /**
+   * Where devices publish. Without `inputs`, the gateway has one envelope input on it, named
+   * `default` (as before inputs existed); with `inputs`, the transport of inputs that name none.
+   */
+  readonly transport?: Transport;
+  /**
+   * Without `inputs`: the topic filter of the `default` input (default `devices/+/readings`).
+   * Refused together with `inputs` (give each input its `topicFilter`).
+   */
   readonly topicFilter?: string;
   /**
-   * Which topic level holds the device id, for checking that a device speaks only for itself
-   * (default 1, as in `devices/{deviceId}/readings`); `null` to skip the check.
+   * Without `inputs`: which topic level holds the device id, for checking that a device speaks
+   * only for itself (default 1, as in `devices/{deviceId}/readings`); `null` to skip the check.
+   * Refused together with `inputs` (name the level `{deviceId}` in the input's topic pattern).
    */
   readonly deviceIdTopicLevel?: number | null;
-  /** Extra codecs by content type (the JSON readings codec is built in). */
+  /**
+   * Where and how to acquire: each input subscribes to its topic pattern on its transport and
+   * decodes with `"envelope"` (core envelopes, codec by content type) or a {@link ChannelDecoder}
+   * (raw BLE GATT frames, HL7 v2 over MLLP, …). See `docs/gateway/acquisition.md`.
+   */
+  readonly inputs?: readonly GatewayInput[];
+  /** Transports inputs may name. */
+  readonly transports?: Readonly<Record<string, Transport>>;
+  /** Channel decoders inputs may name (`envelope` is reserved). */
+  readonly decoders?: Readonly<Record<string, ChannelDecoder>>;
+  /** Extra codecs by content type for envelope inputs (the JSON readings codec is built in). */
   readonly codecs?: readonly Codec<Reading[]>[];
   /** Threshold rules raising alerts at the edge. */
   readonly rules?: readonly ThresholdRule[];
@@ -35,7 +61,10 @@ export interface GatewayOptions {
   readonly clock?: Clock;
 }
 
-/** The gateway's outputs. All are cold and share one transport subscription while any is subscribed. */
+/**
+ * The gateway's outputs. All are cold and share one subscription per input while any is
+ * subscribed.
+ */
 export interface Gateway {
   /** Accepted readings: valid, from the device they name, in canonical units, plausible, not seen before. */
   readonly readings$: Observable<Reading>;
@@ -49,32 +78,81 @@ type Output =
   | { readonly kind: 'reading'; readonly reading: Reading }
   | { readonly kind: 'event'; readonly event: GatewayEvent };
 
+function gatewayInputs(options: GatewayOptions): ResolvedInput[] {
+  let registry: CodecRegistry | undefined;
+  const codecs = (): CodecRegistry => {
+    registry ??= createCodecRegistry(options.codecs);
+    return registry;
+  };
+  if (options.inputs === undefined) {
+    if (options.transport === undefined) {
+      throw new HealthItError('config/invalid', 'createGateway needs a `transport` or `inputs`', {
+        detail: {},
+      });
+    }
+    const level = options.deviceIdTopicLevel === undefined ? 1 : options.deviceIdTopicLevel;
+    const deviceFromTopic = (topic: string): string | undefined =>
+      level === null ? undefined : topic.split('/')[level];
+    const topic = compileTopicPattern(options.topicFilter ?? Topics.allDeviceReadings);
+    return [envelopeInput(DEFAULT_INPUT_NAME, options.transport, topic, codecs(), deviceFromTopic)];
+  }
+  for (const legacy of ['topicFilter', 'deviceIdTopicLevel'] as const) {
+    if (options[legacy] !== undefined) {
+      throw new HealthItError(
+        'config/invalid',
+        `createGateway: \`${legacy}\` applies only without \`inputs\`; give each input its own topicFilter ` +
+          '(name the device level `{deviceId}`)',
+        { detail: { option: legacy } },
+      );
+    }
+  }
+  return resolveInputs(options.inputs, {
+    transport: options.transport,
+    transports: options.transports,
+    decoders: options.decoders,
+    codecs,
+  });
+}
+
 /**
- * The smart gateway's acquisition path: transport messages → envelopes → codec → readings →
- * unit normalisation and plausibility → de-duplication by (device, seq) → edge rules. Bad input
- * never stops it: each refusal is an event on `events$`.
+ * The smart gateway's acquisition path: for each input, transport messages → decoder (core
+ * envelopes with a codec chosen by content type, or a channel decoder for raw BLE GATT frames,
+ * HL7 v2 over MLLP, …) → readings → unit normalisation and plausibility → de-duplication by
+ * (device, seq) across all inputs → edge rules. Bad input never stops it: each refusal is an event
+ * on `events$` naming the input and the topic. A transport subscription that errors is fatal.
  *
+ * @throws {ValidationError} / {HealthItError} `config/invalid` for invalid inputs (see
+ *   `resolveInputs`), or neither `transport` nor `inputs`.
  * @example
  * ```ts
  * const gw = createGateway({ transport, rules: [{ id: 'spo2-low', metric: 'spo2', below: 92, severity: 'high' }] });
  * gw.alerts$.subscribe((a) => console.log(a.message));
+ *
+ * const multi = createGateway({
+ *   transports: { mqtt, mllp },
+ *   decoders: { gatt: gattChannelDecoder({ patients: { 'hr-1': 'P-1' } }), oru: oruChannelDecoder() },
+ *   inputs: [
+ *     { name: 'ble', transport: 'mqtt', topicFilter: 'ble/{deviceId}/{characteristic}', decoder: 'gatt' },
+ *     { name: 'monitors', transport: 'mllp', topicFilter: 'mllp/#', decoder: 'oru' },
+ *   ],
+ * });
  * ```
  */
 export function createGateway(options: GatewayOptions): Gateway {
-  const codecs = createCodecRegistry(options.codecs);
+  const inputs = gatewayInputs(options);
   const clock = options.clock ?? systemClock;
-  const level = options.deviceIdTopicLevel === undefined ? 1 : options.deviceIdTopicLevel;
-  const deviceFromTopic = (topic: string): string | undefined =>
-    level === null ? undefined : topic.split('/')[level];
   const rules = options.rules ?? [];
 
   const output$: Observable<Output> = new Observable<Output>((subscriber) => {
     const guard = createSequenceGuard(options.maxDevices);
-    return options.transport
-      .subscribe(options.topicFilter ?? Topics.allDeviceReadings)
+    return merge(
+      ...inputs.map((input) =>
+        input.transport.subscribe(input.topic.filter).pipe(map((message) => ({ input, message }))),
+      ),
+    )
       .pipe(
-        mergeMap((message) => {
-          const decoded = decodeReadingsMessage(message, codecs, deviceFromTopic);
+        mergeMap(({ input, message }) => {
+          const decoded = input.decode(message, clock.now());
           const out: Output[] = decoded.events.map((event) => ({ kind: 'event', event }));
           for (const reading of decoded.readings) {
             const normalised = normaliseReading(reading);
@@ -83,6 +161,7 @@ export function createGateway(options: GatewayOptions): Gateway {
                 kind: 'event',
                 event: {
                   type: 'reading-rejected',
+                  inputName: input.name,
                   topic: message.topic,
                   readingId: reading.id,
                   error: normalised.error,
@@ -95,7 +174,13 @@ export function createGateway(options: GatewayOptions): Gateway {
             if (lastSeq !== undefined) {
               out.push({
                 kind: 'event',
-                event: { type: 'reading-duplicate', topic: message.topic, readingId: reading.id, lastSeq },
+                event: {
+                  type: 'reading-duplicate',
+                  inputName: input.name,
+                  topic: message.topic,
+                  readingId: reading.id,
+                  lastSeq,
+                },
               });
               continue;
             }

@@ -3,8 +3,23 @@
  * @packageDocumentation
  */
 export { type CodecRegistry, createCodecRegistry } from './acquisition/codec-registry.js';
+export { decodeChannelMessage } from './acquisition/decode-channel.js';
 export { type DecodedMessage, decodeReadingsMessage } from './acquisition/decode-message.js';
-export type { GatewayEvent, MessageRejected, ReadingDuplicate, ReadingRejected } from './events.js';
+export {
+  DEFAULT_INPUT_NAME,
+  ENVELOPE_DECODER,
+  GatewayInput,
+  GatewayInputSpec,
+  parseGatewayInputs,
+} from './acquisition/inputs.js';
+export { compileTopicPattern, type TopicPattern } from './acquisition/topic-pattern.js';
+export type {
+  DecoderNotice,
+  GatewayEvent,
+  MessageRejected,
+  ReadingDuplicate,
+  ReadingRejected,
+} from './events.js';
 export { createGateway, type Gateway, type GatewayOptions } from './gateway.js';
 export * from './historian/index.js';
 export * from './news2/index.js';

@@ -1,3 +1,4 @@
+export type { ChannelContext, ChannelDecoded, ChannelDecoder, ChannelNotice } from './channel-decoder.js';
 export { type Clock, systemClock } from './clock.js';
 export type { Codec } from './codec.js';
 export type { LedgerReceipt, LedgerRecord, LedgerSink } from './ledger-sink.js';

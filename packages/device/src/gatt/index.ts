@@ -31,6 +31,12 @@ export { addMinutes, DATE_TIME_BYTES, type GattDateTime, gattDateTimeToEpochMs }
 export { GattDecodeError, GattEncodeError } from './errors.js';
 export type { GattDecodeOptions } from './frame.js';
 export {
+  GATT_TOPIC_PARAMS,
+  GattChannelDecoderOptions,
+  GattSeqPolicy,
+  gattChannelDecoder,
+} from './gatt-channel-decoder.js';
+export {
   decodeGatt,
   encodeGatt,
   type GattMeasurement,

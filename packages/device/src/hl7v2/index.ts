@@ -42,6 +42,7 @@ export {
 export { type EscapeProblem, escapeHl7, findEscapeProblem, unescapeHl7 } from './escape.js';
 export { MDC_METRICS, MDC_UNITS, type MdcMetric, type MdcUnit, METRIC_TO_MDC } from './mdc.js';
 export type { Hl7Header, Hl7Message, Hl7Segment } from './message.js';
+export { OruChannelDecoderOptions, oruChannelDecoder } from './oru-channel-decoder.js';
 export {
   type OruEvent,
   type OruHeader,

@@ -19,6 +19,12 @@ export {
   type MllpFrameEvent,
 } from './frame.js';
 export {
+  createMllpTransport,
+  MLLP_TOPIC_PREFIX,
+  type MllpTransport,
+  type MllpTransportOptions,
+} from './mllp-transport.js';
+export {
   createMllpServer,
   type MllpCloseReason,
   type MllpHandlerResult,

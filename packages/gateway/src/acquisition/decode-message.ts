@@ -16,7 +16,8 @@ export interface DecodedMessage {
   readonly events: readonly GatewayEvent[];
 }
 
-function asHealthItError(e: unknown, fallback: string): HealthItError {
+/** `e` as a HealthItError: itself, or wrapped as `codec/decode` with `fallback` and its message. */
+export function asHealthItError(e: unknown, fallback: string): HealthItError {
   if (e instanceof HealthItError) return e;
   return new HealthItError('codec/decode', `${fallback}: ${(e as Error)?.message ?? String(e)}`, {
     cause: e,
