@@ -9,7 +9,7 @@ import {
   Topics,
   type Transport,
 } from '@healthit/core';
-import { filter, map, merge, mergeMap, Observable, share } from 'rxjs';
+import { merge, Observable, share } from 'rxjs';
 import { type CodecRegistry, createCodecRegistry } from './acquisition/codec-registry.js';
 import {
   DEFAULT_INPUT_NAME,
@@ -74,9 +74,30 @@ export interface Gateway {
   readonly events$: Observable<GatewayEvent>;
 }
 
-type Output =
-  | { readonly kind: 'reading'; readonly reading: Reading }
-  | { readonly kind: 'event'; readonly event: GatewayEvent };
+/** What one transport message turned into: its accepted readings and the events about the rest. */
+interface MessageOutput {
+  readonly readings: readonly Reading[];
+  readonly events: readonly GatewayEvent[];
+}
+
+const NO_EVENTS: readonly GatewayEvent[] = [];
+
+/**
+ * Emits each element of the array `pick` selects from every input value. Cheaper than
+ * `mergeMap(array)`, which subscribes an inner Observable per value: the gateway's hot path.
+ */
+function flatten<T, R>(pick: (value: T) => readonly R[]): (source: Observable<T>) => Observable<R> {
+  return (source) =>
+    new Observable<R>((subscriber) =>
+      source.subscribe({
+        next(value) {
+          for (const item of pick(value)) subscriber.next(item);
+        },
+        error: (err: unknown) => subscriber.error(err),
+        complete: () => subscriber.complete(),
+      }),
+    );
+}
 
 function gatewayInputs(options: GatewayOptions): ResolvedInput[] {
   let registry: CodecRegistry | undefined;
@@ -143,64 +164,64 @@ export function createGateway(options: GatewayOptions): Gateway {
   const clock = options.clock ?? systemClock;
   const rules = options.rules ?? [];
 
-  const output$: Observable<Output> = new Observable<Output>((subscriber) => {
+  const output$: Observable<MessageOutput> = new Observable<MessageOutput>((subscriber) => {
     const guard = createSequenceGuard(options.maxDevices);
-    return merge(
-      ...inputs.map((input) =>
-        input.transport.subscribe(input.topic.filter).pipe(map((message) => ({ input, message }))),
-      ),
-    )
-      .pipe(
-        mergeMap(({ input, message }) => {
+    let open = inputs.length;
+    const subscriptions = inputs.map((input) =>
+      input.transport.subscribe(input.topic.filter).subscribe({
+        next(message) {
           const decoded = input.decode(message, clock.now());
-          const out: Output[] = decoded.events.map((event) => ({ kind: 'event', event }));
+          let events: GatewayEvent[] | undefined =
+            decoded.events.length === 0 ? undefined : [...decoded.events];
+          const readings: Reading[] = [];
           for (const reading of decoded.readings) {
             const normalised = normaliseReading(reading);
             if (!normalised.ok) {
-              out.push({
-                kind: 'event',
-                event: {
-                  type: 'reading-rejected',
-                  inputName: input.name,
-                  topic: message.topic,
-                  readingId: reading.id,
-                  error: normalised.error,
-                  input: reading,
-                },
+              events ??= [];
+              events.push({
+                type: 'reading-rejected',
+                inputName: input.name,
+                topic: message.topic,
+                readingId: reading.id,
+                error: normalised.error,
+                input: reading,
               });
               continue;
             }
             const lastSeq = guard.check(reading.deviceId, reading.seq);
             if (lastSeq !== undefined) {
-              out.push({
-                kind: 'event',
-                event: {
-                  type: 'reading-duplicate',
-                  inputName: input.name,
-                  topic: message.topic,
-                  readingId: reading.id,
-                  lastSeq,
-                },
+              events ??= [];
+              events.push({
+                type: 'reading-duplicate',
+                inputName: input.name,
+                topic: message.topic,
+                readingId: reading.id,
+                lastSeq,
               });
               continue;
             }
-            out.push({ kind: 'reading', reading: normalised.reading });
+            readings.push(normalised.reading);
           }
-          return out;
-        }),
-      )
-      .subscribe(subscriber);
+          subscriber.next({ readings, events: events ?? NO_EVENTS });
+        },
+        error: (err: unknown) => subscriber.error(err),
+        // Like `merge`: complete once every input has completed.
+        complete: () => {
+          open -= 1;
+          if (open === 0) subscriber.complete();
+        },
+      }),
+    );
+    return () => {
+      for (const s of subscriptions) s.unsubscribe();
+    };
   }).pipe(share());
 
   const readings$ = output$.pipe(
-    filter((o): o is Extract<Output, { kind: 'reading' }> => o.kind === 'reading'),
-    map((o) => o.reading),
+    flatten((o) => o.readings),
     share(),
   );
-  const events$ = output$.pipe(
-    filter((o): o is Extract<Output, { kind: 'event' }> => o.kind === 'event'),
-    map((o) => o.event),
-  );
+  const events$ = output$.pipe(flatten((o) => o.events));
   const alerts$ = merge(...rules.map((rule) => readings$.pipe(thresholdAlerts(rule, clock))));
 
   return Object.freeze({ readings$, alerts$, events$ });
