@@ -10,6 +10,8 @@ import { benchHl7 } from './hl7.js';
 import { benchLedger } from './ledger.js';
 import { printFigures } from './measure.js';
 import { benchModel } from './model.js';
+import { benchNats } from './nats.js';
+import { benchOutbox } from './outbox.js';
 import { benchStore } from './store.js';
 
 console.log(
@@ -19,6 +21,8 @@ printFigures('Device codecs: Bluetooth GATT (one core)', await benchGatt());
 printFigures('Device codecs: HL7 v2 (one core)', await benchHl7());
 printFigures('Gateway acquisition (in-process, one core)', await benchGateway());
 printFigures('Gateway historian (typed arrays)', await benchHistorian());
+printFigures('Gateway outbox (SQLite, memory, forwarder)', await benchOutbox());
+printFigures('Gateway uplink: NATS JetStream on 127.0.0.1:4222', await benchNats());
 printFigures('Platform store (PGlite, in memory)', await benchStore());
 printFigures('Ledger (hash chain, Ed25519)', await benchLedger());
 printFigures('Edge AI (onnxruntime-web)', await benchModel());
