@@ -6,6 +6,12 @@
 export { fromBase64Url, toBase64Url, utf8Decode, utf8Encode } from './encoding/bytes.js';
 export { createEnvelope, type EnvelopeInit, envelopePayload } from './encoding/envelope.js';
 export {
+  ALERT_JSON,
+  alertJsonCodec,
+  COMMAND_JSON,
+  COMMAND_STATUS_JSON,
+  commandJsonCodec,
+  commandStatusJsonCodec,
   ENVELOPE_JSON,
   envelopeJsonCodec,
   jsonCodec,

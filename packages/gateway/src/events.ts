@@ -1,4 +1,5 @@
 import type { ChannelNotice, HealthItError } from '@healthit/core';
+import type { ControlEvent } from './control/events.js';
 
 /** A message from a transport could not be turned into readings. Nothing of it was accepted. */
 export interface MessageRejected {
@@ -47,5 +48,23 @@ export interface DecoderNotice {
   readonly notice: ChannelNotice;
 }
 
+/** A command status message from an actuator could not be decoded; the loop never saw it. */
+export interface CommandStatusRejected {
+  readonly type: 'command-status-rejected';
+  readonly topic: string;
+  readonly error: HealthItError;
+}
+
+/** A command of the control loop could not be published to its actuator (it will time out and alert). */
+export interface CommandPublishFailed {
+  readonly type: 'command-publish-failed';
+  readonly commandId: string;
+  readonly deviceId: string;
+  readonly error: HealthItError;
+}
+
 /** What happened to the gateway's input besides the readings it accepted. */
-export type GatewayEvent = MessageRejected | ReadingRejected | ReadingDuplicate | DecoderNotice;
+export type AcquisitionEvent = MessageRejected | ReadingRejected | ReadingDuplicate | DecoderNotice;
+
+/** Everything on the gateway's `events$`: acquisition, and the control loop when configured. */
+export type GatewayEvent = AcquisitionEvent | CommandStatusRejected | CommandPublishFailed | ControlEvent;

@@ -12,7 +12,7 @@ import {
 import { createFakeClock } from '@healthit/core/testing';
 import { describe, expect, it } from 'vitest';
 import { envelopeBytes, reading } from '../test/fixtures.js';
-import type { GatewayEvent } from './events.js';
+import type { AcquisitionEvent, GatewayEvent } from './events.js';
 import { createGateway } from './gateway.js';
 
 describe('createGateway', () => {
@@ -25,11 +25,11 @@ describe('createGateway', () => {
     });
     const readings: Reading[] = [];
     const alerts: Alert[] = [];
-    const events: GatewayEvent[] = [];
+    const events: AcquisitionEvent[] = [];
     const subs = [
       gw.readings$.subscribe((r) => readings.push(r)),
       gw.alerts$.subscribe((a) => alerts.push(a)),
-      gw.events$.subscribe((e) => events.push(e)),
+      gw.events$.subscribe((e) => events.push(e as AcquisitionEvent)),
     ];
     const topic = Topics.deviceReadings('mon-1');
     await transport.publish(topic, envelopeBytes('mon-1', 1, [reading('mon-1', 1, 'spo2', 97, '%')]));
@@ -78,8 +78,8 @@ describe('createGateway', () => {
 
   it('names the implicit input "default" in its events', async () => {
     const transport = createInProcessTransport();
-    const events: GatewayEvent[] = [];
-    const sub = createGateway({ transport }).events$.subscribe((e) => events.push(e));
+    const events: AcquisitionEvent[] = [];
+    const sub = createGateway({ transport }).events$.subscribe((e) => events.push(e as AcquisitionEvent));
     await transport.publish(Topics.deviceReadings('mon-1'), utf8Encode('garbage'));
     expect(events).toMatchObject([
       { type: 'message-rejected', inputName: 'default', topic: 'devices/mon-1/readings' },
@@ -125,10 +125,10 @@ describe('createGateway', () => {
       ],
     });
     const readings: Reading[] = [];
-    const events: GatewayEvent[] = [];
+    const events: AcquisitionEvent[] = [];
     const subs = [
       gw.readings$.subscribe((r) => readings.push(r)),
-      gw.events$.subscribe((e) => events.push(e)),
+      gw.events$.subscribe((e) => events.push(e as AcquisitionEvent)),
     ];
     await mqtt.publish(
       Topics.deviceReadings('mon-1'),

@@ -3,13 +3,18 @@ import {
   type ChannelDecoder,
   type Clock,
   type Codec,
+  type Command,
+  type CommandStatus,
+  commandJsonCodec,
+  commandStatusJsonCodec,
   HealthItError,
+  isHealthItError,
   type Reading,
   systemClock,
   Topics,
   type Transport,
 } from '@healthit/core';
-import { merge, Observable, share } from 'rxjs';
+import { filter, map, merge, mergeMap, Observable, type SchedulerLike, share, tap } from 'rxjs';
 import { type CodecRegistry, createCodecRegistry } from './acquisition/codec-registry.js';
 import {
   DEFAULT_INPUT_NAME,
@@ -19,7 +24,11 @@ import {
   resolveInputs,
 } from './acquisition/inputs.js';
 import { compileTopicPattern } from './acquisition/topic-pattern.js';
-import type { GatewayEvent } from './events.js';
+import type { ControlEvent, ControlOutput } from './control/events.js';
+import { controlLoop } from './control/operator.js';
+import type { ControlOverrideInput } from './control/override.js';
+import { type ControlRuleSpec, parseControlRules } from './control/spec.js';
+import type { AcquisitionEvent, GatewayEvent } from './events.js';
 import { normaliseReading } from './preprocessing/normalise.js';
 import { createSequenceGuard } from './preprocessing/sequence-guard.js';
 import { type ThresholdRule, thresholdAlerts } from './rules/threshold.js';
@@ -59,6 +68,30 @@ export interface GatewayOptions {
   /** Devices remembered for de-duplication (default 100 000; least recently heard forgotten first). */
   readonly maxDevices?: number;
   readonly clock?: Clock;
+  /** The local sensor → rule → actuator loop; see {@link GatewayControlOptions}. */
+  readonly control?: GatewayControlOptions;
+}
+
+/**
+ * The gateway's local control loop (docs/gateway/control-loop.md): control rules turn readings into
+ * actuator commands, published as JSON on `Topics.deviceCommands(deviceId)`; the actuators' JSON
+ * statuses on `Topics.deviceCommandStatus('+')` close the loop. Needs no uplink.
+ */
+export interface GatewayControlOptions {
+  /** Control rules: JSON text or values, validated with `parseControlRules`. */
+  readonly rules: unknown;
+  /** Where commands go and statuses come from. Default: the gateway's `transport`. */
+  readonly transport?: Transport;
+  /** Clinician overrides turning automatic control off and on per actuator or patient. */
+  readonly overrides$?: Observable<ControlOverrideInput>;
+  /** The ward of a reading's patient, for ward-scoped rules. */
+  readonly wardOf?: (reading: Reading) => string | undefined;
+  /** The actuator serving a series, for rules without a fixed `actuator.deviceId`. */
+  readonly actuatorOf?: (series: string, rule: ControlRuleSpec, reading: Reading) => string | undefined;
+  /** Actuators tracked at most (see `controlLoop`). */
+  readonly maxActuators?: number;
+  /** Runs command timeouts (default `asyncScheduler`). */
+  readonly scheduler?: SchedulerLike;
 }
 
 /**
@@ -68,8 +101,10 @@ export interface GatewayOptions {
 export interface Gateway {
   /** Accepted readings: valid, from the device they name, in canonical units, plausible, not seen before. */
   readonly readings$: Observable<Reading>;
-  /** Alerts raised at the edge by the rules. */
+  /** Alerts raised at the edge by the rules, and by the control loop when a command fails or times out. */
   readonly alerts$: Observable<Alert>;
+  /** Commands the control loop issued (each is also published to its actuator). Empty without `control`. */
+  readonly commands$: Observable<Command>;
   /** Everything refused, with the reason and the offending input. */
   readonly events$: Observable<GatewayEvent>;
 }
@@ -77,10 +112,10 @@ export interface Gateway {
 /** What one transport message turned into: its accepted readings and the events about the rest. */
 interface MessageOutput {
   readonly readings: readonly Reading[];
-  readonly events: readonly GatewayEvent[];
+  readonly events: readonly AcquisitionEvent[];
 }
 
-const NO_EVENTS: readonly GatewayEvent[] = [];
+const NO_EVENTS: readonly AcquisitionEvent[] = [];
 
 /**
  * Emits each element of the array `pick` selects from every input value. Cheaper than
@@ -171,7 +206,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       input.transport.subscribe(input.topic.filter).subscribe({
         next(message) {
           const decoded = input.decode(message, clock.now());
-          let events: GatewayEvent[] | undefined =
+          let events: AcquisitionEvent[] | undefined =
             decoded.events.length === 0 ? undefined : [...decoded.events];
           const readings: Reading[] = [];
           for (const reading of decoded.readings) {
@@ -222,7 +257,124 @@ export function createGateway(options: GatewayOptions): Gateway {
     share(),
   );
   const events$ = output$.pipe(flatten((o) => o.events));
-  const alerts$ = merge(...rules.map((rule) => readings$.pipe(thresholdAlerts(rule, clock))));
+  const ruleAlerts = rules.map((rule) => readings$.pipe(thresholdAlerts(rule, clock)));
+  if (options.control === undefined) {
+    return Object.freeze({
+      readings$,
+      alerts$: merge(...ruleAlerts),
+      commands$: new Observable<Command>((subscriber) => subscriber.complete()),
+      events$,
+    });
+  }
+  const control = controlStreams(options.control, readings$, options.transport, clock);
+  return Object.freeze({
+    readings$,
+    alerts$: merge(...ruleAlerts, control.alerts$),
+    commands$: control.commands$,
+    events$: merge(events$, control.events$),
+  });
+}
 
-  return Object.freeze({ readings$, alerts$, events$ });
+function asError(error: unknown, code: 'codec/decode' | 'transport/publish-failed'): HealthItError {
+  return isHealthItError(error)
+    ? error
+    : new HealthItError(code, error instanceof Error ? error.message : String(error), { cause: error });
+}
+
+/** Runs the control loop on `readings$`, publishing its commands and decoding actuator statuses. */
+function controlStreams(
+  options: GatewayControlOptions,
+  readings$: Observable<Reading>,
+  gatewayTransport: Transport | undefined,
+  clock: Clock,
+): { commands$: Observable<Command>; alerts$: Observable<Alert>; events$: Observable<GatewayEvent> } {
+  const rules = parseControlRules(options.rules, 'GatewayOptions.control.rules');
+  const transport = options.transport ?? gatewayTransport;
+  if (transport === undefined) {
+    throw new HealthItError(
+      'config/invalid',
+      'createGateway: `control` needs `control.transport` or `transport`',
+      {
+        detail: {},
+      },
+    );
+  }
+  type StatusOrEvent = { status: CommandStatus } | { event: GatewayEvent };
+  const decoded$ = transport.subscribe(Topics.deviceCommandStatus('+')).pipe(
+    map((message): StatusOrEvent => {
+      try {
+        return { status: commandStatusJsonCodec.decode(message.payload) };
+      } catch (error) {
+        return {
+          event: {
+            type: 'command-status-rejected',
+            topic: message.topic,
+            error: asError(error, 'codec/decode'),
+          },
+        };
+      }
+    }),
+    share(),
+  );
+  const statuses$ = decoded$.pipe(mergeMap((d) => ('status' in d ? [d.status] : [])));
+  const output$: Observable<ControlOutput | { type: 'gateway-event'; event: GatewayEvent }> = new Observable<
+    ControlOutput | { type: 'gateway-event'; event: GatewayEvent }
+  >((subscriber) => {
+    const rejected = decoded$.subscribe((d) => {
+      if ('event' in d) subscriber.next({ type: 'gateway-event', event: d.event });
+    });
+    const loop = readings$
+      .pipe(
+        controlLoop(rules, {
+          statuses$,
+          clock,
+          ...(options.overrides$ ? { overrides$: options.overrides$ } : {}),
+          ...(options.scheduler ? { scheduler: options.scheduler } : {}),
+          ...(options.wardOf ? { wardOf: options.wardOf } : {}),
+          ...(options.actuatorOf ? { actuatorOf: options.actuatorOf } : {}),
+          ...(options.maxActuators ? { maxActuators: options.maxActuators } : {}),
+        }),
+        tap((o) => {
+          if (o.type !== 'command') return;
+          const command = o.command;
+          transport
+            .publish(Topics.deviceCommands(command.deviceId), commandJsonCodec.encode(command), { qos: 1 })
+            .catch((error: unknown) =>
+              subscriber.next({
+                type: 'gateway-event',
+                event: {
+                  type: 'command-publish-failed',
+                  commandId: command.id,
+                  deviceId: command.deviceId,
+                  error: asError(error, 'transport/publish-failed'),
+                },
+              }),
+            );
+        }),
+      )
+      .subscribe(subscriber);
+    return () => {
+      rejected.unsubscribe();
+      loop.unsubscribe();
+    };
+  }).pipe(share());
+  return {
+    commands$: output$.pipe(
+      filter((o) => o.type === 'command'),
+      map((o) => o.command),
+    ),
+    alerts$: output$.pipe(
+      filter((o) => o.type === 'alert'),
+      map((o) => o.alert),
+    ),
+    events$: output$.pipe(
+      mergeMap((o): GatewayEvent[] =>
+        o.type === 'gateway-event'
+          ? [o.event]
+          : o.type === 'command' || o.type === 'alert'
+            ? []
+            : [o as ControlEvent],
+      ),
+    ),
+  };
 }

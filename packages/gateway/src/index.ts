@@ -13,14 +13,23 @@ export {
   parseGatewayInputs,
 } from './acquisition/inputs.js';
 export { compileTopicPattern, type TopicPattern } from './acquisition/topic-pattern.js';
+export * from './control/index.js';
 export type {
+  AcquisitionEvent,
+  CommandPublishFailed,
+  CommandStatusRejected,
   DecoderNotice,
   GatewayEvent,
   MessageRejected,
   ReadingDuplicate,
   ReadingRejected,
 } from './events.js';
-export { createGateway, type Gateway, type GatewayOptions } from './gateway.js';
+export {
+  createGateway,
+  type Gateway,
+  type GatewayControlOptions,
+  type GatewayOptions,
+} from './gateway.js';
 export * from './historian/index.js';
 export * from './news2/index.js';
 export { type NormaliseResult, normaliseReading } from './preprocessing/normalise.js';

@@ -9,6 +9,10 @@ import type { Reading } from '../schemas/reading.js';
 import { utf8Encode } from './bytes.js';
 import { createEnvelope, envelopePayload } from './envelope.js';
 import {
+  alertJsonCodec,
+  COMMAND_JSON,
+  commandJsonCodec,
+  commandStatusJsonCodec,
   ENVELOPE_JSON,
   envelopeJsonCodec,
   jsonCodec,
@@ -240,5 +244,48 @@ describe('jsonCodec', () => {
   it('accepts JSON behind a UTF-8 byte order mark', () => {
     const bom = new Uint8Array([0xef, 0xbb, 0xbf, ...utf8Encode('{"a":1,"b":"x"}')]);
     expect(codec.decode(bom)).toEqual({ a: 1, b: 'x' });
+  });
+});
+
+describe('command, command status and alert codecs', () => {
+  const command = {
+    id: 'ctl:spo2-low:sensor-1:9',
+    deviceId: 'o2-001',
+    action: 'oxygen.set-flow',
+    params: { flowLpm: 2 },
+    issuedBy: 'rule:spo2-low',
+    issuedAt: Date.UTC(2025, 0, 1),
+    causedBy: ['sensor-1:9'],
+  };
+
+  it('round-trip a command, a status and an alert', () => {
+    expect(commandJsonCodec.contentType).toBe(COMMAND_JSON);
+    expect(commandJsonCodec.decode(commandJsonCodec.encode(command as never))).toEqual(command);
+    const status = {
+      commandId: command.id,
+      deviceId: 'o2-001',
+      state: 'completed',
+      at: Date.UTC(2025, 0, 1),
+    };
+    expect(commandStatusJsonCodec.decode(commandStatusJsonCodec.encode(status as never))).toEqual(status);
+    const alert = {
+      id: 'a-1',
+      rule: 'threshold:spo2',
+      severity: 'high',
+      message: 'SpO2 80 %',
+      ts: Date.UTC(2025, 0, 1),
+      readingIds: ['sensor-1:9'],
+    };
+    expect(alertJsonCodec.decode(alertJsonCodec.encode(alert as never))).toEqual(alert);
+  });
+
+  it('refuses a status in an unknown state, naming the field', () => {
+    const bad = utf8Encode(JSON.stringify({ commandId: 'c', deviceId: 'o2-001', state: 'done', at: 1 }));
+    expect(() => commandStatusJsonCodec.decode(bad)).toThrow(ValidationError);
+    try {
+      commandStatusJsonCodec.decode(bad);
+    } catch (e) {
+      expect((e as ValidationError).issues.map((i) => i.path)).toContain('state');
+    }
   });
 });

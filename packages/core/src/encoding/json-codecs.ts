@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { HealthItError } from '../errors/health-it-error.js';
 import type { Codec } from '../ports/codec.js';
+import { Alert } from '../schemas/alert.js';
+import { Command, CommandStatus } from '../schemas/command.js';
 import { Envelope } from '../schemas/envelope.js';
 import { Reading } from '../schemas/reading.js';
 import { parse } from '../validate.js';
@@ -10,6 +12,12 @@ import { utf8Decode, utf8Encode } from './bytes.js';
 export const READINGS_JSON = 'application/vnd.healthit.readings+json';
 /** The media type of a JSON envelope. */
 export const ENVELOPE_JSON = 'application/vnd.healthit.envelope+json';
+/** The media type of one JSON command (gateway → actuator, on `Topics.deviceCommands(id)`). */
+export const COMMAND_JSON = 'application/vnd.healthit.command+json';
+/** The media type of one JSON command status (actuator → gateway, on `Topics.deviceCommandStatus(id)`). */
+export const COMMAND_STATUS_JSON = 'application/vnd.healthit.command-status+json';
+/** The media type of one JSON alert. */
+export const ALERT_JSON = 'application/vnd.healthit.alert+json';
 
 function decodeJson(bytes: Uint8Array, what: string): unknown {
   try {
@@ -49,3 +57,16 @@ export const readingsJsonCodec: Codec<Reading[]> = jsonCodec(
 
 /** The envelope codec: one JSON {@link Envelope}. */
 export const envelopeJsonCodec: Codec<Envelope> = jsonCodec(Envelope, 'Envelope', ENVELOPE_JSON);
+
+/** The command codec: one JSON {@link Command}. */
+export const commandJsonCodec: Codec<Command> = jsonCodec(Command, 'Command', COMMAND_JSON);
+
+/** The command status codec: one JSON {@link CommandStatus}. */
+export const commandStatusJsonCodec: Codec<CommandStatus> = jsonCodec(
+  CommandStatus,
+  'CommandStatus',
+  COMMAND_STATUS_JSON,
+);
+
+/** The alert codec: one JSON {@link Alert}. */
+export const alertJsonCodec: Codec<Alert> = jsonCodec(Alert, 'Alert', ALERT_JSON);

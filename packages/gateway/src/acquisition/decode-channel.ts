@@ -8,7 +8,7 @@ import {
   type TransportMessage,
   ValidationError,
 } from '@healthit/core';
-import type { GatewayEvent } from '../events.js';
+import type { AcquisitionEvent } from '../events.js';
 import type { DecodedMessage } from './decode-message.js';
 import { asHealthItError } from './decode-message.js';
 
@@ -54,7 +54,7 @@ export function decodeChannelMessage(
       ],
     };
   }
-  const events: GatewayEvent[] = [];
+  const events: AcquisitionEvent[] = [];
   for (const notice of decoded.notices ?? []) {
     events.push({ type: 'decoder-notice', inputName, topic, decoder: decoder.name, notice });
   }

@@ -6,14 +6,14 @@ import {
   type Reading,
   type TransportMessage,
 } from '@healthit/core';
-import type { GatewayEvent } from '../events.js';
+import type { AcquisitionEvent } from '../events.js';
 import type { CodecRegistry } from './codec-registry.js';
 
 /** What one transport message turned into. */
 export interface DecodedMessage {
   readonly envelope?: Envelope;
   readonly readings: readonly Reading[];
-  readonly events: readonly GatewayEvent[];
+  readonly events: readonly AcquisitionEvent[];
 }
 
 /** `e` as a HealthItError: itself, or wrapped as `codec/decode` with `fallback` and its message. */
@@ -68,7 +68,7 @@ export function decodeReadingsMessage(
     );
   }
   const accepted: Reading[] = [];
-  const events: GatewayEvent[] = [];
+  const events: AcquisitionEvent[] = [];
   for (const reading of readings) {
     if (reading.deviceId !== envelope.source) {
       events.push({

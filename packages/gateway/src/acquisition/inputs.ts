@@ -6,7 +6,7 @@ import {
   type TransportMessage,
 } from '@healthit/core';
 import { z } from 'zod';
-import type { GatewayEvent } from '../events.js';
+import type { AcquisitionEvent } from '../events.js';
 import type { CodecRegistry } from './codec-registry.js';
 import { decodeChannelMessage } from './decode-channel.js';
 import { type DecodedMessage, decodeReadingsMessage } from './decode-message.js';
@@ -126,7 +126,7 @@ function configError(message: string, detail: Record<string, unknown>): HealthIt
   return new HealthItError('config/invalid', message, { detail });
 }
 
-function named(events: readonly GatewayEvent[], inputName: string): GatewayEvent[] {
+function named(events: readonly AcquisitionEvent[], inputName: string): AcquisitionEvent[] {
   return events.map((e) => (e.inputName === inputName ? e : { ...e, inputName }));
 }
 

@@ -1,0 +1,133 @@
+import type { AlertSeverity, MetricId, Reading } from '@healthit/core';
+import type { ThresholdRuleSpec } from '../rules/declarative/spec.js';
+import { resolveCondition } from './condition.js';
+import {
+  type ControlRuleSpec,
+  DEFAULT_COMMAND_TIMEOUT_MS,
+  DEFAULT_CONTROL_MAX_GAP_MS,
+  DEFAULT_RETRY_AFTER_MS,
+} from './spec.js';
+
+/**
+ * A validated control rule with its defaults applied and its conditions as threshold rules, so
+ * that the declarative rules' episode logic (`stepEpisode`: duration, gaps, order) runs them.
+ */
+export interface CompiledControlRule {
+  readonly spec: ControlRuleSpec;
+  readonly id: string;
+  readonly metric: MetricId;
+  /** One threshold rule per escalation step, in order. */
+  readonly stepConditions: readonly ThresholdRuleSpec[];
+  /** The step-down condition, if any. */
+  readonly downCondition: ThresholdRuleSpec | undefined;
+  /** The lowest output a step-down reaches. */
+  readonly floor: number;
+  readonly initialSetPoint: number;
+  readonly commandTimeoutMs: number;
+  readonly retryAfterMs: number;
+  readonly alertSeverity: AlertSeverity;
+}
+
+/**
+ * `stepEpisode` compares `lastTs - startTs >= forSeconds * 1000` and `gap > maxGapSeconds * 1000`.
+ * Timestamps are integers, so half a millisecond off the bound makes both exact for any integer
+ * millisecond duration, whatever the rounding of the division and multiplication by 1000.
+ */
+function thresholdOf(
+  rule: ControlRuleSpec,
+  when: ControlRuleSpec['steps'][number]['when'],
+  maxGapMs: number,
+): ThresholdRuleSpec {
+  const c = resolveCondition(when);
+  return {
+    id: rule.id,
+    metric: rule.metric,
+    comparison: c.comparison,
+    value: c.value,
+    forSeconds: c.forMs === 0 ? 0 : (c.forMs - 0.5) / 1000,
+    maxGapSeconds: (maxGapMs + 0.5) / 1000,
+    severity: 'info',
+  };
+}
+
+/** Applies a validated rule's defaults and prepares its conditions. */
+export function compileControlRule(spec: ControlRuleSpec): CompiledControlRule {
+  const maxGapMs = spec.maxGapMs ?? DEFAULT_CONTROL_MAX_GAP_MS;
+  return Object.freeze({
+    spec,
+    id: spec.id,
+    metric: spec.metric,
+    stepConditions: spec.steps.map((s) => thresholdOf(spec, s.when, maxGapMs)),
+    downCondition: spec.stepDown === undefined ? undefined : thresholdOf(spec, spec.stepDown.when, maxGapMs),
+    floor: Math.max(spec.stepDown?.min ?? spec.limits.min, spec.limits.min),
+    initialSetPoint: spec.initialSetPoint ?? spec.limits.min,
+    commandTimeoutMs: spec.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+    retryAfterMs: spec.retryAfterMs ?? DEFAULT_RETRY_AFTER_MS,
+    alertSeverity: spec.alertSeverity ?? 'high',
+  });
+}
+
+interface Variants {
+  everyone?: CompiledControlRule;
+  readonly wards: Map<string, CompiledControlRule>;
+  readonly patients: Map<string, CompiledControlRule>;
+}
+
+/** Compiled control rules indexed by metric and id, resolving overrides per reading. */
+export interface ControlRuleIndex {
+  /** The rule of each id that applies to `reading` (patient over ward over everyone). */
+  applicable(reading: Reading, wardId: string | undefined): CompiledControlRule[];
+  /** `true` when some rule is scoped to a ward. */
+  readonly hasWardRules: boolean;
+  /** `true` when some rule has no fixed actuator `deviceId`. */
+  readonly needsActuatorOf: boolean;
+}
+
+/**
+ * Compiles and indexes validated rules. Precedence for one id, as for the declarative rules: the
+ * rule naming the reading's patient, else the rule for the patient's ward, else the rule without
+ * scope; a reading with no patient gets only the rule without scope.
+ */
+export function indexControlRules(rules: readonly ControlRuleSpec[]): ControlRuleIndex {
+  const byMetric = new Map<MetricId, Map<string, Variants>>();
+  let hasWardRules = false;
+  let needsActuatorOf = false;
+  for (const spec of rules) {
+    const rule = compileControlRule(spec);
+    if (spec.actuator.deviceId === undefined) needsActuatorOf = true;
+    let ids = byMetric.get(spec.metric);
+    if (ids === undefined) {
+      ids = new Map();
+      byMetric.set(spec.metric, ids);
+    }
+    let variants = ids.get(spec.id);
+    if (variants === undefined) {
+      variants = { wards: new Map(), patients: new Map() };
+      ids.set(spec.id, variants);
+    }
+    if (spec.scope?.patientIds !== undefined) {
+      for (const p of spec.scope.patientIds) variants.patients.set(p, rule);
+    } else if (spec.scope?.wardId !== undefined) {
+      hasWardRules = true;
+      variants.wards.set(spec.scope.wardId, rule);
+    } else variants.everyone = rule;
+  }
+  return {
+    hasWardRules,
+    needsActuatorOf,
+    applicable(reading, wardId) {
+      const ids = byMetric.get(reading.metric);
+      if (ids === undefined) return [];
+      const out: CompiledControlRule[] = [];
+      for (const v of ids.values()) {
+        const p = reading.patientId;
+        const rule =
+          (p === undefined ? undefined : v.patients.get(p)) ??
+          (wardId === undefined ? undefined : v.wards.get(wardId)) ??
+          v.everyone;
+        if (rule !== undefined) out.push(rule);
+      }
+      return out;
+    },
+  };
+}

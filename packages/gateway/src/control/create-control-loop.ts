@@ -1,0 +1,50 @@
+import type { Alert, Command, Reading } from '@healthit/core';
+import { filter, map, type Observable, share } from 'rxjs';
+import type { ControlEvent, ControlOutput } from './events.js';
+import { type ControlLoopOptions, controlLoop } from './operator.js';
+import type { ControlRuleSpec } from './spec.js';
+
+/** The loop's outputs, split by kind ({@link createControlLoop}). */
+export interface ControlLoop {
+  /** Everything, tagged by `type` (what {@link controlLoop} emits). */
+  readonly output$: Observable<ControlOutput>;
+  /** The commands to send to actuators, on `Topics.deviceCommands(command.deviceId)`. */
+  readonly commands$: Observable<Command>;
+  /** Alerts for commands that failed, were rejected, expired or timed out. */
+  readonly alerts$: Observable<Alert>;
+  /** Everything else: limits applied, holds, statuses, settlements, overrides. */
+  readonly events$: Observable<ControlEvent>;
+}
+
+/**
+ * Runs {@link controlLoop} on `readings$` and splits its output into commands, alerts and events.
+ * The four streams share one run of the loop while any of them is subscribed (subscribe to all
+ * you need before the readings flow).
+ *
+ * @throws as {@link controlLoop}.
+ * @example
+ * ```ts
+ * const loop = createControlLoop(readings$, rules, { statuses$ });
+ * loop.commands$.subscribe((c) => transport.publish(Topics.deviceCommands(c.deviceId), encode(c)));
+ * loop.alerts$.subscribe(raise);
+ * ```
+ */
+export function createControlLoop(
+  readings$: Observable<Reading>,
+  rules: readonly ControlRuleSpec[],
+  options: ControlLoopOptions,
+): ControlLoop {
+  const output$ = readings$.pipe(controlLoop(rules, options), share());
+  return Object.freeze({
+    output$,
+    commands$: output$.pipe(
+      filter((o) => o.type === 'command'),
+      map((o) => o.command),
+    ),
+    alerts$: output$.pipe(
+      filter((o) => o.type === 'alert'),
+      map((o) => o.alert),
+    ),
+    events$: output$.pipe(filter((o): o is ControlEvent => o.type !== 'command' && o.type !== 'alert')),
+  });
+}
