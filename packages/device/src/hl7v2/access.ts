@@ -1,6 +1,7 @@
 import type { Hl7Delimiters } from './delimiters.js';
 import { unescapeHl7 } from './escape.js';
 import type { Hl7Message, Hl7Segment } from './message.js';
+import { rawField } from './segment.js';
 
 /**
  * The `k`-th (1-based) piece of `text` split at `sep`, without splitting the whole string; empty
@@ -23,11 +24,28 @@ export function nthPiece(text: string, sep: string, k: number): string {
  */
 export function rawPiece(field: string, d: Hl7Delimiters, rep: number, comp: number, sub: number): string {
   if (field === '') return '';
+  if (rep === 1 && comp === 1 && sub === 1) return firstRawPiece(field, d);
   let s = field;
   if (rep !== 1 || s.includes(d.repetition)) s = nthPiece(s, d.repetition, rep);
   if (comp !== 1 || s.includes(d.component)) s = nthPiece(s, d.component, comp);
   if (sub !== 1 || s.includes(d.subComponent)) s = nthPiece(s, d.subComponent, sub);
   return s;
+}
+
+/**
+ * The raw (still escaped) first sub-component of the first component of the first repetition of
+ * a raw field: the text before the first repetition, component or sub-component separator. One
+ * scan, and no copy when the field is a single value (the common case).
+ */
+export function firstRawPiece(field: string, d: Hl7Delimiters): string {
+  const r = d.repetition.charCodeAt(0);
+  const c = d.component.charCodeAt(0);
+  const s = d.subComponent.charCodeAt(0);
+  for (let i = 0; i < field.length; i++) {
+    const ch = field.charCodeAt(i);
+    if (ch === c || ch === r || ch === s) return field.slice(0, i);
+  }
+  return field;
 }
 
 /**
@@ -41,7 +59,7 @@ export function rawPiece(field: string, d: Hl7Delimiters, rep: number, comp: num
  * ```
  */
 export function hl7Field(segment: Hl7Segment, field: number): string {
-  return segment.fields[field] ?? '';
+  return rawField(segment, field);
 }
 
 /**
@@ -64,7 +82,7 @@ export function hl7Value(
   subComponent = 1,
   repetition = 1,
 ): string {
-  const raw = segment.fields[field] ?? '';
+  const raw = rawField(segment, field);
   if (segment.id === 'MSH' && (field === 1 || field === 2)) return raw;
   const d = message.delimiters;
   return unescapeHl7(rawPiece(raw, d, repetition, component, subComponent), d, message.charset);
@@ -80,7 +98,7 @@ export function hl7Value(
  * ```
  */
 export function hl7Repetitions(message: Hl7Message, segment: Hl7Segment, field: number): string[][][] {
-  const raw = segment.fields[field] ?? '';
+  const raw = rawField(segment, field);
   if (raw === '') return [];
   const d = message.delimiters;
   if (segment.id === 'MSH' && (field === 1 || field === 2)) return [[[raw]]];

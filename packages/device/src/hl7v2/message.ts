@@ -9,7 +9,9 @@ export interface Hl7Segment {
   /**
    * The raw (still escaped) fields, HL7-numbered: `fields[0]` is the id and `fields[n]` field n.
    * For MSH, `fields[1]` is MSH-1 (the field separator) and `fields[2]` MSH-2 (the encoding
-   * characters). Read values with `hl7Value`, which splits and decodes.
+   * characters). Read values with `hl7Value`, which splits and decodes. A parsed segment splits
+   * its line into fields on first access (then cached); `hl7Field` / `hl7Value` read one field
+   * without splitting the whole line.
    */
   readonly fields: readonly string[];
 }

@@ -12,13 +12,14 @@ import {
   readingId,
   toCanonicalUnit,
 } from '@healthit/core';
-import { rawPiece } from './access.js';
+import { firstRawPiece, rawPiece } from './access.js';
 import { checkOffset, type Hl7DateTime, readHl7DateTime } from './datetime.js';
 import { DEFAULT_HL7_DELIMITERS, type Hl7Delimiters, sameDelimiters } from './delimiters.js';
 import { type Hl7ErrorCode, Hl7ParseError, Hl7UnsupportedMessageError } from './errors.js';
 import { unescapeHl7 } from './escape.js';
 import { MDC_METRICS, MDC_UNITS } from './mdc.js';
 import type { Hl7Message, Hl7Segment } from './message.js';
+import { rawField } from './segment.js';
 
 /** Options of {@link oruToReadings}. */
 export interface OruToReadingsOptions {
@@ -158,6 +159,9 @@ const RESULT_STATUS: Readonly<
   I: { notReading: 'OBX-11 I: result pending' },
   O: { notReading: 'OBX-11 O: order detail only, no result' },
 };
+
+/** {@link RESULT_STATUS} as a Map: looked up for every observation. */
+const RESULT_STATUS_RULES = new Map(Object.entries(RESULT_STATUS));
 
 /** IEEE 11073 measurement status as IHE PCD sends it in OBX-8 → quality or why it is not a reading. */
 const MEASUREMENT_STATUS: Readonly<Record<string, { quality: ReadingQuality } | { notReading: string }>> = {
@@ -349,13 +353,13 @@ export function oruToReadings(message: Hl7Message, options: OruToReadingsOptions
 
     // The containment tree (OBX-4) carries device and time down to the metrics.
     // (OBX-4 in dotted notation has no escapes: the raw field is the value.)
-    const key = hierarchyKey(seg.fields[4] ?? '');
+    const key = hierarchyKey(rawField(seg, 4));
     if (key !== undefined) {
       treeKeys.push(key);
       treeSegs.push(seg);
     }
 
-    const metric = metricOfField(seg.fields[3] ?? '', d, charset, options.mdcMetrics);
+    const metric = metricOfField(rawField(seg, 3), d, charset, options.mdcMetrics);
     if (metric === undefined) {
       events.push({ type: 'observation-unmapped', observation: observationOf(seg, d) });
       continue;
@@ -386,7 +390,7 @@ export function oruToReadings(message: Hl7Message, options: OruToReadingsOptions
         continue;
       }
     } else {
-      const rule = Object.hasOwn(RESULT_STATUS, status) ? RESULT_STATUS[status] : undefined;
+      const rule = RESULT_STATUS_RULES.get(status);
       if (rule === undefined) {
         events.push(
           rejected(seg, d, obxSequence, [
@@ -407,7 +411,7 @@ export function oruToReadings(message: Hl7Message, options: OruToReadingsOptions
       }
       quality = rule.quality;
     }
-    const flags = seg.fields[8] ?? '';
+    const flags = rawField(seg, 8);
     if (flags !== '') {
       let notReading: string | undefined;
       for (const flag of flags.split(d.repetition)) {
@@ -433,9 +437,9 @@ export function oruToReadings(message: Hl7Message, options: OruToReadingsOptions
       events.push(rejected(seg, d, obxSequence, parsed));
       continue;
     }
-    const unit = unitOfField(seg.fields[6] ?? '', d, charset, options.mdcUnits);
+    const unit = unitOfField(rawField(seg, 6), d, charset, options.mdcUnits);
     if (unit === undefined || !unitFits(metric, unit)) {
-      const units = seg.fields[6] ?? '';
+      const units = rawField(seg, 6);
       events.push(
         rejected(seg, d, obxSequence, [
           6,
@@ -550,17 +554,35 @@ export function oruToReadings(message: Hl7Message, options: OruToReadingsOptions
     if (ids === undefined && readings.length >= LINEAR_DUPLICATE_SCAN)
       ids = new Set(readings.map((r) => r.id));
     ids?.add(id);
-    const reading: Record<string, unknown> = { id, deviceId };
-    if (patient !== undefined) reading.patientId = patient;
-    reading.metric = metric;
-    reading.value = canonical;
-    reading.unit = METRICS[metric].unit;
-    reading.ts = ts;
-    reading.seq = seq;
-    if (quality !== undefined) reading.quality = quality;
-    readings.push(reading as Reading);
+    readings.push(newReading(id, deviceId, patient, metric, canonical, ts, seq, quality));
   }
   return { readings: inDeviceOrder(readings), events, header };
+}
+
+/**
+ * A reading with its keys in schema order and no `undefined` members, built by one object literal
+ * (adding properties one by one would grow the object several times).
+ */
+function newReading(
+  id: string,
+  deviceId: DeviceId,
+  patientId: string | undefined,
+  metric: MetricId,
+  value: number,
+  ts: number,
+  seq: number,
+  quality: ReadingQuality | undefined,
+): Reading {
+  const unit = METRICS[metric].unit;
+  const reading =
+    patientId === undefined
+      ? quality === undefined
+        ? { id, deviceId, metric, value, unit, ts, seq }
+        : { id, deviceId, metric, value, unit, ts, seq, quality }
+      : quality === undefined
+        ? { id, deviceId, patientId, metric, value, unit, ts, seq }
+        : { id, deviceId, patientId, metric, value, unit, ts, seq, quality };
+  return reading as Reading;
 }
 
 /** Below this many readings, duplicates are found by scanning them (no hashing). */
@@ -634,7 +656,7 @@ function metricOf(
 
 /** EI.1 of the first OBX-18 repetition that has an id (EI.3 when EI.1 is empty). */
 function equipmentId(seg: Hl7Segment, d: Hl7Delimiters, charset: string): string {
-  const raw = seg.fields[18] ?? '';
+  const raw = rawField(seg, 18);
   if (raw === '') return '';
   const reps = raw.includes(d.repetition) ? raw.split(d.repetition) : [raw];
   for (const rep of reps) {
@@ -646,12 +668,13 @@ function equipmentId(seg: Hl7Segment, d: Hl7Delimiters, charset: string): string
 
 /** The decoded first sub-component of component `comp` of a field's first repetition. */
 function fieldValue(seg: Hl7Segment, field: number, comp: number, d: Hl7Delimiters, charset: string): string {
-  return unescapeHl7(rawPiece(seg.fields[field] ?? '', d, 1, comp, 1), d, charset);
+  const raw = rawField(seg, field);
+  return unescapeHl7(comp === 1 ? firstRawPiece(raw, d) : rawPiece(raw, d, 1, comp, 1), d, charset);
 }
 
 function numericValue(seg: Hl7Segment, d: Hl7Delimiters, charset: string): number | Problem {
-  const type = seg.fields[2] ?? '';
-  const raw = seg.fields[5] ?? '';
+  const type = rawField(seg, 2);
+  const raw = rawField(seg, 5);
   if (raw === '') return [5, 'OBX-5 is empty: no value to read', 101];
   if (raw.includes(d.repetition)) return [5, 'OBX-5 repeats: a numeric observation has one value', 102];
   let text: string;
@@ -826,12 +849,18 @@ function allDigits(text: string): boolean {
 }
 
 function seqFromInstanceId(instanceId: string, deviceId: string): number | undefined {
-  if (instanceId.length <= deviceId.length + 1 || !instanceId.startsWith(deviceId)) return undefined;
-  if (instanceId.charCodeAt(deviceId.length) !== 0x3a /* : */) return undefined;
-  const digits = instanceId.slice(deviceId.length + 1);
-  if (!allDigits(digits)) return undefined;
-  const seq = Number(digits);
-  return Number.isSafeInteger(seq) ? seq : undefined;
+  const n = deviceId.length;
+  if (instanceId.length <= n + 1 || instanceId.charCodeAt(n) !== 0x3a /* : */) return undefined;
+  for (let i = 0; i < n; i++) if (instanceId.charCodeAt(i) !== deviceId.charCodeAt(i)) return undefined;
+  // The digits after `deviceId:`, read in place: exact while the value stays a safe integer.
+  let seq = 0;
+  for (let i = n + 1; i < instanceId.length; i++) {
+    const c = instanceId.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return undefined;
+    seq = seq * 10 + (c - 0x30);
+    if (seq > Number.MAX_SAFE_INTEGER) return undefined;
+  }
+  return seq;
 }
 
 /** Message order, unless a device's seq would go backwards: then sorted by seq (a stable sort). */

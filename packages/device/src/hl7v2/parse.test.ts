@@ -85,6 +85,7 @@ describe('parseHl7: structure', () => {
     const a = parseHl7(`${MSH}\rPID|||1\rOBX|1`);
     const b = parseHl7(`\r\n${MSH}\r\nPID|||1\n\nOBX|1\r\n\r\n`);
     expect(b.segments).toEqual(a.segments);
+    expect(b.segments.map((s) => s.fields)).toEqual(a.segments.map((s) => s.fields));
     expect(b.segments.map((s) => s.index)).toEqual([0, 1, 2]);
   });
 

@@ -1,9 +1,10 @@
 import { rawPiece } from './access.js';
 import { type Hl7Encoding, hl7Encoding } from './charset.js';
-import { delimiterProblem, type Hl7Delimiters } from './delimiters.js';
+import { DEFAULT_HL7_DELIMITERS, delimiterProblem, type Hl7Delimiters } from './delimiters.js';
 import { type Hl7ErrorCode, Hl7ParseError } from './errors.js';
 import { findEscapeProblem, unescapeHl7 } from './escape.js';
 import type { Hl7Header, Hl7Message, Hl7Segment } from './message.js';
+import { ParsedSegment } from './segment.js';
 
 /** Segment ids that start a message or a batch: only the first segment of a message may be one. */
 const MESSAGE_OR_BATCH = new Set(['MSH', 'BHS', 'BTS', 'FHS', 'FTS']);
@@ -14,6 +15,66 @@ export interface Hl7MshParse {
   readonly charset: string;
   readonly header: Hl7Header;
   readonly segment: Hl7Segment;
+}
+
+/*
+ * What the parser returns is built with classes and the array `split` returns, not with object or
+ * array literals: V8 allocates the objects of a literal in the old generation from the moment
+ * most of them outlive a few collections ("allocation-site pretenuring"). A caller that keeps
+ * parsed messages for a while (a queue, a batch) then turned every later message into old
+ * garbage, and parse + map ran 2-3 times slower (measured with bench/hl7.ts). V8 tracks
+ * allocation sites only for literals, so class instances stay young. The classes are internal:
+ * callers see the interfaces of message.ts (segments: see segment.ts).
+ */
+
+class ParsedHeader implements Hl7Header {
+  readonly sendingApplication: string;
+  readonly sendingFacility: string;
+  readonly receivingApplication: string;
+  readonly receivingFacility: string;
+  readonly dateTime: string;
+  readonly messageCode: string;
+  readonly triggerEvent: string;
+  readonly messageStructure: string;
+  readonly messageType: string;
+  readonly controlId: string;
+  readonly processingId: string;
+  readonly version: string;
+
+  /** MSH-3 … MSH-12 (decoded) from the split MSH fields. */
+  constructor(fields: readonly string[], d: Hl7Delimiters, charset: string) {
+    this.sendingApplication = mshValue(fields, 3, 1, d, charset);
+    this.sendingFacility = mshValue(fields, 4, 1, d, charset);
+    this.receivingApplication = mshValue(fields, 5, 1, d, charset);
+    this.receivingFacility = mshValue(fields, 6, 1, d, charset);
+    this.dateTime = mshValue(fields, 7, 1, d, charset);
+    this.messageCode = mshValue(fields, 9, 1, d, charset);
+    this.triggerEvent = mshValue(fields, 9, 2, d, charset);
+    this.messageStructure = mshValue(fields, 9, 3, d, charset);
+    this.messageType =
+      this.triggerEvent === '' ? this.messageCode : `${this.messageCode}^${this.triggerEvent}`;
+    this.controlId = unescapeHl7(fields[10] ?? '', d, charset);
+    this.processingId = mshValue(fields, 11, 1, d, charset);
+    this.version = mshValue(fields, 12, 1, d, charset);
+  }
+}
+
+class MshParse implements Hl7MshParse {
+  constructor(
+    readonly delimiters: Hl7Delimiters,
+    readonly charset: string,
+    readonly header: Hl7Header,
+    readonly segment: Hl7Segment,
+  ) {}
+}
+
+class ParsedMessage implements Hl7Message {
+  constructor(
+    readonly delimiters: Hl7Delimiters,
+    readonly charset: string,
+    readonly header: Hl7Header,
+    readonly segments: readonly Hl7Segment[],
+  ) {}
 }
 
 function fail(
@@ -27,10 +88,10 @@ function fail(
   throw new Hl7ParseError(reason, { segmentIndex, segmentId, segmentSequence, field, hl7ErrorCode });
 }
 
-/** 1-based occurrence of segment id `id` if it were appended after `previous`. */
-function sequenceOf(previous: readonly Hl7Segment[], id: string): number {
+/** 1-based occurrence of segment id `id` if it followed `segments[0 … before - 1]`. */
+function sequenceOf(segments: readonly Hl7Segment[], before: number, id: string): number {
   let k = 1;
-  for (const s of previous) if (s.id === id) k++;
+  for (let i = 0; i < before; i++) if ((segments[i] as Hl7Segment).id === id) k++;
   return k;
 }
 
@@ -41,14 +102,14 @@ function checkEscapes(
   encoding: Hl7Encoding | undefined,
   segmentIndex: number,
   segmentId: string,
-  previous: readonly Hl7Segment[],
+  segments: readonly Hl7Segment[],
 ): void {
   for (let f = from; f < fields.length; f++) {
     const text = fields[f] as string;
     if (text.indexOf(d.escape) === -1) continue;
     const problem = findEscapeProblem(text, d, encoding);
     if (problem !== undefined)
-      fail(problem.reason, segmentIndex, segmentId, f, 102, sequenceOf(previous, segmentId));
+      fail(problem.reason, segmentIndex, segmentId, f, 102, sequenceOf(segments, segmentIndex, segmentId));
   }
 }
 
@@ -85,45 +146,36 @@ function parseMsh(line: string): Hl7MshParse {
     if (ch === fs || enc.indexOf(ch) !== k)
       fail(`delimiter "${ch}" is declared twice in MSH-1/MSH-2`, 0, 'MSH', 2, 102);
   }
-  const d: Hl7Delimiters =
-    enc.length === 5
-      ? {
-          field: fs,
-          component: enc.charAt(0),
-          repetition: enc.charAt(1),
-          escape: enc.charAt(2),
-          subComponent: enc.charAt(3),
-          truncation: enc.charAt(4),
-        }
-      : {
-          field: fs,
-          component: enc.charAt(0),
-          repetition: enc.charAt(1),
-          escape: enc.charAt(2),
-          subComponent: enc.charAt(3),
-        };
-  const fields =
-    encEnd < line.length ? ['MSH', fs, enc, ...line.slice(encEnd + 1).split(fs)] : ['MSH', fs, enc];
+  const d = delimitersOf(fs, enc);
+  // `line.split` gives ['MSH', MSH-2, MSH-3, …]: insert MSH-1 (the separator itself).
+  const fields = line.split(fs);
+  fields.splice(1, 0, fs);
   const charset = rawPiece(fields[18] ?? '', d, 1, 1, 1);
   const encoding = hl7Encoding(charset);
   checkEscapes(fields, 3, d, encoding, 0, 'MSH', []);
-  const messageCode = mshValue(fields, 9, 1, d, charset);
-  const triggerEvent = mshValue(fields, 9, 2, d, charset);
-  const header: Hl7Header = {
-    sendingApplication: mshValue(fields, 3, 1, d, charset),
-    sendingFacility: mshValue(fields, 4, 1, d, charset),
-    receivingApplication: mshValue(fields, 5, 1, d, charset),
-    receivingFacility: mshValue(fields, 6, 1, d, charset),
-    dateTime: mshValue(fields, 7, 1, d, charset),
-    messageCode,
-    triggerEvent,
-    messageStructure: mshValue(fields, 9, 3, d, charset),
-    messageType: triggerEvent === '' ? messageCode : `${messageCode}^${triggerEvent}`,
-    controlId: unescapeHl7(fields[10] ?? '', d, charset),
-    processingId: mshValue(fields, 11, 1, d, charset),
-    version: mshValue(fields, 12, 1, d, charset),
-  };
-  return { delimiters: d, charset, header, segment: { id: 'MSH', index: 0, fields } };
+  const header = new ParsedHeader(fields, d, charset);
+  return new MshParse(d, charset, header, new ParsedSegment('MSH', 0, line, fs, fields));
+}
+
+/** The delimiters of MSH-1 and MSH-2 (checked); the shared default object for `|^~\&`. */
+function delimitersOf(fs: string, enc: string): Hl7Delimiters {
+  if (fs === '|' && enc === '^~\\&') return DEFAULT_HL7_DELIMITERS;
+  return enc.length === 5
+    ? {
+        field: fs,
+        component: enc.charAt(0),
+        repetition: enc.charAt(1),
+        escape: enc.charAt(2),
+        subComponent: enc.charAt(3),
+        truncation: enc.charAt(4),
+      }
+    : {
+        field: fs,
+        component: enc.charAt(0),
+        repetition: enc.charAt(1),
+        escape: enc.charAt(2),
+        subComponent: enc.charAt(3),
+      };
 }
 
 function mshValue(
@@ -153,25 +205,14 @@ function isIdChar(c: number, first: boolean): boolean {
 }
 
 /**
- * The non-blank lines of `text`: segments end at CR, LF or CRLF, and blank lines (e.g. a trailing
- * newline) are skipped. Linear in the text length.
+ * The lines of `text`: segments end at CR (the standard), LF or CRLF. May contain blank lines
+ * (e.g. after a trailing CR), which the parser skips. The common case (CR only) is one native split.
  */
 function lines(text: string): string[] {
-  const out: string[] = [];
-  const n = text.length;
-  let pos = 0;
-  let nextCr = text.indexOf('\r');
-  let nextLf = text.indexOf('\n');
-  while (pos < n) {
-    if (nextCr !== -1 && nextCr < pos) nextCr = text.indexOf('\r', pos);
-    if (nextLf !== -1 && nextLf < pos) nextLf = text.indexOf('\n', pos);
-    let end = nextCr === -1 ? nextLf : nextLf === -1 ? nextCr : Math.min(nextCr, nextLf);
-    if (end === -1) end = n;
-    if (end > pos) out.push(text.slice(pos, end));
-    pos = end + (end === nextCr && nextLf === end + 1 ? 2 : 1);
-  }
-  return out;
+  return text.indexOf('\n') === -1 ? text.split('\r') : text.split(LINE_END);
 }
+
+const LINE_END = /\r\n|\r|\n/;
 
 /**
  * Parses only the MSH segment of a message (its first non-blank line): delimiters, character
@@ -204,8 +245,9 @@ export function parseHl7Header(text: string): Hl7MshParse {
  * - Every escape sequence is checked (see `findEscapeProblem`): unknown or unterminated escapes
  *   are rejected, not passed through. Values are decoded lazily by `hl7Value`.
  *
- * Fields keep their raw text (`segment.fields`); splitting into repetitions, components and
- * sub-components and decoding escapes happens on access.
+ * Fields keep their raw text (`segment.fields`); a segment's line is split into fields on first
+ * access (then cached), and splitting into repetitions, components and sub-components and
+ * decoding escapes happens on access too.
  *
  * @throws {Hl7ParseError} (`codec/decode`) naming the segment index, field and reason.
  * @throws {TypeError} when `text` is not a string.
@@ -217,30 +259,58 @@ export function parseHl7Header(text: string): Hl7MshParse {
  */
 export function parseHl7(text: string): Hl7Message {
   if (typeof text !== 'string') throw new TypeError(`HL7 message must be a string, got ${typeof text}`);
-  const segments: Hl7Segment[] = [];
+  // The split lines are replaced in place by their segments (no second array), blank lines dropped.
+  const parts = lines(text);
+  const segments = parts as unknown as Hl7Segment[];
+  let count = 0;
   let msh: Hl7MshParse | undefined;
   let encoding: Hl7Encoding | undefined;
-  for (const line of lines(text)) {
+  for (let i = 0; i < parts.length; i++) {
+    const line = parts[i] as string;
+    if (line === '') continue;
     if (msh === undefined) {
       msh = parseMsh(line);
       requireHeaderFields(msh.header);
       encoding = hl7Encoding(msh.charset);
-      segments.push(msh.segment);
+      segments[count++] = msh.segment;
       continue;
     }
-    segments.push(parseSegment(line, segments, msh.delimiters, encoding));
+    segments[count] = parseSegment(line, count, segments, msh.delimiters, encoding);
+    count++;
   }
   if (msh === undefined) return fail('empty message: expected an MSH segment', 0, '', 0, 100);
-  return { delimiters: msh.delimiters, charset: msh.charset, header: msh.header, segments };
+  segments.length = count;
+  return new ParsedMessage(msh.delimiters, msh.charset, msh.header, segments);
 }
 
+/**
+ * The 3-character id a line starts with. The ids of ORU^R01 and ACK are the literal (interned)
+ * strings, so no string is allocated for them and `segment.id === 'OBX'` is a pointer comparison.
+ */
+function segmentId(line: string): string {
+  const c0 = line.charCodeAt(0);
+  const c1 = line.charCodeAt(1);
+  const c2 = line.charCodeAt(2);
+  if (c0 === 0x4f /* O */ && c1 === 0x42 /* B */) {
+    if (c2 === 0x58 /* X */) return 'OBX';
+    if (c2 === 0x52 /* R */) return 'OBR';
+  } else if (c0 === 0x50 /* P */) {
+    if (c1 === 0x49 /* I */ && c2 === 0x44 /* D */) return 'PID';
+    if (c1 === 0x56 /* V */ && c2 === 0x31 /* 1 */) return 'PV1';
+  } else if (c0 === 0x4e /* N */ && c1 === 0x54 /* T */ && c2 === 0x45 /* E */) return 'NTE';
+  else if (c0 === 0x4d /* M */ && c1 === 0x53 /* S */ && c2 === 0x41 /* A */) return 'MSA';
+  else if (c0 === 0x45 /* E */ && c1 === 0x52 /* R */ && c2 === 0x52 /* R */) return 'ERR';
+  return line.slice(0, 3);
+}
+
+/** Parses segment number `index`; `segments[0 … index - 1]` are the segments before it. */
 function parseSegment(
   line: string,
-  previous: readonly Hl7Segment[],
+  index: number,
+  segments: readonly Hl7Segment[],
   d: Hl7Delimiters,
   encoding: Hl7Encoding | undefined,
 ): Hl7Segment {
-  const index = previous.length;
   if (
     line.length < 3 ||
     !isIdChar(line.charCodeAt(0), true) ||
@@ -255,17 +325,15 @@ function parseSegment(
       100,
     );
   }
-  const fields = line.split(d.field);
-  const id = fields[0] as string;
-  if (id.length !== 3) {
-    const head = line.slice(0, 3);
+  const id = segmentId(line);
+  if (line.length > 3 && line.charAt(3) !== d.field) {
     fail(
-      `segment id ${head} must be followed by the field separator "${d.field}"`,
+      `segment id ${id} must be followed by the field separator "${d.field}"`,
       index,
-      head,
+      id,
       0,
       100,
-      sequenceOf(previous, head),
+      sequenceOf(segments, index, id),
     );
   }
   const c = id.charCodeAt(0);
@@ -276,9 +344,12 @@ function parseSegment(
       id,
       0,
       100,
-      sequenceOf(previous, id),
+      sequenceOf(segments, index, id),
     );
   }
-  if (line.indexOf(d.escape) !== -1) checkEscapes(fields, 1, d, encoding, index, id, previous);
-  return { id, index, fields };
+  // Fields are split on first access, except when there is an escape sequence to check.
+  if (line.indexOf(d.escape, 4) === -1) return new ParsedSegment(id, index, line, d.field);
+  const fields = line.split(d.field);
+  checkEscapes(fields, 1, d, encoding, index, id, segments);
+  return new ParsedSegment(id, index, line, d.field, fields);
 }
