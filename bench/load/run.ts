@@ -5,7 +5,7 @@
  *   2. 10 000 devices at 1 Hz through one gateway process (devices in a child process, through
  *      Mosquitto): the gateway process's CPU share of one core;
  *   3. with `--soak-minutes N`: heap after GC sampled every 10 s for N minutes at 10 000 readings/s.
- * Needs Mosquitto on 127.0.0.1:1883. Run with `--expose-gc` for the soak.
+ * `--only latency|fleet` runs one part. Needs Mosquitto on 127.0.0.1:1883. Run with `--expose-gc` for the soak.
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -26,7 +26,7 @@ function startFleet(seconds: number): { done: Promise<number> } {
   const script = fileURLToPath(new URL('./fleet-publisher.ts', import.meta.url));
   const child = spawn(
     process.execPath,
-    ['--conditions=@healthit/source', '--import', 'tsx', script, MQTT_URL, String(DEVICES), String(seconds)],
+    ['--import', 'tsx', script, MQTT_URL, String(DEVICES), String(seconds)],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   let out = '';
@@ -92,9 +92,12 @@ async function inProcessBackground(transport: Transport, seconds: number): Promi
 }
 
 const results: Record<string, unknown> = {};
+const onlyIndex = process.argv.indexOf('--only');
+const only = onlyIndex >= 0 ? process.argv[onlyIndex + 1] : undefined;
+const runs = (part: 'latency' | 'fleet') => only === undefined || only === part;
 
 // 1a. In-process latency under a 10 000-device background load.
-{
+if (runs('latency')) {
   const transport = createInProcessTransport();
   const stopBackground = await inProcessBackground(transport, 20);
   const r = await probeLatency(transport, transport, arg('samples', 400));
@@ -104,7 +107,7 @@ const results: Record<string, unknown> = {};
 }
 
 // 1b. Through Mosquitto, with the fleet publishing through the same broker.
-{
+if (runs('latency')) {
   const fleet = startFleet(15);
   const gatewayTransport = createMqttTransport({ url: MQTT_URL });
   const deviceTransport = createMqttTransport({ url: MQTT_URL });
@@ -115,7 +118,7 @@ const results: Record<string, unknown> = {};
 }
 
 // 2. CPU share of the gateway process for 10 000 devices at 1 Hz through Mosquitto.
-{
+if (runs('fleet')) {
   const seconds = arg('fleet-seconds', 30);
   const transport = createMqttTransport({ url: MQTT_URL });
   const pipeline = startPipeline(transport, DEVICES, () => {});
