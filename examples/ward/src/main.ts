@@ -7,10 +7,11 @@ import { renderSummary } from './summary.js';
 import { renderTable } from './view.js';
 import { runWard } from './ward.js';
 
-const USAGE = `Usage: healthit-ward [--patients N] [--duration SECONDS] [--seed N] [--period-ms MS] [--data-dir DIR]
+const USAGE = `Usage: healthit-ward [--patients N] [--duration SECONDS] [--seed N] [--period-ms MS] [--data-dir DIR] [--outbox FILE]
 
-Runs a simulated ward through device → gateway → platform → ledger → AI in one process and prints
-a live table once a second, then a summary. Ctrl-C stops it cleanly (twice: at once).`;
+Runs a simulated ward through device → gateway → outbox → uplink → platform → ledger → AI in one
+process and prints a live table once a second, then a summary. --outbox keeps the gateway's
+store-and-forward outbox in a SQLite file (in memory by default). Ctrl-C stops it cleanly (twice: at once).`;
 
 function fail(message: string): never {
   process.stderr.write(`healthit-ward: ${message}\n\n${USAGE}\n`);
@@ -33,6 +34,7 @@ function parse() {
       seed: { type: 'string' },
       'period-ms': { type: 'string' },
       'data-dir': { type: 'string' },
+      outbox: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -76,10 +78,13 @@ const summary = await runWard({
   seed,
   periodMs,
   ...(args.values['data-dir'] ? { dataDir: args.values['data-dir'] } : {}),
+  ...(args.values.outbox ? { outboxPath: args.values.outbox } : {}),
   signal: controller.signal,
   onStatus: (status) => {
     if (status === 'draining')
-      process.stdout.write('Stopping the monitors and draining gateway → store → ledger…\n');
+      process.stdout.write(
+        'Stopping the monitors and draining gateway → outbox → uplink → store → ledger…\n',
+      );
     if (status === 'verifying')
       process.stdout.write('Verifying the ledger chain and every batch anchor against the store…\n');
   },
@@ -90,5 +95,9 @@ const summary = await runWard({
   },
 });
 process.stdout.write(`${renderSummary(summary)}\n`);
-const ok = summary.ledger.chainVerified && summary.ledger.anchorsVerified === summary.ledger.entries;
+const ok =
+  summary.ledger.chainVerified &&
+  summary.ledger.anchorsVerified === summary.ledger.entries &&
+  summary.notStored === 0 &&
+  summary.outbox.pending === 0;
 process.exitCode = ok ? 0 : 1;

@@ -15,10 +15,38 @@ export function renderSummary(s: WardSummary): string {
     `  patients          ${s.patients}`,
     `  readings in       ${s.published} published by the monitors${s.publishFailures ? `, ${s.publishFailures} failed to publish` : ''}`,
     `  accepted          ${s.accepted} by the gateway${refused ? ` (refused: ${refused})` : ''}`,
-    `  stored            ${s.stored} in the platform store (PGlite)${s.storeFailures ? `, ${s.storeFailures} failed` : ''}`,
-    `  alerts            ${s.alerts}${severities ? ` (${severities})` : ''}`,
+    `  stored            ${s.stored} in the platform store (PGlite)${s.storeFailures ? `, ${s.storeFailures} failed` : ''}${s.notStored ? `, ${s.notStored} accepted readings MISSING` : ''}`,
+    `  outbox            ${outbox(s)}`,
+    `  uplink            ${uplink(s)}`,
+    `  alerts            ${s.alerts}${severities ? ` (${severities})` : ''}${s.alerts === s.alertsRaised ? '' : ` of ${s.alertsRaised} raised`}`,
     `  risk scores       ${s.riskScores} from the edge model${s.riskErrors ? `, ${s.riskErrors} errors` : ''}`,
     `  ledger            ${s.ledger.entries} entries, log ${s.ledger.logId.slice(0, 16)}…`,
     `  ledger verified   ${verified ? 'yes' : 'NO'}: chain ${s.ledger.chainVerified ? 'valid' : 'INVALID'}, ${s.ledger.anchorsVerified}/${s.ledger.entries} batch anchors match the store`,
   ].join('\n');
+}
+
+/** The outbox line: where it is and its counters (appended, acknowledged, pending, refused, shed). */
+function outbox(s: WardSummary): string {
+  const o = s.outbox;
+  const where = o.kind === 'sqlite' ? `SQLite ${o.path ?? ''}` : 'memory';
+  const parts = [
+    `${o.appended} appended`,
+    `${o.acknowledged} acknowledged`,
+    `${o.pending} pending`,
+    `${o.refused} refused`,
+    `${o.shed} shed`,
+  ];
+  if (o.replayed) parts.push(`${o.replayed} replayed from a previous run`);
+  if (o.maxHeld) parts.push(`at most ${o.maxHeld} held`);
+  if (o.dropped) parts.push(`${o.dropped} readings DROPPED (hold queue full)`);
+  return `${where}: ${parts.join(', ')}`;
+}
+
+/** The uplink line: deliveries, redeliveries dropped by id, sends and retries. */
+function uplink(s: WardSummary): string {
+  const u = s.uplink;
+  const parts = [`${u.delivered} records delivered in ${u.sends} sends (${u.retries} retried)`];
+  parts.push(`${u.duplicates} duplicates dropped`);
+  if (u.decodeFailures) parts.push(`${u.decodeFailures} failed to decode`);
+  return `${u.name}: ${parts.join(', ')}`;
 }

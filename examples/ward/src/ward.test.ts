@@ -1,5 +1,28 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runWard } from './ward.js';
+import { runWard, type WardSummary } from './ward.js';
+
+/**
+ * Nothing was lost between the gateway and the platform: every record the gateway produced went
+ * through the outbox and was acknowledged, and every accepted reading reached the store exactly
+ * once (de-duplicated by id on the way, whatever the uplink redelivered).
+ */
+function expectNothingLost(s: WardSummary): void {
+  expect(s.outbox.appended).toBe(s.accepted + s.alertsRaised);
+  expect(s.outbox.acknowledged).toBe(s.outbox.appended);
+  expect(s.outbox.pending).toBe(0);
+  expect(s.outbox.shed).toBe(0);
+  expect(s.outbox.dropped).toBe(0);
+  expect(s.uplink.decodeFailures).toBe(0);
+  expect(s.uplink.delivered - s.uplink.duplicates).toBe(s.outbox.appended);
+  expect(s.uplink.ingested).toBe(s.accepted); // each accepted reading ingested exactly once
+  expect(s.stored).toBe(s.accepted);
+  expect(s.notStored).toBe(0); // ... and found in the store by id
+  expect(s.storeFailures).toBe(0);
+  expect(s.alerts).toBe(s.alertsRaised);
+}
 
 describe('runWard (the quick-start stack, end to end)', () => {
   it('carries every published reading through gateway, store and ledger, raises alerts and scores every patient', async () => {
@@ -18,6 +41,9 @@ describe('runWard (the quick-start stack, end to end)', () => {
     expect(summary.stored).toBe(summary.accepted);
     expect(summary.storeFailures).toBe(0);
     expect(summary.gatewayEvents).toEqual({});
+    expectNothingLost(summary);
+    expect(summary.outbox).toMatchObject({ kind: 'memory', replayed: 0, refused: 0 });
+    expect(summary.uplink.duplicates).toBe(0);
     expect(summary.ledger.entries).toBeGreaterThan(0);
     expect(summary.ledger.chainVerified).toBe(true);
     expect(summary.ledger.anchorsVerified).toBe(summary.ledger.entries);
@@ -40,23 +66,44 @@ describe('runWard (the quick-start stack, end to end)', () => {
     expect(hypoxic.every((r) => r.alerts > 0 && (r.latest.spo2 ?? 100) <= 93)).toBe(true);
   });
 
-  it('stops early on abort, drains, and still verifies everything', async () => {
+  it('stops early on abort and drains, losing nothing through a full SQLite outbox, an uplink outage and lost acknowledgements', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'healthit-ward-'));
+    const path = join(dir, 'outbox.db');
     const controller = new AbortController();
-    const summary = await runWard({
-      patients: 3,
-      durationMs: 60_000,
-      periodMs: 100,
-      seed: 1,
-      signal: controller.signal,
-      onStatus: (status) => {
-        if (status === 'running') setTimeout(() => controller.abort(), 1000);
-      },
-    });
-    expect(summary.stoppedEarly).toBe(true);
-    expect(summary.elapsedMs).toBeLessThan(10_000);
-    expect(summary.published).toBeGreaterThan(0);
-    expect(summary.stored).toBe(summary.published);
-    expect(summary.ledger.chainVerified).toBe(true);
-    expect(summary.ledger.anchorsVerified).toBe(summary.ledger.entries);
+    try {
+      const summary = await runWard({
+        patients: 4,
+        durationMs: 60_000,
+        periodMs: 100,
+        seed: 1,
+        outboxPath: path,
+        outboxMaxBytes: 16 * 1024, // about 60 readings: the outage fills it
+        signal: controller.signal,
+        onUplink: (uplink) => {
+          uplink.loseAcknowledgements(2); // delivered but not acknowledged: sent again
+          setTimeout(() => uplink.setState('down'), 300);
+          setTimeout(() => uplink.setState('up'), 900);
+        },
+        onStatus: (status) => {
+          if (status === 'running') setTimeout(() => controller.abort(), 1500);
+        },
+      });
+      expect(summary.stoppedEarly).toBe(true);
+      expect(summary.elapsedMs).toBeLessThan(10_000);
+      expect(existsSync(path)).toBe(true);
+      expect(summary.outbox).toMatchObject({ kind: 'sqlite', path, replayed: 0 });
+      expect(summary.outbox.refused).toBeGreaterThan(0); // the outbox was full ...
+      expect(summary.outbox.maxHeld).toBeGreaterThan(0); // ... so readings waited in the hold queue
+      expect(summary.uplink.retries).toBeGreaterThan(0);
+      expect(summary.uplink.duplicates).toBeGreaterThan(0); // redeliveries dropped by id
+      expect(summary.published).toBeGreaterThan(0);
+      expect(summary.accepted).toBe(summary.published);
+      expect(summary.stored).toBe(summary.published);
+      expectNothingLost(summary);
+      expect(summary.ledger.chainVerified).toBe(true);
+      expect(summary.ledger.anchorsVerified).toBe(summary.ledger.entries);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -2,7 +2,22 @@ import { deteriorationModelV0, scoreVitals } from '@healthit/ai';
 import { createOnnxRuntime } from '@healthit/ai/onnx';
 import { type Alert, type AlertSeverity, createInProcessTransport, type Reading } from '@healthit/core';
 import { createWardSimulator, publishReadings, type ScenarioMix } from '@healthit/device';
-import { createGateway } from '@healthit/gateway';
+import {
+  alertRecord,
+  appendToOutbox,
+  createForwarder,
+  createGateway,
+  createInProcessUplink,
+  createMemoryOutbox,
+  type DecodedReadingRecord,
+  type DecodedUplinkRecord,
+  decodeUplinkRecord,
+  dedupeRecords,
+  type Forwarder,
+  type InProcessUplink,
+  type Outbox,
+  readingRecord,
+} from '@healthit/gateway';
 import {
   createHashChainLedger,
   generateLedgerKey,
@@ -15,11 +30,15 @@ import { createPgliteReadingStore } from '@healthit/platform/pglite';
 import {
   concatMap,
   defaultIfEmpty,
+  filter,
   from,
   interval,
   lastValueFrom,
+  map,
+  merge,
   type Observable,
   Subject,
+  share,
   takeUntil,
   tap,
 } from 'rxjs';
@@ -48,6 +67,18 @@ export interface WardOptions {
   readonly scenarioTiming?: { readonly startAfterMs?: number; readonly rampMs?: number };
   /** PGlite data directory; in memory when absent. */
   readonly dataDir?: string;
+  /**
+   * SQLite file of the gateway's store-and-forward outbox (`@healthit/gateway/outbox`): records
+   * survive a crash and are forwarded on the next run. In memory when absent.
+   */
+  readonly outboxPath?: string;
+  /** Bound of the outbox's pending records, in bytes (default 64 MiB; policy `refuse-new`). */
+  readonly outboxMaxBytes?: number;
+  /**
+   * Given the in-process uplink once it exists: tests and demos take it down or lose
+   * acknowledgements. Bring it back up before the run ends: stopping waits for the outbox to drain.
+   */
+  readonly onUplink?: (uplink: InProcessUplink) => void;
   /** Called once per `refreshMs` with the live view. */
   readonly onRefresh?: (view: WardView, elapsedMs: number) => void;
   /** Default 1 000 ms. */
@@ -73,8 +104,17 @@ export interface WardSummary {
   /** Readings in the platform store at the end. */
   readonly stored: number;
   readonly storeFailures: number;
+  /** Alerts the gateway's rules raised. */
+  readonly alertsRaised: number;
+  /** Alerts the platform received (through the outbox and the uplink, de-duplicated). */
   readonly alerts: number;
   readonly alertsBySeverity: Readonly<Partial<Record<AlertSeverity, number>>>;
+  /** The gateway's outbox at the end (after draining). */
+  readonly outbox: WardOutboxSummary;
+  /** The uplink from the gateway's outbox to the platform. */
+  readonly uplink: WardUplinkSummary;
+  /** Readings the gateway accepted that are not in the store at the end (0 when nothing was lost). */
+  readonly notStored: number;
   /** Risk scores the model produced, and errors from it. */
   readonly riskScores: number;
   readonly riskErrors: number;
@@ -89,12 +129,73 @@ export interface WardSummary {
   readonly view: WardView;
 }
 
+/** The gateway's outbox in a {@link WardSummary}. */
+export interface WardOutboxSummary {
+  readonly kind: 'memory' | 'sqlite';
+  /** The SQLite file, for `kind: 'sqlite'`. */
+  readonly path?: string;
+  /** Records already pending when the run started (left by a previous run; SQLite only). */
+  readonly replayed: number;
+  /** What the outbox counted during this run (`pending`: at the end, replayed records included). */
+  readonly appended: number;
+  readonly acknowledged: number;
+  readonly pending: number;
+  /** Refusals while full (a record refused again on a retry counts again). */
+  readonly refused: number;
+  readonly shed: number;
+  /** Refused readings given up because the hold queue was full (never alerts). */
+  readonly dropped: number;
+  /** The most records held at once, waiting for room in the outbox. */
+  readonly maxHeld: number;
+}
+
+/** The uplink in a {@link WardSummary}. */
+export interface WardUplinkSummary {
+  readonly name: string;
+  /** Sends by the forwarder, and those not wholly acknowledged (retried). */
+  readonly sends: number;
+  readonly retries: number;
+  /** Records the platform received, redeliveries included. */
+  readonly delivered: number;
+  /** Redeliveries the platform dropped by record id. */
+  readonly duplicates: number;
+  /** Records that did not decode (counted, skipped). */
+  readonly decodeFailures: number;
+  /** Readings handed to `ingestReadings` (after de-duplication). */
+  readonly ingested: number;
+}
+
+/** The outbox's default bound: 64 MiB of pending records (about 250 000 readings). */
+const DEFAULT_OUTBOX_MAX_BYTES = 64 * 2 ** 20;
+
+async function openOutbox(options: WardOptions): Promise<Outbox> {
+  const bounds = {
+    maxBytes: options.outboxMaxBytes ?? DEFAULT_OUTBOX_MAX_BYTES,
+    whenFull: 'refuse-new',
+  } as const;
+  if (options.outboxPath === undefined) return createMemoryOutbox(bounds);
+  // Loaded only when asked for: better-sqlite3 is a native module.
+  const { createSqliteOutbox } = await import('@healthit/gateway/outbox');
+  return createSqliteOutbox({ ...bounds, path: options.outboxPath });
+}
+
+/** Resolves once the outbox is empty, the forwarder failed, or `timeoutMs` passed. */
+async function drainOutbox(outbox: Outbox, forwarder: Forwarder, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (outbox.stats().pending > 0 && forwarder.stats().state !== 'failed' && Date.now() < deadline) {
+    forwarder.wake();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 /**
  * Runs the quick-start ward: simulated monitors → in-process transport → gateway (validation,
- * units, NEWS2 red-score rules) → platform store (PGlite) with each stored batch anchored in a
- * signed hash-chained ledger, and an ONNX deterioration model scoring every patient at the edge.
- * Stops after `durationMs` or on `signal`, drains every stage, verifies the ledger and each anchor
- * against the store, and resolves with a summary.
+ * units, NEWS2 red-score rules) → store-and-forward outbox (memory, or SQLite with `outboxPath`) →
+ * forwarder → in-process uplink → platform (de-duplication by record id, decoding, PGlite store
+ * with each stored batch anchored in a signed hash-chained ledger, alerts to the view), and an ONNX
+ * deterioration model scoring every patient at the edge. Stops after `durationMs` or on `signal`,
+ * drains every stage (devices, gateway, outbox, platform), verifies the ledger and each anchor
+ * against the store, checks every accepted reading was stored, and resolves with a summary.
  */
 export async function runWard(options: WardOptions = {}): Promise<WardSummary> {
   const patients = options.patients ?? 20;
@@ -112,6 +213,11 @@ export async function runWard(options: WardOptions = {}): Promise<WardSummary> {
   const store = await createPgliteReadingStore(options.dataDir ? { dataDir: options.dataDir } : {});
   const ledger = createHashChainLedger({ key: generateLedgerKey() });
   const model = await createOnnxRuntime().load(deteriorationModelV0());
+  const outbox = await openOutbox(options);
+  const outboxAtStart = outbox.stats(); // a SQLite outbox keeps its counters across runs
+  const uplink = createInProcessUplink({ name: 'in-process (platform)' });
+  const forwarder = createForwarder({ outbox, uplink, batchSize: 500, pollMs: 50 });
+  options.onUplink?.(uplink);
   options.onStatus?.('running');
   const started = Date.now();
   const view = createWardView(
@@ -121,6 +227,14 @@ export async function runWard(options: WardOptions = {}): Promise<WardSummary> {
   let published = 0;
   let publishFailures = 0;
   let accepted = 0;
+  const acceptedIds: string[] = [];
+  let alertsRaised = 0;
+  let delivered = 0;
+  let unique = 0;
+  let decodeFailures = 0;
+  let ingested = 0;
+  let dropped = 0;
+  let maxHeld = 0;
   let storeFailures = 0;
   let riskScores = 0;
   let riskErrors = 0;
@@ -131,9 +245,33 @@ export async function runWard(options: WardOptions = {}): Promise<WardSummary> {
   const stop$ = new Subject<void>();
   const drain = <T>(o: Observable<T>) => lastValueFrom(o.pipe(defaultIfEmpty(undefined)));
 
-  // Platform side: store in batches, anchor each stored batch in the ledger.
+  // Platform side: what the uplink delivers, de-duplicated by record id (delivery is
+  // at-least-once) and decoded; subscribed before the forwarder starts.
+  const platform$ = uplink.received$.pipe(
+    tap(() => {
+      delivered += 1;
+    }),
+    dedupeRecords({ maxIds: 100_000 }),
+    map((record): DecodedUplinkRecord | undefined => {
+      unique += 1;
+      try {
+        return decodeUplinkRecord(record);
+      } catch {
+        decodeFailures += 1;
+        return undefined;
+      }
+    }),
+    filter((d): d is DecodedUplinkRecord => d !== undefined),
+    share(),
+  );
+  // Store in batches, anchor each stored batch in the ledger.
   const stored = drain(
-    gateway.readings$.pipe(
+    platform$.pipe(
+      filter((d): d is DecodedReadingRecord => d.type === 'reading'),
+      map((d) => {
+        ingested += 1;
+        return d.reading;
+      }),
       ingestReadings(store, { maxBatch: 500, maxWaitMs: 250 }),
       concatMap((event) => {
         if (event.type !== 'stored') {
@@ -162,20 +300,42 @@ export async function runWard(options: WardOptions = {}): Promise<WardSummary> {
       }),
     ),
   );
+  const platformAlerts = drain(
+    platform$.pipe(
+      tap((d) => {
+        if (d.type !== 'alert') return;
+        alerts.push(d.alert);
+        view.onAlert(d.alert);
+      }),
+    ),
+  );
+  forwarder.start();
+  // Gateway side: accepted readings and alerts, in micro-batches, into the outbox.
+  const appending = drain(
+    merge(
+      gateway.readings$.pipe(map(readingRecord)),
+      gateway.alerts$.pipe(
+        tap(() => {
+          alertsRaised += 1;
+        }),
+        map(alertRecord),
+      ),
+    ).pipe(
+      appendToOutbox(outbox, { maxBatch: 500, maxWaitMs: 50 }),
+      tap((event) => {
+        if (event.type === 'appended') forwarder.wake();
+        else if (event.type === 'dropped') dropped += event.records.length;
+        else if (event.type === 'held') maxHeld = Math.max(maxHeld, event.count);
+      }),
+    ),
+  );
   const watched = [
     drain(
       gateway.readings$.pipe(
         tap((r: Reading) => {
           accepted += 1;
+          acceptedIds.push(r.id);
           view.onReading(r);
-        }),
-      ),
-    ),
-    drain(
-      gateway.alerts$.pipe(
-        tap((a) => {
-          alerts.push(a);
-          view.onAlert(a);
         }),
       ),
     ),
@@ -208,7 +368,14 @@ export async function runWard(options: WardOptions = {}): Promise<WardSummary> {
   stop$.complete();
   await publishing;
   await transport.close(); // completes the gateway's streams: every stage drains
-  await Promise.all([stored, scored, ...watched]);
+  await Promise.all([appending, scored, ...watched]); // everything accepted is in the outbox
+  await drainOutbox(outbox, forwarder, 30_000); // ... and forwarded to the platform
+  await forwarder.stop();
+  const outboxStats = outbox.stats();
+  const forwarderStats = forwarder.stats();
+  await uplink.close(); // completes the platform's streams
+  await Promise.all([stored, platformAlerts]);
+  outbox.close();
   options.onStatus?.('verifying');
 
   // Verify: the ledger chain with its public key alone, then each anchor against the store.
@@ -229,6 +396,7 @@ export async function runWard(options: WardOptions = {}): Promise<WardSummary> {
     if (entry && batch.length === anchor.readingIds.length && verifyReadingBatch(batch, entry.body))
       anchorsVerified += 1;
   }
+  const notStored = acceptedIds.reduce((n, id) => (byId.has(id) ? n : n + 1), 0);
 
   const alertsBySeverity: Partial<Record<AlertSeverity, number>> = {};
   for (const a of alerts) alertsBySeverity[a.severity] = (alertsBySeverity[a.severity] ?? 0) + 1;
@@ -242,8 +410,31 @@ export async function runWard(options: WardOptions = {}): Promise<WardSummary> {
     gatewayEvents,
     stored: storedCount,
     storeFailures,
+    alertsRaised,
     alerts: alerts.length,
     alertsBySeverity,
+    outbox: {
+      kind: options.outboxPath === undefined ? 'memory' : 'sqlite',
+      ...(options.outboxPath === undefined ? {} : { path: options.outboxPath }),
+      replayed: outboxAtStart.pending,
+      appended: outboxStats.appended - outboxAtStart.appended,
+      acknowledged: outboxStats.acknowledged - outboxAtStart.acknowledged,
+      pending: outboxStats.pending,
+      refused: outboxStats.refused - outboxAtStart.refused,
+      shed: outboxStats.shed - outboxAtStart.shed,
+      dropped,
+      maxHeld,
+    },
+    uplink: {
+      name: uplink.name,
+      sends: forwarderStats.sends,
+      retries: forwarderStats.retries,
+      delivered,
+      duplicates: delivered - unique,
+      decodeFailures,
+      ingested,
+    },
+    notStored,
     riskScores,
     riskErrors,
     ledger: { logId: ledger.logId, entries: entries.length, chainVerified, anchorsVerified },

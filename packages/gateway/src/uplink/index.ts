@@ -1,3 +1,13 @@
+export {
+  type AppendToOutboxEvent,
+  type AppendToOutboxOptions,
+  appendToOutbox,
+  type OutboxAppendedEvent,
+  type OutboxDroppedEvent,
+  type OutboxHeldEvent,
+  type OutboxRefusedEvent,
+  type OutboxShedEvent,
+} from './append-to-outbox.js';
 export { type DedupeRecordsOptions, dedupeRecords } from './dedupe-records.js';
 export {
   createForwarder,
@@ -27,4 +37,19 @@ export {
   type OutboxWhenFull,
   outboxEntryBytes,
 } from './outbox-policy.js';
+export {
+  alertKey,
+  alertRecord,
+  commandRecord,
+  commandStatusRecord,
+  commandStatusRecordId,
+  type DecodedAlertRecord,
+  type DecodedCommandRecord,
+  type DecodedCommandStatusRecord,
+  type DecodedReadingRecord,
+  type DecodedUplinkRecord,
+  decodeUplinkRecord,
+  readingRecord,
+  WARD_ALERT_KEY,
+} from './records.js';
 export type { Uplink, UplinkRecord, UplinkRecordKind, UplinkState } from './uplink.js';
