@@ -12,6 +12,7 @@ import { printFigures } from './measure.js';
 import { benchModel } from './model.js';
 import { benchNats } from './nats.js';
 import { benchOutbox } from './outbox.js';
+import { benchPipeline } from './pipeline.js';
 import { benchStore } from './store.js';
 
 console.log(
@@ -20,6 +21,7 @@ console.log(
 printFigures('Device codecs: Bluetooth GATT (one core)', await benchGatt());
 printFigures('Device codecs: HL7 v2 (one core)', await benchHl7());
 printFigures('Gateway acquisition (in-process, one core)', await benchGateway());
+printFigures('Gateway ingest pipeline to the outbox (in-process, one core)', await benchPipeline());
 printFigures('Gateway historian (typed arrays)', await benchHistorian());
 printFigures('Gateway outbox (SQLite, memory, forwarder)', await benchOutbox());
 printFigures('Gateway uplink: NATS JetStream on 127.0.0.1:4222', await benchNats());

@@ -69,6 +69,18 @@ describe('base64url without padding', () => {
 });
 
 describe('UTF-8', () => {
+  it('encodes exactly as TextEncoder does, lone surrogates included (Node fast path)', () => {
+    const reference = new TextEncoder();
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (text) => {
+        const bytes = utf8Encode(text);
+        expect(bytes).toBeInstanceOf(Uint8Array);
+        expect(Array.from(bytes)).toEqual(Array.from(reference.encode(text)));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('encodes and decodes known strings', () => {
     expect(utf8Encode('€')).toEqual(new Uint8Array([0xe2, 0x82, 0xac]));
     expect(utf8Encode('°C')).toEqual(new Uint8Array([0xc2, 0xb0, 0x43]));
