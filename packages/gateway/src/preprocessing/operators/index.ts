@@ -1,6 +1,12 @@
 export type { NonFiniteValue } from './artefact.js';
 export { ARTEFACT_DEFAULTS, type ArtefactDefaults } from './artefact-defaults.js';
 export {
+  type DedupeBySeqOutput,
+  type DuplicateReading,
+  dedupeBySeq,
+  type NewReading,
+} from './dedupe-by-seq.js';
+export {
   type DownsampledReading,
   type DownsampleLate,
   type DownsampleOptions,
@@ -13,6 +19,12 @@ export {
   type MedianFilterOutput,
   medianFilter,
 } from './median-filter.js';
+export {
+  type ImplausibleReading,
+  type NormalisedReading,
+  type NormaliseUnitsOutput,
+  normaliseUnits,
+} from './normalise-units.js';
 export {
   type LateReading,
   type ReorderedReading,
@@ -41,6 +53,12 @@ export {
   type StuckValueOutput,
   stuckValue,
 } from './stuck-value.js';
+export {
+  type InvalidReading,
+  type ValidateReadingsOutput,
+  type ValidReading,
+  validateReadings,
+} from './validate-readings.js';
 export {
   WINDOW_STATS,
   type WindowAggregate,
