@@ -12,7 +12,7 @@ import {
 import { createFakeClock } from '@healthit/core/testing';
 import { describe, expect, it } from 'vitest';
 import { envelopeBytes, reading } from '../test/fixtures.js';
-import type { AcquisitionEvent, GatewayEvent } from './events.js';
+import type { AcquisitionEvent } from './events.js';
 import { createGateway } from './gateway.js';
 
 describe('createGateway', () => {
