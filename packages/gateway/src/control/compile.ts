@@ -1,5 +1,6 @@
-import type { AlertSeverity, MetricId, Reading } from '@healthit/core';
+import type { AlertSeverity, MetricId } from '@healthit/core';
 import type { ThresholdRuleSpec } from '../rules/declarative/spec.js';
+import { indexScopedRules, type ScopedRuleIndex } from '../rules/scope.js';
 import { resolveCondition } from './condition.js';
 import {
   type ControlRuleSpec,
@@ -67,18 +68,8 @@ export function compileControlRule(spec: ControlRuleSpec): CompiledControlRule {
   });
 }
 
-interface Variants {
-  everyone?: CompiledControlRule;
-  readonly wards: Map<string, CompiledControlRule>;
-  readonly patients: Map<string, CompiledControlRule>;
-}
-
 /** Compiled control rules indexed by metric and id, resolving overrides per reading. */
-export interface ControlRuleIndex {
-  /** The rule of each id that applies to `reading` (patient over ward over everyone). */
-  applicable(reading: Reading, wardId: string | undefined): CompiledControlRule[];
-  /** `true` when some rule is scoped to a ward. */
-  readonly hasWardRules: boolean;
+export interface ControlRuleIndex extends ScopedRuleIndex<CompiledControlRule> {
   /** `true` when some rule has no fixed actuator `deviceId`. */
   readonly needsActuatorOf: boolean;
 }
@@ -89,45 +80,7 @@ export interface ControlRuleIndex {
  * scope; a reading with no patient gets only the rule without scope.
  */
 export function indexControlRules(rules: readonly ControlRuleSpec[]): ControlRuleIndex {
-  const byMetric = new Map<MetricId, Map<string, Variants>>();
-  let hasWardRules = false;
-  let needsActuatorOf = false;
-  for (const spec of rules) {
-    const rule = compileControlRule(spec);
-    if (spec.actuator.deviceId === undefined) needsActuatorOf = true;
-    let ids = byMetric.get(spec.metric);
-    if (ids === undefined) {
-      ids = new Map();
-      byMetric.set(spec.metric, ids);
-    }
-    let variants = ids.get(spec.id);
-    if (variants === undefined) {
-      variants = { wards: new Map(), patients: new Map() };
-      ids.set(spec.id, variants);
-    }
-    if (spec.scope?.patientIds !== undefined) {
-      for (const p of spec.scope.patientIds) variants.patients.set(p, rule);
-    } else if (spec.scope?.wardId !== undefined) {
-      hasWardRules = true;
-      variants.wards.set(spec.scope.wardId, rule);
-    } else variants.everyone = rule;
-  }
-  return {
-    hasWardRules,
-    needsActuatorOf,
-    applicable(reading, wardId) {
-      const ids = byMetric.get(reading.metric);
-      if (ids === undefined) return [];
-      const out: CompiledControlRule[] = [];
-      for (const v of ids.values()) {
-        const p = reading.patientId;
-        const rule =
-          (p === undefined ? undefined : v.patients.get(p)) ??
-          (wardId === undefined ? undefined : v.wards.get(wardId)) ??
-          v.everyone;
-        if (rule !== undefined) out.push(rule);
-      }
-      return out;
-    },
-  };
+  const { applicable, hasWardRules } = indexScopedRules(rules, compileControlRule);
+  const needsActuatorOf = rules.some((spec) => spec.actuator.deviceId === undefined);
+  return { hasWardRules, needsActuatorOf, applicable };
 }

@@ -1,6 +1,8 @@
 import { AlertSeverity, DeviceId, JsonValue, MetricId, ValidationError } from '@healthit/core';
 import { z } from 'zod';
 import { RuleScope } from '../rules/declarative/spec.js';
+import { parseJsonRules } from '../rules/parse-json-rules.js';
+import { overrideChecker } from '../rules/scope.js';
 import { ControlCondition, conditionsOverlap, describeCondition, tryResolveCondition } from './condition.js';
 
 /** The name used in {@link ValidationError}s for a control rule set. */
@@ -152,42 +154,16 @@ export const ControlRuleSpec = z
 /** A validated control rule. */
 export type ControlRuleSpec = z.infer<typeof ControlRuleSpec>;
 
-function scopeTargets(rule: ControlRuleSpec): string[] {
-  if (rule.scope?.patientIds !== undefined) return rule.scope.patientIds.map((p) => `patient ${p}`);
-  if (rule.scope?.wardId !== undefined) return [`ward ${rule.scope.wardId}`];
-  return ['all patients'];
-}
-
 /**
  * A control rule set: an array of rules. As with the declarative threshold rules, rules may share
  * an id only as overrides at different levels (everyone → ward → patient) and must then watch the
  * same metric; no two rules may name the same actuator `deviceId`.
  */
 export const ControlRuleSet = z.array(ControlRuleSpec).superRefine((rules, ctx) => {
-  const metricOf = new Map<string, { metric: string; index: number }>();
-  const seen = new Map<string, number>();
+  const checkOverrides = overrideChecker(ctx);
   const devices = new Map<string, number>();
   rules.forEach((rule, index) => {
-    const first = metricOf.get(rule.id);
-    if (first === undefined) metricOf.set(rule.id, { metric: rule.metric, index });
-    else if (first.metric !== rule.metric) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [index, 'metric'],
-        message: `rule "${rule.id}" watches ${rule.metric} but rule ${first.index} with the same id watches ${first.metric}; overrides must watch the same metric`,
-      });
-    }
-    for (const target of scopeTargets(rule)) {
-      const key = `${rule.id}\u0000${target}`;
-      const other = seen.get(key);
-      if (other !== undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          path: [index, 'id'],
-          message: `rule "${rule.id}" for ${target} is already defined by rule ${other}; give it another id or merge them`,
-        });
-      } else seen.set(key, index);
-    }
+    checkOverrides(rule, index);
     const device = rule.actuator.deviceId;
     if (device !== undefined) {
       const other = devices.get(device);
@@ -214,25 +190,11 @@ export const ControlRuleSet = z.array(ControlRuleSpec).superRefine((rules, ctx) 
  * ```
  */
 export function parseControlRules(json: unknown, source?: string): ControlRuleSpec[] {
-  let input = json;
-  if (typeof json === 'string') {
-    try {
-      input = JSON.parse(json);
-    } catch (cause) {
-      throw new ValidationError(
-        CONTROL_RULE_SET_SCHEMA_NAME,
-        [
-          {
-            path: '',
-            code: 'invalid_json',
-            message: `not JSON (${(cause as Error).message}); give an array of control rules`,
-          },
-        ],
-        { ...(source === undefined ? {} : { source }), cause },
-      );
-    }
-  }
-  const result = ControlRuleSet.safeParse(input);
-  if (result.success) return result.data;
-  throw ValidationError.fromZod(CONTROL_RULE_SET_SCHEMA_NAME, result.error, source);
+  return parseJsonRules(
+    ControlRuleSet,
+    CONTROL_RULE_SET_SCHEMA_NAME,
+    'give an array of control rules',
+    json,
+    source,
+  );
 }

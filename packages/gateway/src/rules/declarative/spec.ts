@@ -1,5 +1,7 @@
 import { AlertSeverity, MetricId, ValidationError } from '@healthit/core';
 import { z } from 'zod';
+import { parseJsonRules } from '../parse-json-rules.js';
+import { overrideChecker } from '../scope.js';
 
 /** The comparisons a rule can make: the rule is breached when `reading.value <comparison> value`. */
 export const COMPARISONS = ['<', '<=', '>', '>='] as const;
@@ -96,43 +98,13 @@ export const ThresholdRuleSpec = z
 /** A validated rule. */
 export type ThresholdRuleSpec = z.infer<typeof ThresholdRuleSpec>;
 
-/** Which rules a rule shadows or duplicates: same id at the same level and target is an error. */
-function scopeTargets(rule: ThresholdRuleSpec): string[] {
-  if (rule.scope?.patientIds !== undefined) return rule.scope.patientIds.map((p) => `patient ${p}`);
-  if (rule.scope?.wardId !== undefined) return [`ward ${rule.scope.wardId}`];
-  return ['all patients'];
-}
-
 /**
  * A rule set: an array of rules. Rules may share an id only as overrides at different levels
  * (everyone → ward → patient) and must then watch the same metric.
  */
-export const ThresholdRuleSet = z.array(ThresholdRuleSpec).superRefine((rules, ctx) => {
-  const metricOf = new Map<string, { metric: string; index: number }>();
-  const seen = new Map<string, number>();
-  rules.forEach((rule, index) => {
-    const first = metricOf.get(rule.id);
-    if (first === undefined) metricOf.set(rule.id, { metric: rule.metric, index });
-    else if (first.metric !== rule.metric) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [index, 'metric'],
-        message: `rule "${rule.id}" watches ${rule.metric} but rule ${first.index} with the same id watches ${first.metric}; overrides must watch the same metric`,
-      });
-    }
-    for (const target of scopeTargets(rule)) {
-      const key = `${rule.id}\u0000${target}`;
-      const other = seen.get(key);
-      if (other !== undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          path: [index, 'id'],
-          message: `rule "${rule.id}" for ${target} is already defined by rule ${other}; give it another id or merge them`,
-        });
-      } else seen.set(key, index);
-    }
-  });
-});
+export const ThresholdRuleSet = z
+  .array(ThresholdRuleSpec)
+  .superRefine((rules, ctx) => rules.forEach(overrideChecker(ctx)));
 
 /**
  * Validates a rule set given as JSON text or as an already parsed value.
@@ -146,25 +118,5 @@ export const ThresholdRuleSet = z.array(ThresholdRuleSpec).superRefine((rules, c
  * ```
  */
 export function parseRuleSet(json: unknown, source?: string): ThresholdRuleSpec[] {
-  let input = json;
-  if (typeof json === 'string') {
-    try {
-      input = JSON.parse(json);
-    } catch (cause) {
-      throw new ValidationError(
-        RULE_SET_SCHEMA_NAME,
-        [
-          {
-            path: '',
-            code: 'invalid_json',
-            message: `not JSON (${(cause as Error).message}); give an array of rules`,
-          },
-        ],
-        { ...(source === undefined ? {} : { source }), cause },
-      );
-    }
-  }
-  const result = ThresholdRuleSet.safeParse(input);
-  if (result.success) return result.data;
-  throw ValidationError.fromZod(RULE_SET_SCHEMA_NAME, result.error, source);
+  return parseJsonRules(ThresholdRuleSet, RULE_SET_SCHEMA_NAME, 'give an array of rules', json, source);
 }
