@@ -1,5 +1,5 @@
 /**
- * The gateway pipeline the load benchmarks run: acquisition (decode, validate, normalise, dedup),
+ * The gateway pipeline the load benchmarks run (`minimal`: acquisition and the threshold rule only): acquisition (decode, validate, normalise, dedup),
  * a threshold rule, NEWS2 scoring, the historian and 60 s tumbling windows — what a gateway on a
  * ward does with every reading.
  */
@@ -19,6 +19,7 @@ export function startPipeline(
   transport: Transport,
   devices: number,
   onAlert: (alert: Alert) => void,
+  minimal = false,
 ): { counters: PipelineCounters; stop: () => void } {
   const counters: PipelineCounters = { readings: 0, events: 0, windows: 0, scores: 0 };
   const gw = createGateway({
@@ -27,7 +28,7 @@ export function startPipeline(
     maxDevices: devices * 2,
   });
   const historian = createHistorian({ maxSeries: devices * 2, capacityPerSeries: 600 });
-  const readings$ = gw.readings$.pipe(recordTo(historian), share());
+  const readings$ = minimal ? gw.readings$ : gw.readings$.pipe(recordTo(historian), share());
   const subs: Subscription[] = [
     gw.alerts$.subscribe(onAlert),
     gw.events$.subscribe(() => {
@@ -36,16 +37,20 @@ export function startPipeline(
     readings$.subscribe(() => {
       counters.readings++;
     }),
-    readings$
-      .pipe(windowStats({ kind: 'tumbling', sizeMs: 60_000, maxSeries: devices * 2 }))
-      .subscribe(() => {
-        counters.windows++;
-      }),
-    readings$
-      .pipe(news2Scores({ assume: { consciousness: 'A', onOxygen: false }, maxPatients: devices * 2 }))
-      .subscribe(() => {
-        counters.scores++;
-      }),
+    ...(minimal
+      ? []
+      : [
+          readings$
+            .pipe(windowStats({ kind: 'tumbling', sizeMs: 60_000, maxSeries: devices * 2 }))
+            .subscribe(() => {
+              counters.windows++;
+            }),
+          readings$
+            .pipe(news2Scores({ assume: { consciousness: 'A', onOxygen: false }, maxPatients: devices * 2 }))
+            .subscribe(() => {
+              counters.scores++;
+            }),
+        ]),
   ];
   return {
     counters,
