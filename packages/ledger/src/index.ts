@@ -43,6 +43,30 @@ export {
 } from './ledger.js';
 export { createMemoryLedgerStorage, type MemoryLedgerStorageOptions } from './memory-storage.js';
 export {
+  consistencyProof,
+  createMemoryTreeStorage,
+  createMerkleTree,
+  emptyRoot,
+  HASH_LENGTH,
+  inclusionProof,
+  LEAF_PREFIX,
+  leafHash,
+  type MemoryTreeStorageOptions,
+  type MerkleTree,
+  type MerkleTreeOptions,
+  merkleRoot,
+  NODE_PREFIX,
+  nodeHash,
+  sha256,
+  sha256Backend,
+  sha256Native,
+  sha256Portable,
+  type TreeStorage,
+  verifyConsistency,
+  verifyInclusion,
+} from './merkle/index.js';
+export * from './note/index.js';
+export {
   MAX_READINGS_PER_BATCH,
   READING_BATCH,
   ReadingBatchBody,

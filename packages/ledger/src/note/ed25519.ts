@@ -1,0 +1,148 @@
+import { ed25519 } from '@noble/curves/ed25519.js';
+
+/**
+ * Which Ed25519 implementation verifies: `native` is node:crypto (OpenSSL), found at run time through
+ * `process.getBuiltinModule` so the package still bundles for browsers; `noble` is @noble/curves;
+ * `auto` uses native where present, noble elsewhere.
+ */
+export type Ed25519Backend = 'auto' | 'native' | 'noble';
+
+/** The slice of node:crypto used here (typed locally: no static node:crypto import). */
+interface NodeCryptoSubset {
+  createPublicKey(options: { key: { kty: 'OKP'; crv: 'Ed25519'; x: string }; format: 'jwk' }): unknown;
+  verify(algorithm: null, data: Uint8Array, key: unknown, signature: Uint8Array): boolean;
+}
+
+/** Declared bound of each per-public-key cache; when full, the oldest entry is evicted (FIFO). */
+export const ED25519_KEY_CACHE_SIZE = 1024;
+
+let nodeCrypto: NodeCryptoSubset | null | undefined;
+
+function loadNodeCrypto(): NodeCryptoSubset | null {
+  if (nodeCrypto !== undefined) return nodeCrypto;
+  try {
+    const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+    const mod = proc?.getBuiltinModule?.('node:crypto') as Partial<NodeCryptoSubset> | undefined;
+    nodeCrypto =
+      mod && typeof mod.verify === 'function' && typeof mod.createPublicKey === 'function'
+        ? (mod as NodeCryptoSubset)
+        : null;
+  } catch {
+    nodeCrypto = null;
+  }
+  return nodeCrypto;
+}
+
+/** True when native (node:crypto) Ed25519 is available in this runtime. */
+export function nativeEd25519Available(): boolean {
+  return loadNodeCrypto() !== null;
+}
+
+function boundedSet<V>(cache: Map<string, V>, key: string, value: V): V {
+  if (cache.size >= ED25519_KEY_CACHE_SIZE) {
+    const oldest = cache.keys().next();
+    if (oldest.done !== true) cache.delete(oldest.value);
+  }
+  cache.set(key, value);
+  return value;
+}
+
+function keyOf(bytes: Uint8Array): string {
+  let s = '';
+  for (const b of bytes) s += b.toString(16).padStart(2, '0');
+  return s;
+}
+
+const strictKeys = new Map<string, boolean>();
+
+/**
+ * True when `publicKey` is acceptable under this package's Ed25519 rule set: 32 bytes, the canonical
+ * encoding of a curve point (y < p, no "negative zero" x), and a point of the prime-order subgroup
+ * (neither of small order nor with a torsion component). Every honestly generated key passes; the
+ * keys that fail are the crafted ones on which RFC 8032 verifiers disagree. Cached per key
+ * ({@link ED25519_KEY_CACHE_SIZE} entries, oldest evicted first).
+ */
+export function isStrictEd25519PublicKey(publicKey: Uint8Array): boolean {
+  if (!(publicKey instanceof Uint8Array) || publicKey.length !== 32) return false;
+  const id = keyOf(publicKey);
+  const cached = strictKeys.get(id);
+  if (cached !== undefined) return cached;
+  let ok = false;
+  try {
+    const point = ed25519.Point.fromBytes(publicKey, false);
+    ok = !point.isSmallOrder() && point.isTorsionFree();
+  } catch {
+    ok = false;
+  }
+  return boundedSet(strictKeys, id, ok);
+}
+
+function verifyNoble(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
+  try {
+    if (!ed25519.verify(signature, message, publicKey, { zip215: false })) return false;
+    // noble checks the cofactored equation; with a prime-order A it equals the cofactorless one
+    // (what node:crypto checks) exactly when R has no torsion component.
+    return ed25519.Point.fromBytes(signature.subarray(0, 32), false).isTorsionFree();
+  } catch {
+    return false;
+  }
+}
+
+const nativeKeys = new Map<string, unknown>();
+
+function verifyNative(
+  crypto: NodeCryptoSubset,
+  signature: Uint8Array,
+  message: Uint8Array,
+  publicKey: Uint8Array,
+): boolean {
+  const id = keyOf(publicKey);
+  let key = nativeKeys.get(id);
+  try {
+    if (key === undefined) {
+      const x = btoa(String.fromCharCode(...publicKey))
+        .replace(/\+/g, '-')
+        .replace(/\//g, '_')
+        .replace(/=+$/, '');
+      key = boundedSet(
+        nativeKeys,
+        id,
+        crypto.createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x }, format: 'jwk' }),
+      );
+    }
+    return crypto.verify(null, message, key, signature);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Verifies an Ed25519 signature (RFC 8032, pure) with one rule set whichever backend runs, so a
+ * browser and a Node verifier always reach the same verdict:
+ * - the public key passes {@link isStrictEd25519PublicKey} (canonical, prime-order subgroup);
+ * - S is canonical (S < L) and R is the canonical encoding of a point;
+ * - the cofactorless equation [S]B = R + [k]A holds (so R has no torsion component).
+ *
+ * `native` uses node:crypto (OpenSSL checks S < L and the cofactorless equation; the key rule is
+ * checked here first); `noble` uses `ed25519.verify(sig, msg, pub, { zip215: false })` plus the
+ * torsion check on R. Returns false on any malformed input; never throws on `Uint8Array` input.
+ * When `backend` is `native` and node:crypto is absent, falls back to noble.
+ *
+ * @example
+ * ```ts
+ * if (!ed25519VerifyStrict(sig, message, publicKey)) throw new Error('bad signature');
+ * ```
+ */
+export function ed25519VerifyStrict(
+  signature: Uint8Array,
+  message: Uint8Array,
+  publicKey: Uint8Array,
+  backend: Ed25519Backend = 'auto',
+): boolean {
+  if (!(signature instanceof Uint8Array) || !(message instanceof Uint8Array)) return false;
+  if (signature.length !== 64 || !isStrictEd25519PublicKey(publicKey)) return false;
+  const crypto = backend === 'noble' ? null : loadNodeCrypto();
+  return crypto === null
+    ? verifyNoble(signature, message, publicKey)
+    : verifyNative(crypto, signature, message, publicKey);
+}
