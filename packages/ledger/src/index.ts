@@ -5,6 +5,8 @@
  * @packageDocumentation
  */
 export { canonicalJson } from './canonical-json.js';
+/** Typed, canonical, signed, per-stream-ordered entries (`entries.encodeEntry`, `entries.createStreamSequencer` ...). */
+export * as entries from './entries/index.js';
 export {
   ENTRY_DOMAIN,
   type EntryFields,
