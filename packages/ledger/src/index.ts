@@ -68,6 +68,8 @@ export {
   verifyInclusion,
 } from './merkle/index.js';
 export * from './note/index.js';
+/** Membership policy and endorsement rules (`policy.evaluateEndorsement`, `policy.verifyPolicyUpdate` ...). */
+export * as policy from './policy/index.js';
 export {
   MAX_READINGS_PER_BATCH,
   READING_BATCH,
