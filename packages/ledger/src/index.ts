@@ -80,6 +80,17 @@ export {
 } from './reading-batch.js';
 export { LedgerRecordSchema, MAX_RECORDS_PER_APPEND, parseRecords } from './record.js';
 export type { LedgerStorage } from './storage.js';
+/** The transparency log: batched, validated appends, witnessed checkpoints, proofs, storage port. */
+export * as tlog from './tlog/index.js';
+export {
+  type AppendResult,
+  createMemoryLogStorage,
+  createTransparencyLog,
+  type LogStorage,
+  type LogWitness,
+  type TransparencyLog,
+  type TransparencyLogOptions,
+} from './tlog/index.js';
 export {
   type ChainVerification,
   type ChainVerifier,

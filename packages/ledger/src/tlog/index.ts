@@ -1,0 +1,17 @@
+/**
+ * The transparency log: validated, batched appends of signed entries into an RFC 9162 Merkle
+ * tree, signed and witness-cosigned C2SP checkpoints, proofs, and the storage port it runs on.
+ * @packageDocumentation
+ */
+export {
+  type AppendResult,
+  type BatchOptions,
+  createTransparencyLog,
+  type LoggedEntry,
+  type LogWitness,
+  type TransparencyLog,
+  type TransparencyLogEvent,
+  type TransparencyLogOptions,
+} from './log.js';
+export { createMemoryLogStorage, type MemoryLogStorageOptions } from './memory-storage.js';
+export type { LogStorage } from './storage.js';

@@ -1,0 +1,450 @@
+import { type Clock, HealthItError, systemClock } from '@healthit/core';
+import { asyncScheduler, type Observable, type SchedulerLike, Subject, type Subscription } from 'rxjs';
+import {
+  assertEntrySignatures,
+  createStreamSequencer,
+  decodeEntry,
+  type Entry,
+  encodeEntry,
+  type KeyLookup,
+  type SignatureRequirements,
+} from '../entries/index.js';
+import { LedgerIntegrityError } from '../errors.js';
+import { createMerkleTree, leafHash } from '../merkle/index.js';
+import {
+  createEd25519NoteVerifier,
+  type NoteSigner,
+  type SignedCheckpoint,
+  signCheckpoint,
+  verifyCheckpoint,
+} from '../note/index.js';
+import { auditStorage, checkedEntry, replayStorage } from './integrity.js';
+import { createMemoryLogStorage } from './memory-storage.js';
+import type { LogStorage } from './storage.js';
+
+/**
+ * A witness the log asks to cosign each checkpoint before publishing it. `createWitness` of the
+ * note module fits; a remote witness wraps its HTTP call in the same shape.
+ */
+export interface LogWitness {
+  /** The witness key name (for messages). */
+  readonly name: string;
+  /**
+   * Returns `note` with the witness's cosignature line added, given a consistency proof from the
+   * last checkpoint it cosigned (empty for its first one). Throws (or rejects) to refuse.
+   */
+  cosign(note: string, proof: readonly Uint8Array[]): string | Promise<string>;
+  /** The last checkpoint it cosigned, when it can tell (the proof then starts at that size). */
+  latest?(): { readonly checkpoint: { readonly size: number } } | undefined;
+}
+
+/** How appends are grouped into storage writes. */
+export interface BatchOptions {
+  /** A batch is written as soon as it holds this many entries (≥ 1). */
+  readonly maxEntries: number;
+  /** ... or this long after its first entry was queued (≥ 0). */
+  readonly maxWaitMs: number;
+  /**
+   * The most validated entries waiting for a write (default `4 × maxEntries`). When full, `append`
+   * rejects at once with a retryable `buffer/overflow` {@link HealthItError} (nothing is sequenced).
+   */
+  readonly maxQueued?: number;
+}
+
+/** Options of {@link createTransparencyLog}. */
+export interface TransparencyLogOptions {
+  /** The log's origin: every entry must name it, every checkpoint carries it. */
+  readonly origin: string;
+  /** Signs checkpoints with the log key (Ed25519 note signer, e.g. `createNoteSigner(skey)`). */
+  readonly signer: NoteSigner;
+  /** Public keys of the submitters; every signature of an entry must verify under them. */
+  readonly keys: KeyLookup;
+  /** Extra signature requirements for every entry (default: at least one valid signature). */
+  readonly signatures?: SignatureRequirements;
+  /** Where entries, tree nodes and the checkpoint live. Default: {@link createMemoryLogStorage}. */
+  readonly storage?: LogStorage;
+  /** Witnesses that must cosign a checkpoint before it is published, in order. Default none. */
+  readonly witnesses?: readonly LogWitness[];
+  /** Timestamps of events. Default: the system clock. */
+  readonly clock?: Clock;
+  /** Runs the batch and checkpoint timers. Default: RxJS `asyncScheduler`. */
+  readonly scheduler?: SchedulerLike;
+  /** Batching of appends. */
+  readonly batch: BatchOptions;
+  /** A checkpoint is published this long after the first entry it does not cover was sequenced (≥ 0). */
+  readonly checkpointEveryMs: number;
+  /** The most streams whose order the log tracks (default 1 000 000; more are refused, `buffer/overflow`). */
+  readonly maxStreams?: number;
+  /** The most pending `awaitCheckpoint` calls (default 100 000; more reject, `buffer/overflow`). */
+  readonly maxWaiters?: number;
+}
+
+/** What `append` resolves with once the entry is durably sequenced. */
+export interface AppendResult {
+  /** The entry's index in the log (its Merkle leaf index). */
+  readonly index: number;
+  /** Its RFC 9162 leaf hash, SHA-256(0x00 ‖ canonical bytes). */
+  readonly leafHash: Uint8Array;
+}
+
+/** An entry read back from the log, checked against its leaf hash. */
+export interface LoggedEntry extends AppendResult {
+  /** Its canonical bytes (the Merkle leaf data). */
+  readonly bytes: Uint8Array;
+  /** The decoded entry. */
+  readonly entry: Entry;
+}
+
+/** What the log reports on `events$` (data, not errors: the log keeps running). */
+export type TransparencyLogEvent =
+  | { readonly type: 'batch-sequenced'; readonly first: number; readonly count: number; readonly at: number }
+  | {
+      readonly type: 'batch-failed';
+      readonly first: number;
+      readonly count: number;
+      readonly error: unknown;
+      readonly at: number;
+    }
+  | { readonly type: 'checkpoint'; readonly size: number; readonly note: string; readonly at: number }
+  | {
+      readonly type: 'checkpoint-failed';
+      readonly size: number;
+      readonly error: unknown;
+      readonly at: number;
+    };
+
+/** A witnessed Merkle transparency log of typed, signed entries (see {@link createTransparencyLog}). */
+export interface TransparencyLog {
+  readonly origin: string;
+  /** How many entries are durably sequenced (the tree's size). */
+  readonly size: number;
+  /** Batches written and checkpoints published or failed. Hot; completes on `close`. */
+  readonly events$: Observable<TransparencyLogEvent>;
+  /**
+   * Validates an entry (canonical bytes or an {@link Entry}) and sequences it: resolves once it is
+   * durably stored with its index.
+   * @throws (rejects) {EntryError} bad encoding or schema; {EntrySignatureError} a signature that is
+   *   unknown or does not verify; {StreamOrderError} gap, replay, reordering, wrong `prev` or
+   *   origin; {HealthItError} `buffer/overflow` (retryable) when the queue is full, `state/invalid`
+   *   after `close` or a failed storage write (reopen the log over its storage).
+   */
+  append(entry: Uint8Array | Entry): Promise<AppendResult>;
+  /**
+   * Resolves with the first published checkpoint note (signed, and cosigned by every configured
+   * witness) whose size covers `index`.
+   * @throws (rejects) {RangeError} when `index` is not a sequenced index; {HealthItError}
+   *   `buffer/overflow` when `maxWaiters` calls are pending, `state/invalid` when the log closes first.
+   */
+  awaitCheckpoint(index: number): Promise<string>;
+  /** The latest published checkpoint note, if any. */
+  checkpoint(): string | undefined;
+  /** Publishes a checkpoint of the current size now (or returns the latest when it is current). */
+  publishCheckpoint(): Promise<string>;
+  /** The tree root at `size` (default: current size). @throws {RangeError} as `MerkleTree.root`. */
+  root(size?: number): Uint8Array;
+  /** Inclusion proof of `index` in the tree of `size` leaves (default: current). @throws {RangeError}. */
+  inclusionProof(index: number, size?: number): Uint8Array[];
+  /** Consistency proof from `oldSize` to `newSize` (default: current). @throws {RangeError}. */
+  consistencyProof(oldSize: number, newSize?: number): Uint8Array[];
+  /**
+   * The entry at `index`, checked against its leaf hash.
+   * @throws {RangeError} outside `[0, size)`; {LedgerIntegrityError} `entry-hash` naming the index
+   *   when the stored bytes were changed.
+   */
+  entry(index: number): LoggedEntry;
+  /**
+   * Re-checks the whole storage: every entry against its leaf hash and the tree re-derived from
+   * the entries against the latest checkpoint's root. Returns the number of entries checked.
+   * @throws {LedgerIntegrityError} naming the first faulty entry (or `fork` for the tree).
+   */
+  audit(): number;
+  /** Writes what is queued, publishes a final checkpoint, stops the timers. Idempotent. */
+  close(): Promise<void>;
+}
+
+interface Pending {
+  readonly bytes: Uint8Array;
+  readonly leafHash: Uint8Array;
+  readonly resolve: (result: AppendResult) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+interface Waiter {
+  readonly index: number;
+  readonly resolve: (note: string) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+function positiveInt(value: number, what: string, min: number): number {
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new RangeError(`${what} must be an integer ≥ ${min}, got ${value}`);
+  }
+  return value;
+}
+
+/**
+ * Creates a transparency log: entries are validated (canonical encoding, signatures, per-stream
+ * order), queued, written in batches (by count or time), appended to an RFC 9162 Merkle tree,
+ * and covered by signed, witness-cosigned C2SP checkpoints published every `checkpointEveryMs`.
+ * Over a storage that already holds a log, the log continues it (entries are re-checked against
+ * the tree, stream heads rebuilt, the checkpoint verified). No timer runs while the log is idle.
+ *
+ * @throws {RangeError} for invalid batch, interval or limit options;
+ * @throws {LedgerIntegrityError} when the storage's entries, tree or checkpoint disagree;
+ * @throws {NoteError} when the stored checkpoint does not verify under `signer`'s key.
+ * @example
+ * ```ts
+ * const log = createTransparencyLog({
+ *   origin: 'ledger.example.org/cold-chain',
+ *   signer: createNoteSigner(logSkey),
+ *   keys: new Map([[keyId, publicKey]]),
+ *   batch: { maxEntries: 256, maxWaitMs: 50 },
+ *   checkpointEveryMs: 1_000,
+ * });
+ * const { index } = await log.append(signedEntry);
+ * const note = await log.awaitCheckpoint(index);
+ * const proof = log.inclusionProof(index, parseCheckpoint(parseNote(note).text).size);
+ * ```
+ */
+export function createTransparencyLog(options: TransparencyLogOptions): TransparencyLog {
+  const { origin, signer, keys } = options;
+  const maxEntries = positiveInt(options.batch.maxEntries, 'batch.maxEntries', 1);
+  const maxWaitMs = positiveInt(options.batch.maxWaitMs, 'batch.maxWaitMs', 0);
+  const maxQueued = positiveInt(options.batch.maxQueued ?? 4 * maxEntries, 'batch.maxQueued', 1);
+  const checkpointEveryMs = positiveInt(options.checkpointEveryMs, 'checkpointEveryMs', 0);
+  const maxWaiters = positiveInt(options.maxWaiters ?? 100_000, 'maxWaiters', 1);
+  const storage = options.storage ?? createMemoryLogStorage();
+  const witnesses = options.witnesses ?? [];
+  const clock = options.clock ?? systemClock;
+  const scheduler = options.scheduler ?? asyncScheduler;
+  const requirements = options.signatures ?? {};
+  const verifier = createEd25519NoteVerifier({ name: signer.name, publicKey: signer.publicKey });
+
+  const tree = createMerkleTree({ storage: storage.tree });
+  const sequencer = createStreamSequencer({ maxStreams: options.maxStreams ?? 1_000_000, origin });
+  replayStorage(storage, tree, sequencer);
+  let published: SignedCheckpoint | undefined;
+  const stored = storage.latestCheckpoint();
+  if (stored !== undefined) {
+    published = verifyCheckpoint(stored, verifier, { origin });
+    const { size } = published.checkpoint;
+    if (size > tree.size) {
+      throw new LedgerIntegrityError(
+        'ledger/integrity',
+        `The stored checkpoint covers ${size} entries but the log holds ${tree.size}: entries were removed`,
+        { reason: 'truncated', index: tree.size, expected: String(size), actual: String(tree.size) },
+      );
+    }
+    auditStorage(storage, tree, published);
+  }
+
+  const events = new Subject<TransparencyLogEvent>();
+  const queue: Pending[] = [];
+  const waiters: Waiter[] = [];
+  let batchTimer: Subscription | undefined;
+  let checkpointTimer: Subscription | undefined;
+  let draining: Promise<void> | undefined;
+  let due = false;
+  let failure: unknown;
+  let closed = false;
+  let publishing: Promise<string> | undefined;
+
+  function stateError(): HealthItError {
+    return failure !== undefined
+      ? new HealthItError(
+          'state/invalid',
+          `The log ${origin} stopped after a failed storage write: reopen it over its storage`,
+          { cause: failure },
+        )
+      : new HealthItError('state/invalid', `The log ${origin} is closed`);
+  }
+
+  function startBatchTimer(): void {
+    if (batchTimer !== undefined || queue.length === 0) return;
+    batchTimer = scheduler.schedule(() => {
+      batchTimer = undefined;
+      due = true;
+      void drain();
+    }, maxWaitMs);
+  }
+
+  function startCheckpointTimer(): void {
+    if (checkpointTimer !== undefined || closed) return;
+    if (tree.size <= (published?.checkpoint.size ?? 0) && waiters.length === 0) return;
+    checkpointTimer = scheduler.schedule(() => {
+      checkpointTimer = undefined;
+      publish().catch(() => {
+        // reported on events$; retried on the next interval while something waits
+        startCheckpointTimer();
+      });
+    }, checkpointEveryMs);
+  }
+
+  async function write(batch: Pending[]): Promise<void> {
+    const first = tree.size;
+    try {
+      await storage.appendEntries(
+        first,
+        batch.map((p) => p.bytes),
+      );
+      for (const p of batch) tree.appendLeafHash(p.leafHash);
+    } catch (error) {
+      failure = error;
+      events.next({ type: 'batch-failed', first, count: batch.length, error, at: clock.now() });
+      for (const p of [...batch, ...queue.splice(0)]) p.reject(stateError());
+      return;
+    }
+    batch.forEach((p, i) => {
+      p.resolve({ index: first + i, leafHash: p.leafHash.slice() });
+    });
+    events.next({ type: 'batch-sequenced', first, count: batch.length, at: clock.now() });
+    startCheckpointTimer();
+  }
+
+  function drain(): Promise<void> {
+    draining ??= run().finally(() => {
+      draining = undefined;
+      if (queue.length === 0) {
+        batchTimer?.unsubscribe();
+        batchTimer = undefined;
+      } else {
+        startBatchTimer();
+      }
+    });
+    return draining;
+  }
+
+  async function run(): Promise<void> {
+    try {
+      while (failure === undefined && (queue.length >= maxEntries || (due && queue.length > 0))) {
+        const batch = queue.splice(0, maxEntries);
+        if (queue.length === 0) due = false;
+        await write(batch);
+      }
+    } finally {
+      due = false;
+    }
+  }
+
+  async function publishNow(): Promise<string> {
+    const size = tree.size;
+    if (published !== undefined && published.checkpoint.size === size) return published.note;
+    const rootHash = tree.root(size);
+    let note = signCheckpoint({ origin, size, rootHash }, signer);
+    try {
+      const lastSize = published?.checkpoint.size ?? 0;
+      for (const witness of witnesses) {
+        const from = witness.latest?.()?.checkpoint.size ?? lastSize;
+        const proof = from > 0 && from < size ? tree.consistencyProof(from, size) : [];
+        note = await witness.cosign(note, proof);
+      }
+      await storage.writeCheckpoint(note);
+    } catch (error) {
+      events.next({ type: 'checkpoint-failed', size, error, at: clock.now() });
+      throw error;
+    }
+    published = verifyCheckpoint(note, verifier, { origin });
+    events.next({ type: 'checkpoint', size, note, at: clock.now() });
+    for (let i = waiters.length - 1; i >= 0; i--) {
+      const w = waiters[i] as Waiter;
+      if (w.index < size) {
+        waiters.splice(i, 1);
+        w.resolve(note);
+      }
+    }
+    return note;
+  }
+
+  function publish(): Promise<string> {
+    if (publishing === undefined) {
+      publishing = publishNow().finally(() => {
+        publishing = undefined;
+      });
+    }
+    return publishing;
+  }
+
+  function validate(input: Uint8Array | Entry): Pending['bytes'] {
+    const bytes = input instanceof Uint8Array ? input : encodeEntry(input);
+    const entry = decodeEntry(bytes);
+    assertEntrySignatures(entry, keys, requirements);
+    sequencer.accept(entry);
+    return bytes.slice();
+  }
+
+  return {
+    origin,
+    get size() {
+      return tree.size;
+    },
+    events$: events.asObservable(),
+    append(input) {
+      return new Promise<AppendResult>((resolve, reject) => {
+        if (closed || failure !== undefined) throw stateError();
+        if (queue.length >= maxQueued) {
+          throw new HealthItError(
+            'buffer/overflow',
+            `The log ${origin} has ${queue.length} entries waiting to be written (batch.maxQueued): retry later`,
+            { detail: { maxQueued } },
+          );
+        }
+        const bytes = validate(input);
+        queue.push({ bytes, leafHash: leafHash(bytes), resolve, reject });
+        if (queue.length >= maxEntries) void drain();
+        else if (draining === undefined) startBatchTimer();
+      });
+    },
+    awaitCheckpoint(index) {
+      return new Promise<string>((resolve, reject) => {
+        if (!Number.isSafeInteger(index) || index < 0 || index >= tree.size) {
+          throw new RangeError(`index must be a sequenced index in [0, ${tree.size}), got ${index}`);
+        }
+        if (published !== undefined && index < published.checkpoint.size) {
+          resolve(published.note);
+          return;
+        }
+        if (closed) throw stateError();
+        if (waiters.length >= maxWaiters) {
+          throw new HealthItError(
+            'buffer/overflow',
+            `${maxWaiters} calls already wait for a checkpoint of ${origin} (maxWaiters)`,
+            { detail: { maxWaiters } },
+          );
+        }
+        waiters.push({ index, resolve, reject });
+        startCheckpointTimer();
+      });
+    },
+    checkpoint: () => published?.note,
+    publishCheckpoint: () => publish(),
+    root: (size) => tree.root(size),
+    inclusionProof: (index, size) => tree.inclusionProof(index, size),
+    consistencyProof: (oldSize, newSize) => tree.consistencyProof(oldSize, newSize),
+    entry(index) {
+      if (!Number.isSafeInteger(index) || index < 0 || index >= tree.size) {
+        throw new RangeError(`index must be in [0, ${tree.size}), got ${index}`);
+      }
+      const { bytes, leafHash: hash, entry } = checkedEntry(storage, tree, index);
+      return { index, leafHash: hash, bytes, entry };
+    },
+    audit: () => auditStorage(storage, tree, published),
+    async close() {
+      if (closed) return;
+      closed = true;
+      while (failure === undefined && (draining !== undefined || queue.length > 0)) {
+        due = true;
+        await drain();
+      }
+      batchTimer?.unsubscribe();
+      batchTimer = undefined;
+      checkpointTimer?.unsubscribe();
+      checkpointTimer = undefined;
+      try {
+        if (failure === undefined && tree.size > (published?.checkpoint.size ?? 0)) await publish();
+      } finally {
+        for (const w of waiters.splice(0)) w.reject(stateError());
+        events.complete();
+      }
+    },
+  };
+}
