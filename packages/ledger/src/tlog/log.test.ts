@@ -297,6 +297,33 @@ describe('createTransparencyLog: witnesses', () => {
   });
 });
 
+describe('createTransparencyLog: checkpoint publication order', () => {
+  it('publishCheckpoint called while a smaller checkpoint is in flight covers everything sequenced (no stale head)', async () => {
+    let release: (() => void) | undefined;
+    const slow = {
+      name: 'w.example/slow',
+      cosign: (note: string): Promise<string> =>
+        new Promise((resolve) => {
+          release = () => resolve(note);
+        }),
+    };
+    const log = makeLog({ witnesses: [slow], checkpointEveryMs: 60_000 });
+    const entries = chain(6);
+    await Promise.all(entries.slice(0, 2).map((e) => log.append(e)));
+    const first = log.publishCheckpoint(); // size 2, held by the slow witness
+    await Promise.all(entries.slice(2).map((e) => log.append(e)));
+    const second = log.publishCheckpoint(); // must cover all 6
+    await new Promise((r) => setTimeout(r, 5));
+    release?.();
+    expect(checkpointOf(await first).size).toBe(2);
+    await new Promise((r) => setTimeout(r, 5));
+    release?.();
+    expect(checkpointOf(await second).size).toBe(6);
+    expect(checkpointOf(log.checkpoint() as string).size).toBe(6);
+    await log.close();
+  });
+});
+
 describe('createTransparencyLog: storage', () => {
   it('detects a tampered stored entry, pointing at its index (read, audit, reopen)', async () => {
     const storage = createMemoryLogStorage();

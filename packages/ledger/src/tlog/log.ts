@@ -355,13 +355,27 @@ export function createTransparencyLog(options: TransparencyLogOptions): Transpar
     return note;
   }
 
-  function publish(): Promise<string> {
-    if (publishing === undefined) {
-      publishing = publishNow().finally(() => {
-        publishing = undefined;
-      });
-    }
+  function startPublishing(): Promise<string> {
+    publishing ??= publishNow().finally(() => {
+      publishing = undefined;
+    });
     return publishing;
+  }
+
+  /**
+   * Publishes a checkpoint covering every entry sequenced when called. Publications run one at a
+   * time (so the stored checkpoint never goes backwards); a call made while a smaller one is in
+   * flight waits for it, then publishes again.
+   */
+  function publish(): Promise<string> {
+    const wanted = tree.size;
+    const inFlight = publishing;
+    if (inFlight === undefined) return startPublishing();
+    return inFlight
+      .catch(() => undefined)
+      .then(() =>
+        published !== undefined && published.checkpoint.size >= wanted ? published.note : startPublishing(),
+      );
   }
 
   function validate(input: Uint8Array | Entry): Pending['bytes'] {
