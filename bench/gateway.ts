@@ -1,56 +1,33 @@
-import {
-  createEnvelope,
-  createInProcessTransport,
-  envelopeJsonCodec,
-  READINGS_JSON,
-  Reading,
-  readingId,
-  readingsJsonCodec,
-  Topics,
-  utf8Decode,
-} from '@healthit/core';
+import { createInProcessTransport, Reading, utf8Decode } from '@healthit/core';
 import { createGateway } from '@healthit/gateway';
 import { z } from 'zod';
 import { bestRate, type Figure } from './measure.js';
+import { type Vital, vitalsMessage } from './vitals-message.js';
 
 const DEVICES = 100;
 const ENVELOPES = 2_000; // × 6 readings
 const T0 = Date.UTC(2025, 0, 1);
 
+const VITALS: readonly Vital[] = [
+  ['heart-rate', 72, '/min'],
+  ['spo2', 97, '%'],
+  ['respiratory-rate', 16, '/min'],
+  ['body-temperature', 98.6, '[degF]'],
+  ['bp-systolic', 120, 'mm[Hg]'],
+  ['bp-diastolic', 80, 'mm[Hg]'],
+];
+
 function envelopes(round: number): { topic: string; bytes: Uint8Array }[] {
-  const out: { topic: string; bytes: Uint8Array }[] = [];
-  for (let e = 0; e < ENVELOPES; e++) {
-    const device = `monitor-${e % DEVICES}`;
-    const seqBase = (round * ENVELOPES + e) * 6;
-    const vitals: [Reading['metric'], number, string][] = [
-      ['heart-rate', 72, '/min'],
-      ['spo2', 97, '%'],
-      ['respiratory-rate', 16, '/min'],
-      ['body-temperature', 98.6, '[degF]'],
-      ['bp-systolic', 120, 'mm[Hg]'],
-      ['bp-diastolic', 80, 'mm[Hg]'],
-    ];
-    const readings = vitals.map(([metric, value, unit], i) => ({
-      id: readingId(device, seqBase + i),
-      deviceId: device,
-      patientId: `patient-${e % DEVICES}`,
-      metric,
-      value,
-      unit,
-      ts: T0 + seqBase + i,
-      seq: seqBase + i,
-    })) as Reading[];
-    const payload = readingsJsonCodec.encode(readings);
-    const envelope = createEnvelope({
-      source: device,
-      seq: seqBase,
-      ts: T0,
-      contentType: READINGS_JSON,
-      payload,
-    });
-    out.push({ topic: Topics.deviceReadings(device), bytes: envelopeJsonCodec.encode(envelope) });
-  }
-  return out;
+  return Array.from({ length: ENVELOPES }, (_, e) =>
+    vitalsMessage(
+      `monitor-${e % DEVICES}`,
+      `patient-${e % DEVICES}`,
+      (round * ENVELOPES + e) * 6,
+      6,
+      VITALS,
+      (seq) => T0 + seq,
+    ),
+  );
 }
 
 /** Gateway acquisition throughput against the ceiling of its own building blocks. */

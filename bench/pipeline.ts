@@ -7,17 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  createEnvelope,
-  createInProcessTransport,
-  envelopeJsonCodec,
-  READINGS_JSON,
-  Reading,
-  readingId,
-  readingsJsonCodec,
-  Topics,
-  utf8Decode,
-} from '@healthit/core';
+import { createInProcessTransport, Reading, utf8Decode } from '@healthit/core';
 import {
   appendToOutbox,
   createGateway,
@@ -31,12 +21,13 @@ import { createSqliteOutbox } from '@healthit/gateway/outbox';
 import { lastValueFrom, map, merge, Subject, share, toArray } from 'rxjs';
 import { z } from 'zod';
 import { bestRate, type Figure } from './measure.js';
+import { type Vital, vitalsMessage } from './vitals-message.js';
 
 const DEVICES = 200;
 const PER_MESSAGE = 30; // 5 s of 6 vitals at 1 Hz
 const MESSAGES = 400;
 const T0 = Date.UTC(2025, 0, 1);
-const VITALS: [Reading['metric'], number, string][] = [
+const VITALS: readonly Vital[] = [
   ['heart-rate', 72, '/min'],
   ['spo2', 97, '%'],
   ['respiratory-rate', 16, '/min'],
@@ -45,33 +36,17 @@ const VITALS: [Reading['metric'], number, string][] = [
   ['bp-diastolic', 80, 'mm[Hg]'],
 ];
 
-function messages(round: number): { topic: string; bytes: Uint8Array; payload: Uint8Array }[] {
-  return Array.from({ length: MESSAGES }, (_, m) => {
-    const device = `monitor-${m % DEVICES}`;
-    const seq0 = (round * MESSAGES + m) * PER_MESSAGE;
-    const readings = Array.from({ length: PER_MESSAGE }, (_, i) => {
-      const [metric, value, unit] = VITALS[i % VITALS.length]!;
-      return {
-        id: readingId(device, seq0 + i),
-        deviceId: device,
-        patientId: `patient-${m % DEVICES}`,
-        metric,
-        value,
-        unit,
-        ts: T0 + (seq0 + i) * 167,
-        seq: seq0 + i,
-      } as Reading;
-    });
-    const payload = readingsJsonCodec.encode(readings);
-    const envelope = createEnvelope({
-      source: device,
-      seq: seq0,
-      ts: T0,
-      contentType: READINGS_JSON,
-      payload,
-    });
-    return { topic: Topics.deviceReadings(device), bytes: envelopeJsonCodec.encode(envelope), payload };
-  });
+function messages(round: number): ReturnType<typeof vitalsMessage>[] {
+  return Array.from({ length: MESSAGES }, (_, m) =>
+    vitalsMessage(
+      `monitor-${m % DEVICES}`,
+      `patient-${m % DEVICES}`,
+      (round * MESSAGES + m) * PER_MESSAGE,
+      PER_MESSAGE,
+      VITALS,
+      (seq) => T0 + seq * 167,
+    ),
+  );
 }
 
 async function runPipeline(outbox: Outbox, batch: ReturnType<typeof messages>): Promise<number> {

@@ -4,17 +4,13 @@ import {
   type Clock,
   type Codec,
   type Command,
-  type CommandStatus,
-  commandJsonCodec,
-  commandStatusJsonCodec,
   HealthItError,
-  isHealthItError,
   type Reading,
   systemClock,
   Topics,
   type Transport,
 } from '@healthit/core';
-import { filter, map, merge, mergeMap, Observable, type SchedulerLike, share, tap } from 'rxjs';
+import { merge, Observable, type SchedulerLike, share } from 'rxjs';
 import { type CodecRegistry, createCodecRegistry } from './acquisition/codec-registry.js';
 import {
   DEFAULT_INPUT_NAME,
@@ -24,10 +20,9 @@ import {
   resolveInputs,
 } from './acquisition/inputs.js';
 import { compileTopicPattern } from './acquisition/topic-pattern.js';
-import type { ControlEvent, ControlOutput } from './control/events.js';
-import { controlLoop } from './control/operator.js';
+import { gatewayControl } from './control/gateway-control.js';
 import type { ControlOverrideInput } from './control/override.js';
-import { type ControlRuleSpec, parseControlRules } from './control/spec.js';
+import type { ControlRuleSpec } from './control/spec.js';
 import type { AcquisitionEvent, GatewayEvent } from './events.js';
 import { normaliseReading } from './preprocessing/normalise.js';
 import { createSequenceGuard } from './preprocessing/sequence-guard.js';
@@ -266,115 +261,11 @@ export function createGateway(options: GatewayOptions): Gateway {
       events$,
     });
   }
-  const control = controlStreams(options.control, readings$, options.transport, clock);
+  const control = gatewayControl(options.control, readings$, options.transport, clock);
   return Object.freeze({
     readings$,
     alerts$: merge(...ruleAlerts, control.alerts$),
     commands$: control.commands$,
     events$: merge(events$, control.events$),
   });
-}
-
-function asError(error: unknown, code: 'codec/decode' | 'transport/publish-failed'): HealthItError {
-  return isHealthItError(error)
-    ? error
-    : new HealthItError(code, error instanceof Error ? error.message : String(error), { cause: error });
-}
-
-/** Runs the control loop on `readings$`, publishing its commands and decoding actuator statuses. */
-function controlStreams(
-  options: GatewayControlOptions,
-  readings$: Observable<Reading>,
-  gatewayTransport: Transport | undefined,
-  clock: Clock,
-): { commands$: Observable<Command>; alerts$: Observable<Alert>; events$: Observable<GatewayEvent> } {
-  const rules = parseControlRules(options.rules, 'GatewayOptions.control.rules');
-  const transport = options.transport ?? gatewayTransport;
-  if (transport === undefined) {
-    throw new HealthItError(
-      'config/invalid',
-      'createGateway: `control` needs `control.transport` or `transport`',
-      {
-        detail: {},
-      },
-    );
-  }
-  type StatusOrEvent = { status: CommandStatus } | { event: GatewayEvent };
-  const decoded$ = transport.subscribe(Topics.deviceCommandStatus('+')).pipe(
-    map((message): StatusOrEvent => {
-      try {
-        return { status: commandStatusJsonCodec.decode(message.payload) };
-      } catch (error) {
-        return {
-          event: {
-            type: 'command-status-rejected',
-            topic: message.topic,
-            error: asError(error, 'codec/decode'),
-          },
-        };
-      }
-    }),
-    share(),
-  );
-  const statuses$ = decoded$.pipe(mergeMap((d) => ('status' in d ? [d.status] : [])));
-  const output$: Observable<ControlOutput | { type: 'gateway-event'; event: GatewayEvent }> = new Observable<
-    ControlOutput | { type: 'gateway-event'; event: GatewayEvent }
-  >((subscriber) => {
-    const rejected = decoded$.subscribe((d) => {
-      if ('event' in d) subscriber.next({ type: 'gateway-event', event: d.event });
-    });
-    const loop = readings$
-      .pipe(
-        controlLoop(rules, {
-          statuses$,
-          clock,
-          ...(options.overrides$ ? { overrides$: options.overrides$ } : {}),
-          ...(options.scheduler ? { scheduler: options.scheduler } : {}),
-          ...(options.wardOf ? { wardOf: options.wardOf } : {}),
-          ...(options.actuatorOf ? { actuatorOf: options.actuatorOf } : {}),
-          ...(options.maxActuators ? { maxActuators: options.maxActuators } : {}),
-        }),
-        tap((o) => {
-          if (o.type !== 'command') return;
-          const command = o.command;
-          transport
-            .publish(Topics.deviceCommands(command.deviceId), commandJsonCodec.encode(command), { qos: 1 })
-            .catch((error: unknown) =>
-              subscriber.next({
-                type: 'gateway-event',
-                event: {
-                  type: 'command-publish-failed',
-                  commandId: command.id,
-                  deviceId: command.deviceId,
-                  error: asError(error, 'transport/publish-failed'),
-                },
-              }),
-            );
-        }),
-      )
-      .subscribe(subscriber);
-    return () => {
-      rejected.unsubscribe();
-      loop.unsubscribe();
-    };
-  }).pipe(share());
-  return {
-    commands$: output$.pipe(
-      filter((o) => o.type === 'command'),
-      map((o) => o.command),
-    ),
-    alerts$: output$.pipe(
-      filter((o) => o.type === 'alert'),
-      map((o) => o.alert),
-    ),
-    events$: output$.pipe(
-      mergeMap((o): GatewayEvent[] =>
-        o.type === 'gateway-event'
-          ? [o.event]
-          : o.type === 'command' || o.type === 'alert'
-            ? []
-            : [o as ControlEvent],
-      ),
-    ),
-  };
 }

@@ -1,6 +1,6 @@
 import type { Alert, Command, Reading } from '@healthit/core';
 import { filter, map, type Observable, share } from 'rxjs';
-import type { ControlEvent, ControlOutput } from './events.js';
+import type { ControlAlertRaised, ControlCommandIssued, ControlEvent, ControlOutput } from './events.js';
 import { type ControlLoopOptions, controlLoop } from './operator.js';
 import type { ControlRuleSpec } from './spec.js';
 
@@ -35,16 +35,28 @@ export function createControlLoop(
   options: ControlLoopOptions,
 ): ControlLoop {
   const output$ = readings$.pipe(controlLoop(rules, options), share());
-  return Object.freeze({
-    output$,
+  return Object.freeze({ output$, ...splitControlOutput<ControlEvent>(output$) });
+}
+
+/**
+ * Splits a control loop's tagged output (shared by the caller) into its commands, its alerts and
+ * everything else (its events, and any the caller tagged in beside them).
+ */
+export function splitControlOutput<E>(output$: Observable<ControlCommandIssued | ControlAlertRaised | E>): {
+  readonly commands$: Observable<Command>;
+  readonly alerts$: Observable<Alert>;
+  readonly events$: Observable<E>;
+} {
+  const typeOf = (o: unknown): unknown => (o as { type?: unknown }).type;
+  return {
     commands$: output$.pipe(
-      filter((o) => o.type === 'command'),
+      filter((o): o is ControlCommandIssued => typeOf(o) === 'command'),
       map((o) => o.command),
     ),
     alerts$: output$.pipe(
-      filter((o) => o.type === 'alert'),
+      filter((o): o is ControlAlertRaised => typeOf(o) === 'alert'),
       map((o) => o.alert),
     ),
-    events$: output$.pipe(filter((o): o is ControlEvent => o.type !== 'command' && o.type !== 'alert')),
-  });
+    events$: output$.pipe(filter((o): o is E => typeOf(o) !== 'command' && typeOf(o) !== 'alert')),
+  };
 }
