@@ -18,6 +18,7 @@ export {
   READINGS_JSON,
   readingsJsonCodec,
 } from './encoding/json-codecs.js';
+export { readingToJson } from './encoding/reading-json.js';
 export * from './errors/index.js';
 export {
   BLOOD_PRESSURE_PANEL,

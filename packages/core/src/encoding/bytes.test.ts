@@ -81,6 +81,25 @@ describe('UTF-8', () => {
     );
   });
 
+  it('gives disjoint results that stay intact across slab rollovers, short and long strings alike', () => {
+    const reference = new TextEncoder();
+    fc.assert(
+      fc.property(
+        fc.array(fc.string({ unit: 'binary', maxLength: 3000 }), { minLength: 1, maxLength: 60 }),
+        (texts) => {
+          const encoded = texts.map((t) => utf8Encode(t));
+          for (const bytes of encoded) bytes.fill(0x2a); // writing one result must not touch another ...
+          const again = texts.map((t) => utf8Encode(t));
+          texts.forEach((t, i) => {
+            expect(encoded[i]?.every((b) => b === 0x2a)).toBe(true);
+            expect(Array.from(again[i] ?? [])).toEqual(Array.from(reference.encode(t))); // ... or a later one
+          });
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   it('encodes and decodes known strings', () => {
     expect(utf8Encode('€')).toEqual(new Uint8Array([0xe2, 0x82, 0xac]));
     expect(utf8Encode('°C')).toEqual(new Uint8Array([0xc2, 0xb0, 0x43]));

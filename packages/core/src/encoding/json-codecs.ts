@@ -4,7 +4,9 @@ import type { Codec } from '../ports/codec.js';
 import { Alert } from '../schemas/alert.js';
 import { Command, CommandStatus } from '../schemas/command.js';
 import { Envelope } from '../schemas/envelope.js';
+import { isEnvelope } from '../schemas/envelope-guard.js';
 import { Reading } from '../schemas/reading.js';
+import { isReading } from '../schemas/reading-guard.js';
 import { parse } from '../validate.js';
 import { utf8Decode, utf8Encode } from './bytes.js';
 
@@ -32,6 +34,9 @@ function decodeJson(bytes: Uint8Array, what: string): unknown {
 
 /**
  * A codec for values that travel as UTF-8 JSON and are validated by a zod schema on decode.
+ * With a `guard` (a fast check that never accepts what the schema rejects, e.g. `isReading`),
+ * JSON the guard accepts is returned as parsed, without the schema's copy; the schema still
+ * decides, and names the offending field, for everything else.
  *
  * @throws {HealthItError} `codec/decode` on bytes that are not UTF-8 JSON;
  * @throws {ValidationError} on JSON that does not match the schema.
@@ -40,12 +45,22 @@ export function jsonCodec<S extends z.ZodType>(
   schema: S,
   schemaName: string,
   contentType: string,
+  guard?: (json: unknown) => json is z.output<S>,
 ): Codec<z.output<S>> {
   return {
     contentType,
     encode: (value) => utf8Encode(JSON.stringify(value)),
-    decode: (bytes) => parse(schema, schemaName, decodeJson(bytes, schemaName)),
+    decode: (bytes) => {
+      const json = decodeJson(bytes, schemaName);
+      return guard?.(json) === true ? json : parse(schema, schemaName, json);
+    },
   };
+}
+
+function isReadingBatch(json: unknown): json is Reading[] {
+  if (!Array.isArray(json) || json.length === 0) return false;
+  for (const item of json) if (!isReading(item)) return false;
+  return true;
 }
 
 /** The readings batch codec: a JSON array of {@link Reading}. */
@@ -53,10 +68,11 @@ export const readingsJsonCodec: Codec<Reading[]> = jsonCodec(
   z.array(Reading).min(1),
   'Reading[]',
   READINGS_JSON,
+  isReadingBatch,
 );
 
 /** The envelope codec: one JSON {@link Envelope}. */
-export const envelopeJsonCodec: Codec<Envelope> = jsonCodec(Envelope, 'Envelope', ENVELOPE_JSON);
+export const envelopeJsonCodec: Codec<Envelope> = jsonCodec(Envelope, 'Envelope', ENVELOPE_JSON, isEnvelope);
 
 /** The command codec: one JSON {@link Command}. */
 export const commandJsonCodec: Codec<Command> = jsonCodec(Command, 'Command', COMMAND_JSON);

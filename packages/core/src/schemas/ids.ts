@@ -4,7 +4,7 @@ import { z } from 'zod';
  * Identifier characters safe in MQTT topic levels, NATS subjects, file names and URLs:
  * letters, digits, `.`, `_`, `-`, `:`; 1–128 characters, starting with a letter or digit.
  */
-const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 const ID_MESSAGE =
   'must be 1-128 characters of letters, digits, ".", "_", "-", ":", starting with a letter or digit';
 

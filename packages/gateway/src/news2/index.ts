@@ -14,7 +14,7 @@ export {
   type News2Response,
   type News2Subscore,
 } from './chart.js';
-export { isTenths, NEWS2_INPUT_SCHEMA_NAME, News2Input } from './input.js';
+export { isNews2Input, isTenths, NEWS2_INPUT_SCHEMA_NAME, News2Input } from './input.js';
 export {
   NEWS2_DEFAULT_MAX_AGE_MS,
   NEWS2_METRICS,

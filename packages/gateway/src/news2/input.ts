@@ -61,3 +61,44 @@ export function isTenths(value: number): boolean {
   const tenths = value * 10;
   return Math.abs(tenths - Math.round(tenths)) <= 1e-9 * Math.max(1, Math.abs(tenths));
 }
+
+function wholeIn(value: unknown, metric: MetricId): boolean {
+  const { min, max } = METRICS[metric].plausible;
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= min && value <= max;
+}
+
+/**
+ * True when `value` certainly matches {@link News2Input}: the operator's fast path, which never
+ * accepts what the schema rejects (a property test checks); the schema names the offending field
+ * for everything else. Does not copy.
+ */
+export function isNews2Input(value: unknown): value is News2Input {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  let fields = 0;
+  for (const key in v) {
+    if (!Object.hasOwn(v, key)) return false;
+    fields++;
+  }
+  const { temp, consciousness } = v;
+  const tempRange = METRICS['body-temperature'].plausible;
+  return (
+    fields === 8 &&
+    wholeIn(v.rr, 'respiratory-rate') &&
+    wholeIn(v.spo2, 'spo2') &&
+    (v.spo2Scale === 1 || v.spo2Scale === 2) &&
+    typeof v.onOxygen === 'boolean' &&
+    wholeIn(v.sbp, 'bp-systolic') &&
+    wholeIn(v.pulse, 'heart-rate') &&
+    (consciousness === 'A' ||
+      consciousness === 'C' ||
+      consciousness === 'V' ||
+      consciousness === 'P' ||
+      consciousness === 'U') &&
+    typeof temp === 'number' &&
+    Number.isFinite(temp) &&
+    temp >= tempRange.min &&
+    temp <= tempRange.max &&
+    isTenths(temp)
+  );
+}

@@ -10,11 +10,11 @@ import {
   systemClock,
   toCanonicalUnit,
 } from '@healthit/core';
-import { EMPTY, merge, Observable, type OperatorFunction } from 'rxjs';
-import { map } from 'rxjs/operators';
+import { EMPTY, Observable, type OperatorFunction } from 'rxjs';
 import { z } from 'zod';
+import { SeriesTable } from '../preprocessing/operators/series.js';
 import { NEWS2_CLINICAL_RISKS, type News2ClinicalRisk } from './chart.js';
-import { NEWS2_INPUT_SCHEMA_NAME, News2Input } from './input.js';
+import { isNews2Input, NEWS2_INPUT_SCHEMA_NAME, News2Input } from './input.js';
 import { type News2Result, news2Response, scoreValidNews2 } from './score.js';
 
 /**
@@ -114,10 +114,11 @@ export interface News2Rejected {
 /** What {@link news2Scores} emits. */
 export type News2Update = News2ScoreUpdate | News2Incomplete | News2AlertRaised | News2Rejected;
 
+/** A parameter's latest value (updated in place: one object per patient and parameter). */
 interface Held<T> {
-  readonly value: T;
-  readonly ts: number;
-  readonly id: string;
+  value: T;
+  ts: number;
+  id: string;
 }
 
 interface PatientState {
@@ -135,11 +136,9 @@ interface PatientState {
   lastKey: string | undefined;
   /** The clinical risk last alerted on or scored; a rise above it raises an alert. */
   lastRisk: News2ClinicalRisk;
+  /** The values `lastKey` was scored from (while `lastKey` is set): the same values score the same. */
+  lastInput: News2Input | undefined;
 }
-
-type Input =
-  | { readonly kind: 'reading'; readonly reading: Reading }
-  | { readonly kind: 'entry'; readonly entry: unknown };
 
 /**
  * Streaming NEWS2: keeps the latest value of each parameter per patient, scores the patient on every
@@ -180,135 +179,166 @@ export function news2Scores(options: News2ScoresOptions = {}): OperatorFunction<
   const clock = options.clock ?? systemClock;
   const entries$ = options.entries$ ?? EMPTY;
 
-  return (readings$) => {
-    const patients = new Map<string, PatientState>();
+  const assume = options.assume;
 
-    const stateOf = (patientId: string): PatientState => {
-      let state = patients.get(patientId);
-      if (state === undefined) {
-        if (patients.size >= maxPatients) {
-          const oldest = patients.keys().next().value;
-          if (oldest !== undefined) patients.delete(oldest);
-        }
-        state = { held: {}, lastKey: undefined, lastRisk: 'low' };
-      } else {
-        patients.delete(patientId); // re-insert: Map order is least recently updated first
-      }
-      patients.set(patientId, state);
-      return state;
-    };
+  return (readings$) =>
+    new Observable<News2Update>((subscriber) => {
+      // Least recently updated patient forgotten first.
+      const patients = new SeriesTable<PatientState>(maxPatients, () => {});
+      const newPatient = (): PatientState => ({
+        held: {},
+        lastKey: undefined,
+        lastRisk: 'low',
+        lastInput: undefined,
+      });
+      const stateOf = (patientId: string): PatientState => patients.touch(patientId, newPatient);
+      const emit = (update: News2Update): void => subscriber.next(update);
 
-    const onInput = (input: Input): News2Update[] => {
-      if (input.kind === 'reading') {
-        const r = input.reading;
+      const onReading = (r: Reading): void => {
         const parameter = (NEWS2_METRICS as Partial<Record<MetricId, News2Parameter>>)[r.metric];
-        if (parameter === undefined || r.patientId === undefined || r.quality === 'bad') return [];
+        if (parameter === undefined || r.patientId === undefined || r.quality === 'bad') return;
         const canonical = toCanonicalUnit(r.metric, r.value, r.unit);
         const value = parameter === 'temp' ? Math.round(canonical * 10) / 10 : Math.round(canonical);
         const state = stateOf(r.patientId);
-        (state.held as Record<string, Held<number>>)[parameter] = { value, ts: r.ts, id: r.id };
-        return score(r.patientId, state);
-      }
-      const parsed = safeParse(News2Entry, 'News2Entry', input.entry);
-      if (!parsed.ok) return [{ type: 'news2-rejected', error: parsed.error, input: input.entry }];
-      const e = parsed.value;
-      const state = stateOf(e.patientId);
-      if (e.consciousness !== undefined)
-        state.held.consciousness = { value: e.consciousness, ts: e.ts, id: e.id };
-      if (e.onOxygen !== undefined) state.held.onOxygen = { value: e.onOxygen, ts: e.ts, id: e.id };
-      if (e.spo2Scale !== undefined) state.held.spo2Scale = { value: e.spo2Scale, ts: e.ts, id: e.id };
-      return score(e.patientId, state);
-    };
-
-    const score = (patientId: PatientId, state: PatientState): News2Update[] => {
-      const now = clock.now();
-      const fresh = <T>(p: News2Parameter, h: Held<T> | undefined): Held<T> | undefined =>
-        h !== undefined && now - h.ts <= maxAgeMs[p] ? h : undefined;
-      const { held } = state;
-      const rr = fresh('rr', held.rr);
-      const spo2 = fresh('spo2', held.spo2);
-      const sbp = fresh('sbp', held.sbp);
-      const pulse = fresh('pulse', held.pulse);
-      const temp = fresh('temp', held.temp);
-      const consciousness = fresh('consciousness', held.consciousness);
-      const onOxygen = fresh('onOxygen', held.onOxygen);
-      const assumedConsciousness = consciousness?.value ?? options.assume?.consciousness;
-      const assumedOxygen = onOxygen?.value ?? options.assume?.onOxygen;
-      if (
-        rr === undefined ||
-        spo2 === undefined ||
-        sbp === undefined ||
-        pulse === undefined ||
-        temp === undefined ||
-        assumedConsciousness === undefined ||
-        assumedOxygen === undefined
-      ) {
-        if (state.lastKey === undefined) return [];
-        state.lastKey = undefined;
-        const present = {
-          rr,
-          spo2,
-          sbp,
-          pulse,
-          temp,
-          consciousness: assumedConsciousness,
-          onOxygen: assumedOxygen,
-        };
-        const missing = NEWS2_PARAMETERS.filter((p) => present[p] === undefined);
-        return [{ type: 'news2-incomplete', patientId, ts: now, missing }];
-      }
-      const values = {
-        rr: rr.value,
-        spo2: spo2.value,
-        spo2Scale: held.spo2Scale?.value ?? 1,
-        onOxygen: assumedOxygen,
-        sbp: sbp.value,
-        pulse: pulse.value,
-        consciousness: assumedConsciousness,
-        temp: temp.value,
+        const held = state.held as Record<string, Held<number> | undefined>;
+        const h = held[parameter];
+        if (h === undefined) held[parameter] = { value, ts: r.ts, id: r.id };
+        else {
+          h.value = value;
+          h.ts = r.ts;
+          h.id = r.id;
+        }
+        score(r.patientId, state);
       };
-      const parsed = safeParse(News2Input, NEWS2_INPUT_SCHEMA_NAME, values, `news2Scores:${patientId}`);
-      if (!parsed.ok) return [{ type: 'news2-rejected', error: parsed.error, input: values }];
-      const result = scoreValidNews2(parsed.value);
-      const key = `${Object.values(result.subscores).join(',')}`;
-      if (key === state.lastKey) return [];
-      state.lastKey = key;
-      const readingIds = [
-        ...new Set(
-          [rr, spo2, sbp, pulse, temp, consciousness, onOxygen, held.spo2Scale]
-            .filter((h) => h !== undefined)
-            .map((h) => h.id),
-        ),
-      ];
-      const out: News2Update[] = [
-        { type: 'news2-score', patientId, ts: now, result, input: parsed.value, readingIds },
-      ];
-      const rank = (risk: News2ClinicalRisk) => NEWS2_CLINICAL_RISKS.indexOf(risk);
-      if (rank(result.clinicalRisk) > rank(state.lastRisk)) {
-        out.push({ type: 'news2-alert', alert: riskAlert(patientId, now, result, readingIds) });
-      }
-      state.lastRisk = result.clinicalRisk;
-      return out;
-    };
 
-    return merge(
-      readings$.pipe(map((reading): Input => ({ kind: 'reading', reading }))),
-      entries$.pipe(map((entry): Input => ({ kind: 'entry', entry }))),
-    ).pipe(flatten(onInput));
-  };
+      const onEntry = (entry: unknown): void => {
+        const parsed = safeParse(News2Entry, 'News2Entry', entry);
+        if (!parsed.ok) {
+          emit({ type: 'news2-rejected', error: parsed.error, input: entry });
+          return;
+        }
+        const e = parsed.value;
+        const state = stateOf(e.patientId);
+        if (e.consciousness !== undefined)
+          state.held.consciousness = { value: e.consciousness, ts: e.ts, id: e.id };
+        if (e.onOxygen !== undefined) state.held.onOxygen = { value: e.onOxygen, ts: e.ts, id: e.id };
+        if (e.spo2Scale !== undefined) state.held.spo2Scale = { value: e.spo2Scale, ts: e.ts, id: e.id };
+        score(e.patientId, state);
+      };
+
+      const score = (patientId: PatientId, state: PatientState): void => {
+        const now = clock.now();
+        const { held } = state;
+        const rr = fresh(held.rr, now, maxAgeMs.rr);
+        const spo2 = fresh(held.spo2, now, maxAgeMs.spo2);
+        const sbp = fresh(held.sbp, now, maxAgeMs.sbp);
+        const pulse = fresh(held.pulse, now, maxAgeMs.pulse);
+        const temp = fresh(held.temp, now, maxAgeMs.temp);
+        const consciousness = fresh(held.consciousness, now, maxAgeMs.consciousness);
+        const onOxygen = fresh(held.onOxygen, now, maxAgeMs.onOxygen);
+        const assumedConsciousness = consciousness?.value ?? assume?.consciousness;
+        const assumedOxygen = onOxygen?.value ?? assume?.onOxygen;
+        if (
+          rr === undefined ||
+          spo2 === undefined ||
+          sbp === undefined ||
+          pulse === undefined ||
+          temp === undefined ||
+          assumedConsciousness === undefined ||
+          assumedOxygen === undefined
+        ) {
+          if (state.lastKey === undefined) return;
+          state.lastKey = undefined;
+          state.lastInput = undefined;
+          const present = {
+            rr,
+            spo2,
+            sbp,
+            pulse,
+            temp,
+            consciousness: assumedConsciousness,
+            onOxygen: assumedOxygen,
+          };
+          const missing = NEWS2_PARAMETERS.filter((p) => present[p] === undefined);
+          emit({ type: 'news2-incomplete', patientId, ts: now, missing });
+          return;
+        }
+        const spo2Scale = held.spo2Scale?.value ?? 1;
+        const last = state.lastInput;
+        if (
+          last !== undefined &&
+          last.rr === rr.value &&
+          last.spo2 === spo2.value &&
+          last.spo2Scale === spo2Scale &&
+          last.onOxygen === assumedOxygen &&
+          last.sbp === sbp.value &&
+          last.pulse === pulse.value &&
+          last.consciousness === assumedConsciousness &&
+          last.temp === temp.value
+        ) {
+          return; // the score of these values is `lastKey` already: nothing changed
+        }
+        const values = {
+          rr: rr.value,
+          spo2: spo2.value,
+          spo2Scale,
+          onOxygen: assumedOxygen,
+          sbp: sbp.value,
+          pulse: pulse.value,
+          consciousness: assumedConsciousness,
+          temp: temp.value,
+        };
+        let input: News2Input;
+        if (isNews2Input(values)) input = values;
+        else {
+          const parsed = safeParse(News2Input, NEWS2_INPUT_SCHEMA_NAME, values, `news2Scores:${patientId}`);
+          if (!parsed.ok) {
+            emit({ type: 'news2-rejected', error: parsed.error, input: values });
+            return;
+          }
+          input = parsed.value;
+        }
+        const result = scoreValidNews2(input);
+        const s = result.subscores;
+        const key = `${s.rr},${s.spo2},${s.airOrOxygen},${s.sbp},${s.pulse},${s.consciousness},${s.temp}`;
+        state.lastInput = input;
+        if (key === state.lastKey) return;
+        state.lastKey = key;
+        const readingIds = [
+          ...new Set(
+            [rr, spo2, sbp, pulse, temp, consciousness, onOxygen, held.spo2Scale]
+              .filter((h) => h !== undefined)
+              .map((h) => h.id),
+          ),
+        ];
+        emit({ type: 'news2-score', patientId, ts: now, result, input, readingIds });
+        const rank = (risk: News2ClinicalRisk) => NEWS2_CLINICAL_RISKS.indexOf(risk);
+        if (rank(result.clinicalRisk) > rank(state.lastRisk)) {
+          emit({ type: 'news2-alert', alert: riskAlert(patientId, now, result, readingIds) });
+        }
+        state.lastRisk = result.clinicalRisk;
+      };
+
+      // One subscriber for both sources (cheaper than `merge` + `map` per reading); completes
+      // once both have, like `merge`.
+      let open = 2;
+      const done = (): void => {
+        open -= 1;
+        if (open === 0) subscriber.complete();
+      };
+      const error = (e: unknown): void => subscriber.error(e);
+      const readings = readings$.subscribe({ next: onReading, error, complete: done });
+      const entries = entries$.subscribe({ next: onEntry, error, complete: done });
+      return () => {
+        readings.unsubscribe();
+        entries.unsubscribe();
+      };
+    });
 }
 
-function flatten<A, B>(fn: (a: A) => B[]): OperatorFunction<A, B> {
-  return (source) =>
-    new Observable<B>((subscriber) =>
-      source.subscribe({
-        next: (a) => {
-          for (const b of fn(a)) subscriber.next(b);
-        },
-        error: (e) => subscriber.error(e),
-        complete: () => subscriber.complete(),
-      }),
-    );
+/** `h` when it is at most `maxAgeMs` old at `now`. */
+function fresh<T>(h: Held<T> | undefined, now: number, maxAgeMs: number): Held<T> | undefined {
+  return h !== undefined && now - h.ts <= maxAgeMs ? h : undefined;
 }
 
 function riskAlert(patientId: PatientId, ts: number, result: News2Result, readingIds: string[]): Alert {

@@ -1,7 +1,7 @@
 import { ValidationError } from '@healthit/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { News2Input } from './input.js';
+import { isNews2Input, News2Input } from './input.js';
 import { news2 } from './score.js';
 
 /** Any input at the chart's resolution within the plausibility ranges. */
@@ -141,6 +141,44 @@ describe('news2 properties', () => {
           }
         },
       ),
+    );
+  });
+});
+
+describe('isNews2Input (the operator’s fast path)', () => {
+  it('accepts every valid input', () => {
+    fc.assert(
+      fc.property(validInput, (input) => {
+        expect(isNews2Input(input)).toBe(true);
+      }),
+    );
+  });
+
+  it('never accepts what the News2Input schema rejects', () => {
+    const anyValue = fc.oneof(
+      fc.integer({ min: -10, max: 400 }),
+      fc.double({ min: -10, max: 400 }),
+      fc.constantFrom(1, 2, 3, 0.5, 35.15, 37.1, Number.NaN, Number.POSITIVE_INFINITY, 'A', 'X', true, null),
+    );
+    const field = fc.constantFrom(
+      'rr',
+      'spo2',
+      'spo2Scale',
+      'onOxygen',
+      'sbp',
+      'pulse',
+      'consciousness',
+      'temp',
+      'extra',
+    );
+    fc.assert(
+      fc.property(validInput, field, anyValue, fc.boolean(), (input, key, value, remove) => {
+        const copy: Record<string, unknown> = { ...input };
+        if (remove) delete copy[key];
+        else copy[key] = value;
+        if (isNews2Input(copy)) expect(News2Input.safeParse(copy).success).toBe(true);
+      }),
+      { numRuns: 20_000 },
     );
   });
 });

@@ -5,19 +5,12 @@ import {
   type OutboxBounds,
   outboxEntryBytes,
   planRefuseNew,
-  type ShedPriority,
   shedPriorityOf,
 } from './outbox-policy.js';
 import type { UplinkRecord } from './uplink.js';
 
 /** Options of {@link createMemoryOutbox}. */
 export interface MemoryOutboxOptions extends OutboxBounds {}
-
-interface Slot {
-  readonly entry: OutboxEntry;
-  readonly bytes: number;
-  readonly priority: ShedPriority;
-}
 
 /** Compact the slot array once this many leading slots are free and they are the majority. */
 const COMPACT_AFTER = 1024;
@@ -40,8 +33,10 @@ const COMPACT_AFTER = 1024;
 export function createMemoryOutbox(options: MemoryOutboxOptions): Outbox {
   assertOutboxBounds(options);
   const { maxBytes, whenFull } = options;
-  // Live slots are in `slots[head..]`; acknowledged and shed ones are `undefined`.
-  let slots: (Slot | undefined)[] = [];
+  // Live entries are in `slots[head..]`; acknowledged and shed ones are `undefined`. `sizes[i]` is
+  // the accounted bytes of `slots[i]` (a parallel array: one object per record, not two).
+  let slots: (OutboxEntry | undefined)[] = [];
+  let sizes: number[] = [];
   let head = 0;
   // Per shed priority, an index before which no slot of that priority is live.
   const shedCursor = [0, 0];
@@ -62,6 +57,7 @@ export function createMemoryOutbox(options: MemoryOutboxOptions): Outbox {
     const holes = slots.length - head - pending;
     if (holes > COMPACT_AFTER && holes > pending) {
       // Shed records behind an unacknowledged alert leave holes: drop them.
+      sizes = sizes.filter((_, i) => slots[i] !== undefined);
       slots = slots.filter((s) => s !== undefined);
       head = 0;
       shedCursor[0] = 0;
@@ -70,6 +66,7 @@ export function createMemoryOutbox(options: MemoryOutboxOptions): Outbox {
     }
     if (head < COMPACT_AFTER || head * 2 < slots.length) return;
     slots = slots.slice(head);
+    sizes = sizes.slice(head);
     shedCursor[0] = Math.max(0, (shedCursor[0] ?? 0) - head);
     shedCursor[1] = Math.max(0, (shedCursor[1] ?? 0) - head);
     head = 0;
@@ -79,6 +76,7 @@ export function createMemoryOutbox(options: MemoryOutboxOptions): Outbox {
     while (head < slots.length && slots[head] === undefined) head++;
     if (head === slots.length) {
       slots = [];
+      sizes = [];
       head = 0;
       shedCursor[0] = 0;
       shedCursor[1] = 0;
@@ -94,7 +92,8 @@ export function createMemoryOutbox(options: MemoryOutboxOptions): Outbox {
       position: nextPosition++,
     };
     const bytes = outboxEntryBytes(record);
-    slots.push({ entry, bytes, priority: shedPriorityOf(record.kind) });
+    slots.push(entry);
+    sizes.push(bytes);
     pending++;
     pendingBytes += bytes;
     appended++;
@@ -107,10 +106,10 @@ export function createMemoryOutbox(options: MemoryOutboxOptions): Outbox {
       let i = Math.max(head, shedCursor[priority] ?? 0);
       while (pendingBytes > maxBytes && i < slots.length) {
         const slot = slots[i];
-        if (slot !== undefined && slot.priority === priority) {
+        if (slot !== undefined && shedPriorityOf(slot.kind) === priority) {
           slots[i] = undefined;
           pending--;
-          pendingBytes -= slot.bytes;
+          pendingBytes -= sizes[i] ?? 0;
           shed++;
         }
         i++;
@@ -143,7 +142,7 @@ export function createMemoryOutbox(options: MemoryOutboxOptions): Outbox {
       const out: OutboxEntry[] = [];
       for (let i = head; i < slots.length && out.length < limit; i++) {
         const slot = slots[i];
-        if (slot !== undefined) out.push(slot.entry);
+        if (slot !== undefined) out.push(slot);
       }
       return out;
     },
@@ -158,9 +157,9 @@ export function createMemoryOutbox(options: MemoryOutboxOptions): Outbox {
       while (head < slots.length) {
         const slot = slots[head];
         if (slot !== undefined) {
-          if (slot.entry.position > position) break;
+          if (slot.position > position) break;
           pending--;
-          pendingBytes -= slot.bytes;
+          pendingBytes -= sizes[head] ?? 0;
           acknowledged++;
           slots[head] = undefined;
         }
@@ -185,6 +184,7 @@ export function createMemoryOutbox(options: MemoryOutboxOptions): Outbox {
     close(): void {
       closed = true;
       slots = [];
+      sizes = [];
       head = 0;
     },
   };

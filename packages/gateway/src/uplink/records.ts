@@ -5,6 +5,7 @@ import {
   HealthItError,
   parse,
   Reading,
+  readingToJson,
   utf8Decode,
   utf8Encode,
   ValidationError,
@@ -24,7 +25,7 @@ function encodeJson(value: unknown): Uint8Array {
 /**
  * A reading as an {@link UplinkRecord}: `id` = the reading's id (`${deviceId}:${seq}`), `key` =
  * its device id (so a device's readings stay in order end to end), payload = the reading as UTF-8
- * JSON. The reading is not validated again (the gateway's readings already are);
+ * JSON (`readingToJson`: schema fields in schema order). The reading is not validated again (the gateway's readings already are);
  * {@link decodeUplinkRecord} validates on the far side.
  *
  * @example
@@ -33,7 +34,12 @@ function encodeJson(value: unknown): Uint8Array {
  * ```
  */
 export function readingRecord(reading: Reading): UplinkRecord {
-  return { id: reading.id, kind: 'reading', key: reading.deviceId, payload: encodeJson(reading) };
+  return {
+    id: reading.id,
+    kind: 'reading',
+    key: reading.deviceId,
+    payload: utf8Encode(readingToJson(reading)),
+  };
 }
 
 /**
