@@ -70,6 +70,7 @@ export {
 export * from './note/index.js';
 /** Membership policy and endorsement rules (`policy.evaluateEndorsement`, `policy.verifyPolicyUpdate` ...). */
 export * as policy from './policy/index.js';
+export * from './provenance/index.js';
 export {
   MAX_READINGS_PER_BATCH,
   READING_BATCH,
@@ -79,6 +80,7 @@ export {
   verifyReadingBatch,
 } from './reading-batch.js';
 export { LedgerRecordSchema, MAX_RECORDS_PER_APPEND, parseRecords } from './record.js';
+export * from './sink/index.js';
 export type { LedgerStorage } from './storage.js';
 /** The transparency log: batched, validated appends, witnessed checkpoints, proofs, storage port. */
 export * as tlog from './tlog/index.js';

@@ -1,0 +1,92 @@
+import { parse, Reading, utf8Decode } from '@healthit/core';
+import { z } from 'zod';
+import { decodeEntry, readingLeaf, verifyReadingBatchBody } from '../entries/index.js';
+import { toHex } from '../hex.js';
+import { inclusionProof, leafHash, verifyInclusion } from '../merkle/index.js';
+import { encodeBase64, parseCheckpoint, parseNote } from '../note/index.js';
+import { PROVENANCE_FORMAT, PROVENANCE_VERSION, type ProvenanceBundle } from './bundle.js';
+
+/** What {@link buildProvenanceBundle} needs from the log: a `TransparencyLog` fits. */
+export interface ProofSource {
+  /** The entry at `index`: its canonical bytes. */
+  entry(index: number): { readonly bytes: Uint8Array };
+  /** RFC 9162 inclusion proof of `index` in the tree of `size` leaves. */
+  inclusionProof(index: number, size: number): Uint8Array[];
+}
+
+/** Options of {@link buildProvenanceBundle}. */
+export interface BuildProvenanceOptions {
+  /** The reading to prove. */
+  readonly reading: Reading;
+  /** Every reading of its batch, in any order (only hashes of the others go into the bundle). */
+  readonly batchReadings: readonly Reading[];
+  /** The log (or anything serving its entries and inclusion proofs). */
+  readonly log: ProofSource;
+  /** The log index of the batch's `reading.batch` entry (the receipt's `index`). */
+  readonly index: number;
+  /** A signed, cosigned checkpoint note whose tree covers `index` (e.g. `log.awaitCheckpoint(index)`). */
+  readonly checkpointNote: string;
+}
+
+const Readings = z.array(Reading).min(1);
+
+/**
+ * Builds the provenance bundle of one reading: the reading, its inclusion proof in the batch's
+ * Merkle root, the batch entry's canonical bytes, its log index and inclusion proof up to the
+ * checkpoint, and the checkpoint note. The other readings contribute only Merkle hashes; the
+ * patient commitment's salt is never included.
+ *
+ * @throws {ValidationError} when `reading` or a batch reading is malformed.
+ * @throws {RangeError} when the entry at `index` is not a `reading.batch` entry, `batchReadings`
+ *   are not exactly the readings it anchors, `reading` is not one of them, or the checkpoint does
+ *   not cover `index`.
+ * @throws {Error} when the log's proof does not lead to the checkpoint's root (a checkpoint of
+ *   another log, or a log that changed its history).
+ * @throws {NoteError} when `checkpointNote` is not a checkpoint note.
+ * @example
+ * ```ts
+ * const note = await log.awaitCheckpoint(receipt.index);
+ * const bundle = buildProvenanceBundle({ reading, batchReadings, log, index: receipt.index, checkpointNote: note });
+ * await writeFile('bundle.json', JSON.stringify(bundle));
+ * ```
+ */
+export function buildProvenanceBundle(options: BuildProvenanceOptions): ProvenanceBundle {
+  const { log, index, checkpointNote } = options;
+  const reading = parse(Reading, 'Reading', options.reading, 'provenance reading');
+  const batch = parse(Readings, 'Reading[]', options.batchReadings, 'provenance batch');
+  if (!Number.isSafeInteger(index) || index < 0) {
+    throw new RangeError(`index must be a non-negative integer, got ${index}`);
+  }
+  const bytes = log.entry(index).bytes;
+  const entry = decodeEntry(bytes);
+  if (entry.kind !== 'reading.batch') {
+    throw new RangeError(`log entry ${index} is a ${entry.kind} entry, not a reading.batch entry`);
+  }
+  if (!verifyReadingBatchBody(batch, entry.body)) {
+    throw new RangeError(`batchReadings are not exactly the readings log entry ${index} anchors`);
+  }
+  const sorted = [...batch].sort((a, b) => a.seq - b.seq);
+  const leaves = sorted.map(readingLeaf);
+  const leaf = readingLeaf(reading);
+  const leafIndex = sorted.findIndex((r) => r.seq === reading.seq);
+  const candidate = leaves[leafIndex];
+  if (candidate === undefined || toHex(candidate) !== toHex(leaf)) {
+    throw new RangeError(`reading ${reading.id} is not one of the batch's readings`);
+  }
+  const { size, rootHash } = parseCheckpoint(parseNote(checkpointNote).text);
+  if (index >= size) {
+    throw new RangeError(`the checkpoint covers ${size} entries, not entry ${index}: use a later checkpoint`);
+  }
+  const logProof = log.inclusionProof(index, size);
+  if (!verifyInclusion(leafHash(bytes), index, size, logProof, rootHash)) {
+    throw new Error(`the log's inclusion proof of entry ${index} does not lead to the checkpoint's root`);
+  }
+  return {
+    format: PROVENANCE_FORMAT,
+    version: PROVENANCE_VERSION,
+    reading: JSON.parse(utf8Decode(leaf)) as unknown,
+    batch: { leafIndex, proof: inclusionProof(leaves, leafIndex).map(toHex) },
+    entry: { index, bytes: encodeBase64(bytes), proof: logProof.map(toHex) },
+    checkpoint: checkpointNote,
+  };
+}

@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { MAX_ENTRY_BYTES } from '../entries/index.js';
+import { MAX_NOTE_BYTES } from '../note/index.js';
+
+/** The `format` member of every provenance bundle. */
+export const PROVENANCE_FORMAT = 'healthit-provenance-bundle';
+
+/** The bundle version this module writes and verifies. */
+export const PROVENANCE_VERSION = 1;
+
+/** The longest proof a bundle may carry: 63 hashes cover any tree of up to 2^63 leaves. */
+export const MAX_PROOF_HASHES = 63;
+
+const HashHex = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters');
+const Proof = z.array(HashHex).max(MAX_PROOF_HASHES);
+const Index = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+
+/**
+ * zod schema of a provenance bundle (version 1): exactly these members, unknown ones rejected.
+ * Only the shape is checked here; `verifyProvenanceBundle` checks what it proves.
+ */
+export const ProvenanceBundleSchema = z.strictObject({
+  format: z.literal(PROVENANCE_FORMAT),
+  version: z.literal(PROVENANCE_VERSION),
+  /** The reading being proven, as a `Reading` object (its Merkle leaf is its RFC 8785 JSON). */
+  reading: z.unknown(),
+  /** Where the reading sits in its batch's Merkle tree (`seq` order) and its inclusion proof. */
+  batch: z.strictObject({ leafIndex: Index, proof: Proof }),
+  /** The batch's `reading.batch` entry: its canonical bytes (base64), log index and inclusion proof. */
+  entry: z.strictObject({
+    index: Index,
+    bytes: z.string().max(Math.ceil(MAX_ENTRY_BYTES / 3) * 4),
+    proof: Proof,
+  }),
+  /** The signed, witness-cosigned checkpoint note the log proof leads to. */
+  checkpoint: z.string().max(MAX_NOTE_BYTES),
+});
+
+/**
+ * A self-contained, JSON-serialisable proof that one reading was anchored in a transparency log:
+ * reading → batch Merkle root (in the batch entry) → log Merkle root (in a signed, cosigned
+ * checkpoint). Carries the one reading, hashes of the rest, never another reading or a salt.
+ */
+export interface ProvenanceBundle {
+  readonly format: typeof PROVENANCE_FORMAT;
+  readonly version: typeof PROVENANCE_VERSION;
+  /** The reading being proven (plain JSON of a core `Reading`). */
+  readonly reading: unknown;
+  readonly batch: {
+    /** The reading's leaf index in its batch (readings sorted by `seq`). */
+    readonly leafIndex: number;
+    /** RFC 9162 inclusion proof of the reading's leaf in the batch root (lowercase hex hashes). */
+    readonly proof: readonly string[];
+  };
+  readonly entry: {
+    /** The batch entry's index in the log. */
+    readonly index: number;
+    /** Standard padded base64 of the entry's canonical bytes (its Merkle leaf data). */
+    readonly bytes: string;
+    /** RFC 9162 inclusion proof of the entry's leaf in the checkpoint's tree. */
+    readonly proof: readonly string[];
+  };
+  /** The checkpoint note (C2SP signed note), with the log's signature and witness cosignatures. */
+  readonly checkpoint: string;
+}

@@ -1,0 +1,24 @@
+import type { Pool, PoolClient } from 'pg';
+
+/**
+ * Runs `fn` in one transaction on a client checked out of `pool`: `BEGIN`, `fn`, `COMMIT`, or
+ * `ROLLBACK` when anything throws (the error is rethrown). A client whose rollback failed (its
+ * connection is broken) is destroyed instead of returned to the pool.
+ */
+export async function inTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (e) {
+    await client.query('ROLLBACK').catch((rollbackError: unknown) => {
+      broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+    });
+    throw e;
+  } finally {
+    client.release(broken);
+  }
+}
