@@ -89,9 +89,13 @@ export {
   createMemoryLogStorage,
   createTransparencyLog,
   type LogStorage,
+  LogVerificationError,
+  type LogVerificationReport,
   type LogWitness,
   type TransparencyLog,
   type TransparencyLogOptions,
+  type VerifyLogOptions,
+  verifyLog,
 } from './tlog/index.js';
 export {
   type ChainVerification,

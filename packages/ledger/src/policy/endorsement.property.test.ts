@@ -2,7 +2,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { toHex } from '../hex.js';
 import { ledgerKeyFromSeed } from '../key.js';
-import { type EndorsementRule, evaluateEndorsement, keyStatusAt, type MembershipPolicy } from './index.js';
+import {
+  createEndorsementEvaluator,
+  type EndorsementRule,
+  evaluateEndorsement,
+  keyStatusAt,
+  type MembershipPolicy,
+} from './index.js';
 
 const ROLES = ['m.release', 'm.qa', 'h.biomed', 'f.driver'] as const;
 const ORGS = ['acme', 'mary', 'city'] as const;
@@ -122,6 +128,16 @@ describe('evaluateEndorsement properties', () => {
         expect(evaluateEndorsement(rule, signers, policy, AT).satisfied).toBe(oracle(rule, signers, policy));
       }),
       { numRuns: 400 },
+    );
+  });
+
+  it('the compiled evaluator of a policy version gives the same verdicts', () => {
+    fc.assert(
+      fc.property(ruleArb, signerArb, policyArb, (rule, signers, policy) => {
+        const plain = evaluateEndorsement(rule, signers, policy, AT);
+        expect(createEndorsementEvaluator(policy).evaluate(rule, signers, AT)).toEqual(plain);
+      }),
+      { numRuns: 200 },
     );
   });
 

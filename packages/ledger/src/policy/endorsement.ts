@@ -169,7 +169,9 @@ function search(rule: EndorsementRule, candidates: readonly Candidate[], held: R
  *
  * The search is exact (a max-flow assignment of leaves to keys) and monotone: adding a signer
  * never turns a satisfied rule unsatisfied. Signatures themselves are not checked here: pass the
- * `keyIds` of `entries.verifyEntrySignatures`, using the policy's keys as the key lookup.
+ * `keyIds` of `entries.verifyEntrySignatures`, using the policy's keys as the key lookup. To
+ * judge many entries under one policy version, {@link createEndorsementEvaluator} indexes the
+ * keys once.
  *
  * @throws {RangeError} when the rule needs more than {@link MAX_ENDORSEMENT_STEPS} search steps.
  * @example
@@ -186,7 +188,41 @@ export function evaluateEndorsement(
   policy: MembershipPolicy,
   at: number,
 ): EndorsementResult {
+  return evaluateIndexed(rule, signers, indexKeys(policy), at);
+}
+
+/** One policy version, its keys indexed once (see {@link createEndorsementEvaluator}). */
+export interface EndorsementEvaluator {
+  /** The policy it evaluates against. */
+  readonly policy: MembershipPolicy;
+  /** {@link evaluateEndorsement} against {@link EndorsementEvaluator.policy}. @throws {RangeError} as it. */
+  evaluate(rule: EndorsementRule, signers: Iterable<string>, at: number): EndorsementResult;
+}
+
+/**
+ * {@link evaluateEndorsement} bound to one policy version, with the key index built once: for a
+ * sequencer that judges every entry under the policy in force. Same verdicts.
+ * @example
+ * ```ts
+ * const judge = createEndorsementEvaluator(policy);
+ * const result = judge.evaluate(rule, report.keyIds, entry.ts);
+ * ```
+ */
+export function createEndorsementEvaluator(policy: MembershipPolicy): EndorsementEvaluator {
   const keys = indexKeys(policy);
+  return Object.freeze({
+    policy,
+    evaluate: (rule: EndorsementRule, signers: Iterable<string>, at: number) =>
+      evaluateIndexed(rule, signers, keys, at),
+  });
+}
+
+function evaluateIndexed(
+  rule: EndorsementRule,
+  signers: Iterable<string>,
+  keys: ReadonlyMap<string, { key: PolicyKey; org: string }>,
+  at: number,
+): EndorsementResult {
   const seen = new Set<string>();
   const counted: CountedSigner[] = [];
   const ignored: IgnoredSigner[] = [];

@@ -5,8 +5,11 @@
  * @packageDocumentation
  */
 export { assertEndorsement } from './assert-endorsement.js';
+export { type PolicyDocuments, type ResolvedPolicyDocument, resolvePolicyDocument } from './documents.js';
 export {
   type CountedSigner,
+  createEndorsementEvaluator,
+  type EndorsementEvaluator,
   type EndorsementResult,
   evaluateEndorsement,
   type IgnoredReason,
@@ -14,7 +17,13 @@ export {
   MAX_ENDORSEMENT_STEPS,
   policyKeyLookup,
 } from './endorsement.js';
-export { EndorsementError } from './errors.js';
+export {
+  type EndorsedEntryContext,
+  EndorsementError,
+  type EndorsementErrorOptions,
+  type EndorsementFailure,
+  EndorsementFailures,
+} from './errors.js';
 export { type KeyStatus, keyStatusAt } from './key-validity.js';
 export {
   endorsementRuleFor,

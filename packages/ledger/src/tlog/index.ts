@@ -13,5 +13,20 @@ export {
   type TransparencyLogEvent,
   type TransparencyLogOptions,
 } from './log.js';
+export {
+  type LogVerificationDetail,
+  LogVerificationError,
+  type LogVerificationReason,
+  LogVerificationReasons,
+} from './log-verification-error.js';
 export { createMemoryLogStorage, type MemoryLogStorageOptions } from './memory-storage.js';
+export type { EntryTimeWindow } from './policy-gate.js';
 export type { LogStorage } from './storage.js';
+export { createStreamingRoot, type StreamingRoot } from './streaming-root.js';
+export {
+  type LogVerificationReport,
+  type VerifiedPolicyUpdate,
+  type VerifyLogOptions,
+  verifyLog,
+  type WitnessVerifiers,
+} from './verify-log.js';

@@ -8,6 +8,7 @@ import {
   encodeEntry,
   type KeyLookup,
   type SignatureRequirements,
+  type StreamSequencer,
 } from '../entries/index.js';
 import { LedgerIntegrityError } from '../errors.js';
 import { createMerkleTree, leafHash } from '../merkle/index.js';
@@ -18,8 +19,10 @@ import {
   signCheckpoint,
   verifyCheckpoint,
 } from '../note/index.js';
+import type { MembershipPolicy, PolicyDocuments } from '../policy/index.js';
 import { auditStorage, checkedEntry, replayStorage } from './integrity.js';
 import { createMemoryLogStorage } from './memory-storage.js';
+import { createPolicyGate, type EntryTimeWindow, type PolicyGate } from './policy-gate.js';
 import type { LogStorage } from './storage.js';
 
 /**
@@ -57,8 +60,32 @@ export interface TransparencyLogOptions {
   readonly origin: string;
   /** Signs checkpoints with the log key (Ed25519 note signer, e.g. `createNoteSigner(skey)`). */
   readonly signer: NoteSigner;
-  /** Public keys of the submitters; every signature of an entry must verify under them. */
-  readonly keys: KeyLookup;
+  /**
+   * Public keys of the submitters; every signature of an entry must verify under them. Give either
+   * `keys` or `policy`.
+   */
+  readonly keys?: KeyLookup;
+  /**
+   * The membership policy in force at index 0 (`policy.parseMembershipPolicy` format). When given,
+   * it replaces `keys`: every entry's signatures must verify under the keys of the policy in force
+   * at its position, and its signers must satisfy the policy's endorsement rule for its kind at the
+   * entry's time (`ts`). A `policy.update` entry is admitted only when `policy.verifyPolicyUpdate`
+   * passes (signed by the admin rule of the old and the new version); the new version is in force
+   * from the next entry on. A reopened log rebuilds the policy in force by replaying its updates.
+   */
+  readonly policy?: MembershipPolicy;
+  /**
+   * Where the documents that `policy.update` entries publish are found, by digest
+   * (`policy.policyDigest`). Needed to admit an update, and to reopen a log that holds one.
+   */
+  readonly policyDocuments?: PolicyDocuments;
+  /**
+   * With a `policy`: how far an entry's producer time may lie from the log's `clock` when it is
+   * appended (default: unchecked). Key validity is judged at the producer's claimed time, so
+   * without a window the holder of a revoked key can backdate entries to before the revocation;
+   * with one, only by up to `maxAgeMs`. Refused entries: `EndorsementError` `entry-time`.
+   */
+  readonly entryTime?: EntryTimeWindow;
   /** Extra signature requirements for every entry (default: at least one valid signature). */
   readonly signatures?: SignatureRequirements;
   /** Where entries, tree nodes and the checkpoint live. Default: {@link createMemoryLogStorage}. */
@@ -124,9 +151,13 @@ export interface TransparencyLog {
    * Validates an entry (canonical bytes or an {@link Entry}) and sequences it: resolves once it is
    * durably stored with its index.
    * @throws (rejects) {EntryError} bad encoding or schema; {EntrySignatureError} a signature that is
-   *   unknown or does not verify; {StreamOrderError} gap, replay, reordering, wrong `prev` or
-   *   origin; {HealthItError} `buffer/overflow` (retryable) when the queue is full, `state/invalid`
-   *   after `close` or a failed storage write (reopen the log over its storage).
+   *   unknown (with a `policy`: by a key the policy in force does not list) or does not verify;
+   *   {EndorsementError} (with a `policy`) `unendorsed`, `kind-not-allowed`, `policy-update`,
+   *   `policy-document` or `entry-time`, naming the kind, stream and policy version;
+   *   {StreamOrderError} gap, replay, reordering, wrong `prev` or origin; {HealthItError}
+   *   `buffer/overflow` (retryable) when the queue is full, `state/invalid` after `close` or a
+   *   failed storage write (reopen the log over its storage). A rejected entry uses no index,
+   *   does not advance its stream and puts no policy version in force.
    */
   append(entry: Uint8Array | Entry): Promise<AppendResult>;
   /**
@@ -138,6 +169,11 @@ export interface TransparencyLog {
   awaitCheckpoint(index: number): Promise<string>;
   /** The latest published checkpoint note, if any. */
   checkpoint(): string | undefined;
+  /**
+   * The membership policy in force for the next entry (`undefined` for a log created with `keys`):
+   * the initial policy, or the last version a sequenced `policy.update` put in force.
+   */
+  policy(): MembershipPolicy | undefined;
   /** Publishes a checkpoint of the current size now (or returns the latest when it is current). */
   publishCheckpoint(): Promise<string>;
   /** The tree root at `size` (default: current size). @throws {RangeError} as `MerkleTree.root`. */
@@ -183,21 +219,28 @@ function positiveInt(value: number, what: string, min: number): number {
 }
 
 /**
- * Creates a transparency log: entries are validated (canonical encoding, signatures, per-stream
- * order), queued, written in batches (by count or time), appended to an RFC 9162 Merkle tree,
- * and covered by signed, witness-cosigned C2SP checkpoints published every `checkpointEveryMs`.
- * Over a storage that already holds a log, the log continues it (entries are re-checked against
- * the tree, stream heads rebuilt, the checkpoint verified). No timer runs while the log is idle.
+ * Creates a transparency log: entries are validated (canonical encoding, signatures, the
+ * membership policy's endorsement rules when a `policy` is given, per-stream order), queued,
+ * written in batches (by count or time), appended to an RFC 9162 Merkle tree, and covered by
+ * signed, witness-cosigned C2SP checkpoints published every `checkpointEveryMs`. Over a storage
+ * that already holds a log, the log continues it (entries are re-checked against the tree, stream
+ * heads rebuilt, policy updates replayed, the checkpoint verified). No timer runs while the log is
+ * idle. `verifyLog` re-checks a log independently of this sequencer.
  *
  * @throws {RangeError} for invalid batch, interval or limit options;
+ * @throws {TypeError} unless exactly one of `keys` and `policy` is given, or for `entryTime`
+ *   without `policy`;
+ * @throws {ValidationError} when `policy` is not a valid membership policy;
  * @throws {LedgerIntegrityError} when the storage's entries, tree or checkpoint disagree;
+ * @throws {LogVerificationError} when a stored `policy.update` does not replay (its document is
+ *   unknown, or it was not authorised);
  * @throws {NoteError} when the stored checkpoint does not verify under `signer`'s key.
  * @example
  * ```ts
  * const log = createTransparencyLog({
  *   origin: 'ledger.example.org/cold-chain',
  *   signer: createNoteSigner(logSkey),
- *   keys: new Map([[keyId, publicKey]]),
+ *   keys: new Map([[keyId, publicKey]]), // or policy: membershipPolicy, policyDocuments
  *   batch: { maxEntries: 256, maxWaitMs: 50 },
  *   checkpointEveryMs: 1_000,
  * });
@@ -208,6 +251,12 @@ function positiveInt(value: number, what: string, min: number): number {
  */
 export function createTransparencyLog(options: TransparencyLogOptions): TransparencyLog {
   const { origin, signer, keys } = options;
+  if ((keys === undefined) === (options.policy === undefined)) {
+    throw new TypeError('Give either keys or policy (the policy derives the keys), not both or neither');
+  }
+  if (options.entryTime !== undefined && options.policy === undefined) {
+    throw new TypeError('entryTime applies to a log with a policy');
+  }
   const maxEntries = positiveInt(options.batch.maxEntries, 'batch.maxEntries', 1);
   const maxWaitMs = positiveInt(options.batch.maxWaitMs, 'batch.maxWaitMs', 0);
   const maxQueued = positiveInt(options.batch.maxQueued ?? 4 * maxEntries, 'batch.maxQueued', 1);
@@ -222,7 +271,20 @@ export function createTransparencyLog(options: TransparencyLogOptions): Transpar
 
   const tree = createMerkleTree({ storage: storage.tree });
   const sequencer = createStreamSequencer({ maxStreams: options.maxStreams ?? 1_000_000, origin });
-  replayStorage(storage, tree, sequencer);
+  const gate =
+    options.policy === undefined
+      ? undefined
+      : createPolicyGate({
+          policy: options.policy,
+          documents: options.policyDocuments,
+          signatures: requirements,
+          entryTime: options.entryTime,
+          now: () => clock.now(),
+        });
+  const replay = gate === undefined ? undefined : replayingPolicy(sequencer, gate);
+  replayStorage(storage, tree, replay?.sequencer ?? sequencer);
+  const replayFailure = replay?.failure();
+  if (replayFailure !== undefined) throw replayFailure;
   let published: SignedCheckpoint | undefined;
   const stored = storage.latestCheckpoint();
   if (stored !== undefined) {
@@ -381,8 +443,14 @@ export function createTransparencyLog(options: TransparencyLogOptions): Transpar
   function validate(input: Uint8Array | Entry): Pending['bytes'] {
     const bytes = input instanceof Uint8Array ? input : encodeEntry(input);
     const entry = decodeEntry(bytes);
-    assertEntrySignatures(entry, keys, requirements);
-    sequencer.accept(entry);
+    if (gate === undefined) {
+      assertEntrySignatures(entry, keys as KeyLookup, requirements);
+      sequencer.accept(entry);
+    } else {
+      const admission = gate.check(entry);
+      sequencer.accept(entry);
+      gate.apply(admission);
+    }
     return bytes.slice();
   }
 
@@ -430,6 +498,7 @@ export function createTransparencyLog(options: TransparencyLogOptions): Transpar
       });
     },
     checkpoint: () => published?.note,
+    policy: () => gate?.policy,
     publishCheckpoint: () => publish(),
     root: (size) => tree.root(size),
     inclusionProof: (index, size) => tree.inclusionProof(index, size),
@@ -459,6 +528,42 @@ export function createTransparencyLog(options: TransparencyLogOptions): Transpar
         for (const w of waiters.splice(0)) w.reject(stateError());
         events.complete();
       }
+    },
+  };
+}
+
+/**
+ * The sequencer seen by `replayStorage` while a policy log reopens: every stored entry is
+ * accepted in index order, and each `policy.update` is re-checked and put in force as it passes.
+ * The first policy fault is kept (not thrown, so `replayStorage` does not rewrap it as a stream
+ * order fault) and no later update is applied; the caller throws it.
+ */
+function replayingPolicy(
+  sequencer: StreamSequencer,
+  gate: PolicyGate,
+): { readonly sequencer: StreamSequencer; failure(): unknown } {
+  let index = 0;
+  let failure: unknown;
+  return {
+    failure: () => failure,
+    sequencer: {
+      check: (entry) => sequencer.check(entry),
+      head: (stream) => sequencer.head(stream),
+      get size() {
+        return sequencer.size;
+      },
+      accept(entry) {
+        const head = sequencer.accept(entry);
+        if (failure === undefined) {
+          try {
+            gate.replay(entry, index);
+          } catch (e) {
+            failure = e;
+          }
+        }
+        index++;
+        return head;
+      },
     },
   };
 }
