@@ -6,6 +6,7 @@ import { Id, text } from '../entries/fields.js';
 import { EntryBodies, type EntryKind } from '../entries/kinds.js';
 import { fromHex, toHex } from '../hex.js';
 import { isStrictEd25519PublicKey } from '../note/ed25519.js';
+import { SignatureTypes } from '../note/key-id.js';
 import { parseVerifierKey } from '../note/key-strings.js';
 import { Role } from './role.js';
 import { EndorsementRule } from './rule.js';
@@ -72,12 +73,23 @@ export const Organisation = z.strictObject({
 });
 export type Organisation = z.infer<typeof Organisation>;
 
-/** A witness: its key name and its C2SP verifier key (`name+keyid+base64`). */
+/**
+ * A witness: its key name and its C2SP cosignature verifier key (`name+keyid+base64`, signature
+ * type 0x04, tlog-cosignature/v1: the key its cosignatures verify under; a type 0x01 note key
+ * would never verify a cosignature, so it is refused here rather than at the first checkpoint).
+ */
 export const Witness = z.strictObject({ name: text(256, 1), vkey: text(1024, 1) }).superRefine((w, ctx) => {
   try {
     const key = parseVerifierKey(w.vkey);
     if (key.name !== w.name) {
       ctx.addIssue({ code: 'custom', message: `vkey names "${key.name}", not "${w.name}"`, path: ['vkey'] });
+    }
+    if (key.type !== SignatureTypes.cosignatureV1) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `vkey is of signature type 0x${key.type.toString(16).padStart(2, '0')}; a witness key is a cosignature/v1 key (type 0x04)`,
+        path: ['vkey'],
+      });
     }
   } catch (e) {
     ctx.addIssue({ code: 'custom', message: `not a verifier key: ${(e as Error).message}`, path: ['vkey'] });

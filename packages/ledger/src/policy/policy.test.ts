@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { signEntry, verifyEntrySignatures } from '../entries/index.js';
 import { toHex } from '../hex.js';
 import { ledgerKeyFromSeed } from '../key.js';
-import { generateNoteKey } from '../note/key-strings.js';
+import { SignatureTypes } from '../note/key-id.js';
+import { formatVerifierKey, generateNoteKey, parseVerifierKey } from '../note/key-strings.js';
 import {
   assertEndorsement,
   EndorsementError,
@@ -34,7 +35,15 @@ const firmwareRule: EndorsementRule = {
   ],
 };
 
-const witness = generateNoteKey('witness.example.org');
+const noteKey = generateNoteKey('witness.example.org');
+/** The witness's cosignature/v1 (type 0x04) verifier key. */
+const witness = {
+  vkey: formatVerifierKey(
+    'witness.example.org',
+    parseVerifierKey(noteKey.vkey).publicKey,
+    SignatureTypes.cosignatureV1,
+  ),
+};
 
 /** Acme (manufacturer), St Mary (hospital), FastFreight, City Hospital; admins: 2 of 3 orgs. */
 function basePolicy(): MembershipPolicy {
@@ -457,6 +466,12 @@ describe('MembershipPolicy schema', () => {
     expect(issues(p)).toContain('vkey names "witness.example.org"');
     p.witnesses.keys[0].vkey = 'garbage';
     expect(issues(p)).toContain('not a verifier key');
+  });
+
+  it('rejects a witness key that is a note key (type 0x01): cosignatures verify only under type 0x04', () => {
+    const p = raw();
+    p.witnesses.keys[0].vkey = noteKey.vkey;
+    expect(issues(p)).toContain('a witness key is a cosignature/v1 key (type 0x04)');
   });
 
   it('rules: atLeast within bounds, no empty lists, bounded depth, strict members', () => {
