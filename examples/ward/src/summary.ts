@@ -1,4 +1,5 @@
 import type { WardSummary } from './ward.js';
+import { ledgerVerified } from './ward-ledger.js';
 
 /** The end-of-run summary, as text. */
 export function renderSummary(s: WardSummary): string {
@@ -8,7 +9,8 @@ export function renderSummary(s: WardSummary): string {
   const refused = Object.entries(s.gatewayEvents)
     .map(([k, v]) => `${v} ${k}`)
     .join(', ');
-  const verified = s.ledger.chainVerified && s.ledger.anchorsVerified === s.ledger.entries;
+  const l = s.ledger;
+  const verified = ledgerVerified(l);
   return [
     '',
     `Summary (${(s.elapsedMs / 1000).toFixed(1)} s${s.stoppedEarly ? ', stopped early' : ''})`,
@@ -20,8 +22,8 @@ export function renderSummary(s: WardSummary): string {
     `  uplink            ${uplink(s)}`,
     `  alerts            ${s.alerts}${severities ? ` (${severities})` : ''}${s.alerts === s.alertsRaised ? '' : ` of ${s.alertsRaised} raised`}`,
     `  risk scores       ${s.riskScores} from the edge model${s.riskErrors ? `, ${s.riskErrors} errors` : ''}`,
-    `  ledger            ${s.ledger.entries} entries, log ${s.ledger.logId.slice(0, 16)}…`,
-    `  ledger verified   ${verified ? 'yes' : 'NO'}: chain ${s.ledger.chainVerified ? 'valid' : 'INVALID'}, ${s.ledger.anchorsVerified}/${s.ledger.entries} batch anchors match the store`,
+    `  ledger            ${l.entries} entries (signed reading batches), log ${l.logId.slice(0, 16)}…, witnessed checkpoints`,
+    `  ledger verified   ${verified ? 'yes' : 'NO'}: log ${l.logVerified ? 'valid' : 'INVALID'} (policy, signatures, order, root, witness), ${l.anchorsVerified}/${l.anchors} batch anchors match the store, provenance of ${l.provenance?.readingId ?? '-'} ${l.provenance?.verified ? 'verified offline' : 'NOT verified'}`,
   ].join('\n');
 }
 

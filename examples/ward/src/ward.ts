@@ -18,13 +18,6 @@ import {
   type Outbox,
   readingRecord,
 } from '@healthit/gateway';
-import {
-  createHashChainLedger,
-  generateLedgerKey,
-  readingBatchRecord,
-  verifyChain,
-  verifyReadingBatch,
-} from '@healthit/ledger';
 import { ingestReadings } from '@healthit/platform';
 import { createPgliteReadingStore } from '@healthit/platform/pglite';
 import {
@@ -44,6 +37,7 @@ import {
 } from 'rxjs';
 import { NEWS2_RED_SCORE_RULES } from './rules.js';
 import { createWardView, type WardView } from './view.js';
+import { createWardLedger, type WardLedgerSummary } from './ward-ledger.js';
 
 /**
  * Scenario timing compressed for a 30-second demo: deterioration starts 5 s in and ramps over 20 s
@@ -118,14 +112,8 @@ export interface WardSummary {
   /** Risk scores the model produced, and errors from it. */
   readonly riskScores: number;
   readonly riskErrors: number;
-  readonly ledger: {
-    readonly logId: string;
-    readonly entries: number;
-    /** The whole chain verified with the log's public key alone. */
-    readonly chainVerified: boolean;
-    /** Stored batches re-read from the store and matched to their ledger anchors. */
-    readonly anchorsVerified: number;
-  };
+  /** The witnessed transparency log the platform anchored stored readings in, verified at the end. */
+  readonly ledger: WardLedgerSummary;
   readonly view: WardView;
 }
 
@@ -192,7 +180,7 @@ async function drainOutbox(outbox: Outbox, forwarder: Forwarder, timeoutMs: numb
  * Runs the quick-start ward: simulated monitors → in-process transport → gateway (validation,
  * units, NEWS2 red-score rules) → store-and-forward outbox (memory, or SQLite with `outboxPath`) →
  * forwarder → in-process uplink → platform (de-duplication by record id, decoding, PGlite store
- * with each stored batch anchored in a signed hash-chained ledger, alerts to the view), and an ONNX
+ * with each stored batch anchored in a witnessed, permissioned transparency log, alerts to the view), and an ONNX
  * deterioration model scoring every patient at the edge. Stops after `durationMs` or on `signal`,
  * drains every stage (devices, gateway, outbox, platform), verifies the ledger and each anchor
  * against the store, checks every accepted reading was stored, and resolves with a summary.
@@ -211,7 +199,7 @@ export async function runWard(options: WardOptions = {}): Promise<WardSummary> {
   });
   const gateway = createGateway({ transport, rules: NEWS2_RED_SCORE_RULES });
   const store = await createPgliteReadingStore(options.dataDir ? { dataDir: options.dataDir } : {});
-  const ledger = createHashChainLedger({ key: generateLedgerKey() });
+  const ledger = createWardLedger();
   const model = await createOnnxRuntime().load(deteriorationModelV0());
   const outbox = await openOutbox(options);
   const outboxAtStart = outbox.stats(); // a SQLite outbox keeps its counters across runs
@@ -240,7 +228,6 @@ export async function runWard(options: WardOptions = {}): Promise<WardSummary> {
   let riskErrors = 0;
   const gatewayEvents: Record<string, number> = {};
   const alerts: Alert[] = [];
-  const anchors: { index: number; readingIds: readonly string[] }[] = [];
 
   const stop$ = new Subject<void>();
   const drain = <T>(o: Observable<T>) => lastValueFrom(o.pipe(defaultIfEmpty(undefined)));
@@ -278,11 +265,7 @@ export async function runWard(options: WardOptions = {}): Promise<WardSummary> {
           storeFailures += event.type === 'store-failed' ? event.readings.length : 1;
           return [];
         }
-        return from(
-          ledger.append([readingBatchRecord(event.readings)]).then(([receipt]) => {
-            if (receipt) anchors.push({ index: receipt.index, readingIds: event.readingIds });
-          }),
-        );
+        return from(ledger.anchor(event.readings));
       }),
     ),
   );
@@ -378,24 +361,12 @@ export async function runWard(options: WardOptions = {}): Promise<WardSummary> {
   outbox.close();
   options.onStatus?.('verifying');
 
-  // Verify: the ledger chain with its public key alone, then each anchor against the store.
-  const entries = await ledger.entries();
-  let chainVerified = true;
-  try {
-    verifyChain(entries, ledger.publicKey);
-  } catch {
-    chainVerified = false;
-  }
+  // Verify: the whole log (policy, signatures, order, root, witness) against its final
+  // checkpoint, each anchor against the store, and one reading's provenance bundle offline.
   const storedCount = await store.count();
   const all = await store.query({ from: 0, to: Number.MAX_SAFE_INTEGER, limit: storedCount });
   const byId = new Map(all.map((r) => [r.id, r]));
-  let anchorsVerified = 0;
-  for (const anchor of anchors) {
-    const batch = anchor.readingIds.map((id) => byId.get(id)).filter((r): r is Reading => r !== undefined);
-    const entry = entries[anchor.index];
-    if (entry && batch.length === anchor.readingIds.length && verifyReadingBatch(batch, entry.body))
-      anchorsVerified += 1;
-  }
+  const ledgerSummary = await ledger.verify(byId);
   const notStored = acceptedIds.reduce((n, id) => (byId.has(id) ? n : n + 1), 0);
 
   const alertsBySeverity: Partial<Record<AlertSeverity, number>> = {};
@@ -437,7 +408,7 @@ export async function runWard(options: WardOptions = {}): Promise<WardSummary> {
     notStored,
     riskScores,
     riskErrors,
-    ledger: { logId: ledger.logId, entries: entries.length, chainVerified, anchorsVerified },
+    ledger: ledgerSummary,
     view,
   };
   await Promise.all([model.dispose(), ledger.close(), store.close()]);

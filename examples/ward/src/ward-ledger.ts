@@ -1,0 +1,200 @@
+import { randomBytes } from 'node:crypto';
+import type { Reading } from '@healthit/core';
+import {
+  anchorReadings,
+  buildProvenanceBundle,
+  createEd25519NoteSigner,
+  createEd25519NoteVerifier,
+  createTransparencyLog,
+  createTransparencyLogSink,
+  createWitness,
+  entries,
+  formatVerifierKey,
+  ledgerKeyFromSeed,
+  logIdOf,
+  type ProvenanceBundle,
+  policy,
+  SignatureTypes,
+  verifyInclusion,
+  verifyLog,
+  verifyProvenanceBundle,
+} from '@healthit/ledger';
+
+/** The ward's log origin (also the log key's name). */
+export const WARD_LOG_ORIGIN = 'ledger.example.org/ward';
+
+/** What {@link WardLedger.verify} found. */
+export interface WardLedgerSummary {
+  /** Hex SHA-256 of the log's public key. */
+  readonly logId: string;
+  /** Entries in the log (one `reading.batch` per device per stored batch). */
+  readonly entries: number;
+  /** The whole log re-checked by `verifyLog` against the final, witness-cosigned checkpoint. */
+  readonly logVerified: boolean;
+  /** Batches whose readings, re-read from the store, give the anchored Merkle root and whose entry is in the checkpoint. */
+  readonly anchorsVerified: number;
+  /** Batches anchored. */
+  readonly anchors: number;
+  /** One reading's provenance bundle (reading → batch → log → cosigned checkpoint), verified offline. */
+  readonly provenance?: {
+    readonly readingId: string;
+    readonly verified: boolean;
+    readonly bundle: ProvenanceBundle;
+  };
+}
+
+/** The ward's permissioned transparency log, as the platform uses it. */
+export interface WardLedger {
+  /** Anchors stored readings: one signed `reading.batch` entry per device. Resolves with the entries appended. */
+  anchor(readings: readonly Reading[]): Promise<number>;
+  /** Publishes a final checkpoint and verifies the log, every anchor against `stored`, and one provenance bundle. */
+  verify(stored: ReadonlyMap<string, Reading>): Promise<WardLedgerSummary>;
+  close(): Promise<void>;
+}
+
+interface Anchor {
+  readonly index: number;
+  readonly readingIds: readonly string[];
+  readonly body: entries.ReadingBatchBody;
+  readonly patientSalt?: string;
+}
+
+/**
+ * A witnessed transparency log for the ward, with a membership policy: the hospital's gateway key
+ * may write `reading.batch` entries (nothing else), one witness must cosign every checkpoint.
+ * Keys are fresh per run.
+ */
+export function createWardLedger(options: { readonly checkpointEveryMs?: number } = {}): WardLedger {
+  const logSigner = createEd25519NoteSigner({ name: WARD_LOG_ORIGIN, secretKey: randomBytes(32) });
+  const logVkey = formatVerifierKey(WARD_LOG_ORIGIN, logSigner.publicKey);
+  const witness = createWitness({
+    key: { name: 'witness.example.org/ward', secretKey: randomBytes(32) },
+    log: createEd25519NoteVerifier(logSigner),
+  });
+  const witnessVkey = formatVerifierKey(
+    witness.name,
+    witness.verifier.publicKey,
+    SignatureTypes.cosignatureV1,
+  );
+  const gatewayKey = ledgerKeyFromSeed(randomBytes(32));
+  const adminKey = ledgerKeyFromSeed(randomBytes(32));
+  const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+  const from = Date.now() - 86_400_000;
+  const membership = policy.parseMembershipPolicy({
+    policyId: 'ward-demo',
+    version: 1,
+    organisations: [
+      {
+        id: 'st-mary',
+        name: 'St Mary Hospital',
+        keys: [
+          { id: 'ward-gateway', publicKey: hex(gatewayKey.publicKey), roles: ['hospital.gateway'], from },
+          { id: 'ward-admin', publicKey: hex(adminKey.publicKey), roles: ['hospital.admin'], from },
+        ],
+      },
+    ],
+    endorsement: { 'reading.batch': { role: 'hospital.gateway' } },
+    witnesses: { keys: [{ name: witness.name, vkey: witnessVkey }], k: 1 },
+    admin: { role: 'hospital.admin' },
+  });
+  const log = createTransparencyLog({
+    origin: WARD_LOG_ORIGIN,
+    signer: logSigner,
+    policy: membership,
+    witnesses: [witness],
+    batch: { maxEntries: 256, maxWaitMs: 20 },
+    checkpointEveryMs: options.checkpointEveryMs ?? 1_000,
+  });
+  const sink = createTransparencyLogSink({
+    log,
+    logKey: logVkey,
+    signers: [{ keyId: 'ward-gateway', secretKey: gatewayKey.secretKey }],
+  });
+  const anchors: Anchor[] = [];
+
+  return {
+    async anchor(readings) {
+      const byDevice = new Map<string, Reading[]>();
+      for (const r of readings) {
+        const list = byDevice.get(r.deviceId);
+        if (list === undefined) byDevice.set(r.deviceId, [r]);
+        else list.push(r);
+      }
+      for (const [deviceId, batch] of byDevice) {
+        const anchored = await anchorReadings(sink, deviceId, batch);
+        anchors.push({
+          index: anchored.receipt.index,
+          readingIds: anchored.readings.map((r) => r.id),
+          body: anchored.body,
+          ...(anchored.patient === undefined ? {} : { patientSalt: anchored.patient.salt }),
+        });
+      }
+      return byDevice.size;
+    },
+
+    async verify(stored) {
+      const note = await log.publishCheckpoint();
+      const size = log.size;
+      let logVerified = true;
+      try {
+        verifyLog({
+          policy: membership,
+          entries: Array.from({ length: size }, (_, i) => log.entry(i).bytes),
+          checkpoint: note,
+          logKey: logVkey,
+        });
+      } catch {
+        logVerified = false;
+      }
+      let anchorsVerified = 0;
+      for (const a of anchors) {
+        const batch = a.readingIds.map((id) => stored.get(id)).filter((r): r is Reading => r !== undefined);
+        const logged = log.entry(a.index);
+        if (
+          batch.length === a.readingIds.length &&
+          entries.verifyReadingBatchBody(batch, logged.entry.body, a.patientSalt) &&
+          verifyInclusion(logged.leafHash, a.index, size, log.inclusionProof(a.index, size), log.root(size))
+        ) {
+          anchorsVerified += 1;
+        }
+      }
+      const sample = anchors[Math.floor(anchors.length / 2)];
+      const batch = sample?.readingIds
+        .map((id) => stored.get(id))
+        .filter((r): r is Reading => r !== undefined);
+      const reading = batch?.[Math.floor(batch.length / 2)];
+      let provenance: WardLedgerSummary['provenance'];
+      if (sample !== undefined && batch !== undefined && reading !== undefined) {
+        const bundle = buildProvenanceBundle({
+          reading,
+          batchReadings: batch,
+          log,
+          index: sample.index,
+          checkpointNote: note,
+        });
+        // As an auditor would: the JSON alone, the log key and the witness key.
+        const verdict = verifyProvenanceBundle(JSON.parse(JSON.stringify(bundle)), {
+          logKey: logVkey,
+          witnesses: [witnessVkey],
+          witnessThreshold: 1,
+        });
+        provenance = { readingId: reading.id, verified: verdict.ok, bundle };
+      }
+      return {
+        logId: logIdOf(logSigner.publicKey),
+        entries: size,
+        logVerified,
+        anchorsVerified,
+        anchors: anchors.length,
+        ...(provenance === undefined ? {} : { provenance }),
+      };
+    },
+
+    close: () => log.close(),
+  };
+}
+
+/** True when the log verified, every anchor matched the store and the provenance bundle verified. */
+export function ledgerVerified(s: WardLedgerSummary): boolean {
+  return s.logVerified && s.anchors > 0 && s.anchorsVerified === s.anchors && s.provenance?.verified === true;
+}
