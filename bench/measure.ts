@@ -24,6 +24,6 @@ export function printFigures(title: string, figures: readonly Figure[]): void {
   console.log(`\n${title}`);
   for (const f of figures) {
     const value = f.value >= 100 ? Math.round(f.value).toLocaleString('en-US') : f.value.toFixed(2);
-    console.log(`  ${f.name.padEnd(58)} ${value.padStart(12)} ${f.unit}${f.note ? `  (${f.note})` : ''}`);
+    console.log(`  ${f.name.padEnd(68)} ${value.padStart(12)} ${f.unit}${f.note ? `  (${f.note})` : ''}`);
   }
 }

@@ -9,8 +9,8 @@ import {
   Topics,
 } from '@healthit/core';
 
-/** A vital sign as [metric, value, UCUM unit]. */
-export type Vital = readonly [Reading['metric'], number, string];
+/** A vital sign as [metric, value (or value by sequence number), UCUM unit]. */
+export type Vital = readonly [Reading['metric'], number | ((seq: number) => number), string];
 
 /**
  * `count` readings of `device` numbered from `seq0`, cycling through `vitals`, at `tsOf(seq)`: the
@@ -32,7 +32,7 @@ export function vitalsMessage(
       deviceId: device,
       patientId: patient,
       metric,
-      value,
+      value: typeof value === 'number' ? value : value(seq),
       unit,
       ts: tsOf(seq),
       seq,

@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import type { Reading } from '@healthit/core';
+import type { JsonValue, Reading } from '@healthit/core';
+
+/** A `reading.batch` body as a sink record body (strings and numbers only). */
+type JsonBody = { readonly [key: string]: JsonValue };
+
 import {
-  anchorReadings,
   buildProvenanceBundle,
   createEd25519NoteSigner,
   createEd25519NoteVerifier,
@@ -14,6 +17,7 @@ import {
   logIdOf,
   type ProvenanceBundle,
   policy,
+  RECORD_TYPES,
   SignatureTypes,
   verifyInclusion,
   verifyLog,
@@ -120,16 +124,29 @@ export function createWardLedger(options: { readonly checkpointEveryMs?: number 
         if (list === undefined) byDevice.set(r.deviceId, [r]);
         else list.push(r);
       }
-      for (const [deviceId, batch] of byDevice) {
-        const anchored = await anchorReadings(sink, deviceId, batch);
+      // One entry per device, all in one sink call (one log batch): each body is the Merkle root
+      // of the device's readings in seq order, with a fresh salted patient commitment.
+      const batches = [...byDevice.values()].map((batch) => {
+        const sorted = [...batch].sort((x, y) => x.seq - y.seq);
+        const patientId = sorted[0]?.patientId;
+        const patient = patientId === undefined ? undefined : entries.saltedCommitment(patientId);
+        const body = entries.readingBatchBody(sorted, patient === undefined ? {} : { patient });
+        return { sorted, body, patient };
+      });
+      const receipts = await sink.append(
+        batches.map(({ body }) => ({ type: RECORD_TYPES['reading.batch'], body: body as JsonBody })),
+      );
+      batches.forEach(({ sorted, body, patient }, i) => {
+        const receipt = receipts[i];
+        if (receipt === undefined) throw new Error('the sink returned fewer receipts than records');
         anchors.push({
-          index: anchored.receipt.index,
-          readingIds: anchored.readings.map((r) => r.id),
-          body: anchored.body,
-          ...(anchored.patient === undefined ? {} : { patientSalt: anchored.patient.salt }),
+          index: receipt.index,
+          readingIds: sorted.map((r) => r.id),
+          body,
+          ...(patient === undefined ? {} : { patientSalt: patient.salt }),
         });
-      }
-      return byDevice.size;
+      });
+      return batches.length;
     },
 
     async verify(stored) {

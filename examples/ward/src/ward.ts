@@ -9,14 +9,13 @@ import {
   createGateway,
   createInProcessUplink,
   createMemoryOutbox,
-  type DecodedReadingRecord,
   type DecodedUplinkRecord,
   decodeUplinkRecord,
   dedupeRecords,
   type Forwarder,
   type InProcessUplink,
   type Outbox,
-  readingRecord,
+  readingBatchRecords,
 } from '@healthit/gateway';
 import { ingestReadings } from '@healthit/platform';
 import { createPgliteReadingStore } from '@healthit/platform/pglite';
@@ -29,6 +28,7 @@ import {
   lastValueFrom,
   map,
   merge,
+  mergeMap,
   type Observable,
   Subject,
   share,
@@ -100,6 +100,8 @@ export interface WardSummary {
   readonly storeFailures: number;
   /** Alerts the gateway's rules raised. */
   readonly alertsRaised: number;
+  /** Outbox records the accepted readings went into: one `reading-batch` per device message. */
+  readonly readingRecords: number;
   /** Alerts the platform received (through the outbox and the uplink, de-duplicated). */
   readonly alerts: number;
   readonly alertsBySeverity: Readonly<Partial<Record<AlertSeverity, number>>>;
@@ -217,6 +219,7 @@ export async function runWard(options: WardOptions = {}): Promise<WardSummary> {
   let accepted = 0;
   const acceptedIds: string[] = [];
   let alertsRaised = 0;
+  let readingRecords = 0;
   let delivered = 0;
   let unique = 0;
   let decodeFailures = 0;
@@ -254,10 +257,10 @@ export async function runWard(options: WardOptions = {}): Promise<WardSummary> {
   // Store in batches, anchor each stored batch in the ledger.
   const stored = drain(
     platform$.pipe(
-      filter((d): d is DecodedReadingRecord => d.type === 'reading'),
-      map((d) => {
+      // The gateway sends a record per device message (`reading-batch`); single readings work too.
+      mergeMap((d) => (d.type === 'reading-batch' ? d.readings : d.type === 'reading' ? [d.reading] : [])),
+      tap(() => {
         ingested += 1;
-        return d.reading;
       }),
       ingestReadings(store, { maxBatch: 500, maxWaitMs: 250 }),
       concatMap((event) => {
@@ -296,7 +299,12 @@ export async function runWard(options: WardOptions = {}): Promise<WardSummary> {
   // Gateway side: accepted readings and alerts, in micro-batches, into the outbox.
   const appending = drain(
     merge(
-      gateway.readings$.pipe(map(readingRecord)),
+      gateway.readingBatches$.pipe(
+        mergeMap(readingBatchRecords),
+        tap(() => {
+          readingRecords += 1;
+        }),
+      ),
       gateway.alerts$.pipe(
         tap(() => {
           alertsRaised += 1;
@@ -382,6 +390,7 @@ export async function runWard(options: WardOptions = {}): Promise<WardSummary> {
     stored: storedCount,
     storeFailures,
     alertsRaised,
+    readingRecords,
     alerts: alerts.length,
     alertsBySeverity,
     outbox: {

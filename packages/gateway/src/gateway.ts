@@ -19,6 +19,7 @@ import {
   type ResolvedInput,
   resolveInputs,
 } from './acquisition/inputs.js';
+import type { ReadingBatch } from './acquisition/reading-batch.js';
 import { compileTopicPattern } from './acquisition/topic-pattern.js';
 import { gatewayControl } from './control/gateway-control.js';
 import type { ControlOverrideInput } from './control/override.js';
@@ -96,6 +97,11 @@ export interface GatewayControlOptions {
 export interface Gateway {
   /** Accepted readings: valid, from the device they name, in canonical units, plausible, not seen before. */
   readonly readings$: Observable<Reading>;
+  /**
+   * The same readings, one {@link ReadingBatch} per transport message (messages with none accepted
+   * are skipped): for batch consumers such as `readingBatchRecords` → outbox.
+   */
+  readonly readingBatches$: Observable<ReadingBatch>;
   /** Alerts raised at the edge by the rules, and by the control loop when a command fails or times out. */
   readonly alerts$: Observable<Alert>;
   /** Commands the control loop issued (each is also published to its actuator). Empty without `control`. */
@@ -108,9 +114,12 @@ export interface Gateway {
 interface MessageOutput {
   readonly readings: readonly Reading[];
   readonly events: readonly AcquisitionEvent[];
+  /** The message's accepted readings as a batch (undefined when none was accepted). */
+  readonly batch: ReadingBatch | undefined;
 }
 
 const NO_EVENTS: readonly AcquisitionEvent[] = [];
+const NO_BATCHES: readonly ReadingBatch[] = [];
 
 /**
  * Emits each element of the array `pick` selects from every input value. Cheaper than
@@ -204,9 +213,12 @@ export function createGateway(options: GatewayOptions): Gateway {
           let events: AcquisitionEvent[] | undefined =
             decoded.events.length === 0 ? undefined : [...decoded.events];
           const readings: Reading[] = [];
+          // The device's JSON stays reusable while every reading is accepted as it came.
+          let json = decoded.json;
           for (const reading of decoded.readings) {
             const normalised = normaliseReading(reading);
             if (!normalised.ok) {
+              json = undefined;
               events ??= [];
               events.push({
                 type: 'reading-rejected',
@@ -220,6 +232,7 @@ export function createGateway(options: GatewayOptions): Gateway {
             }
             const lastSeq = guard.check(reading.deviceId, reading.seq);
             if (lastSeq !== undefined) {
+              json = undefined;
               events ??= [];
               events.push({
                 type: 'reading-duplicate',
@@ -230,9 +243,12 @@ export function createGateway(options: GatewayOptions): Gateway {
               });
               continue;
             }
+            if (normalised.reading !== reading) json = undefined;
             readings.push(normalised.reading);
           }
-          subscriber.next({ readings, events: events ?? NO_EVENTS });
+          const batch =
+            readings.length === 0 ? undefined : json === undefined ? { readings } : { readings, json };
+          subscriber.next({ readings, events: events ?? NO_EVENTS, batch });
         },
         error: (err: unknown) => subscriber.error(err),
         // Like `merge`: complete once every input has completed.
@@ -252,10 +268,12 @@ export function createGateway(options: GatewayOptions): Gateway {
     share(),
   );
   const events$ = output$.pipe(flatten((o) => o.events));
+  const readingBatches$ = output$.pipe(flatten((o) => (o.batch === undefined ? NO_BATCHES : [o.batch])));
   const ruleAlerts = rules.map((rule) => readings$.pipe(thresholdAlerts(rule, clock)));
   if (options.control === undefined) {
     return Object.freeze({
       readings$,
+      readingBatches$,
       alerts$: merge(...ruleAlerts),
       commands$: new Observable<Command>((subscriber) => subscriber.complete()),
       events$,
@@ -264,6 +282,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const control = gatewayControl(options.control, readings$, options.transport, clock);
   return Object.freeze({
     readings$,
+    readingBatches$,
     alerts$: merge(...ruleAlerts, control.alerts$),
     commands$: control.commands$,
     events$: merge(events$, control.events$),

@@ -12,6 +12,7 @@ export {
   GatewayInputSpec,
   parseGatewayInputs,
 } from './acquisition/inputs.js';
+export type { ReadingBatch } from './acquisition/reading-batch.js';
 export { compileTopicPattern, type TopicPattern } from './acquisition/topic-pattern.js';
 export * from './control/index.js';
 export type {

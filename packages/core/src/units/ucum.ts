@@ -143,6 +143,7 @@ export function convertUnit(value: number, from: string, to: string, options: Co
  */
 export function toCanonicalUnit(metric: MetricId, value: number, unit: string): number {
   const def = METRICS[metric];
+  if (unit === def.unit) return value; // every canonical unit is in the table (a test checks)
   const molar = 'molarMassGPerMol' in def ? { molarMassGPerMol: def.molarMassGPerMol } : {};
   return convertUnit(value, unit, def.unit, molar);
 }

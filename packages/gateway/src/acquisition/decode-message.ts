@@ -1,9 +1,11 @@
 import {
+  type Codec,
   type Envelope,
   envelopeJsonCodec,
   envelopePayload,
   HealthItError,
   type Reading,
+  readingsJsonCodec,
   type TransportMessage,
 } from '@healthit/core';
 import type { AcquisitionEvent } from '../events.js';
@@ -14,6 +16,11 @@ export interface DecodedMessage {
   readonly envelope?: Envelope;
   readonly readings: readonly Reading[];
   readonly events: readonly AcquisitionEvent[];
+  /**
+   * The payload bytes, when they are exactly the UTF-8 JSON array of `readings` as the built-in
+   * readings codec validated it (no reading refused): a batch uplink record can reuse them.
+   */
+  readonly json?: Uint8Array;
 }
 
 /** `e` as a HealthItError: itself, or wrapped as `codec/decode` with `fallback` and its message. */
@@ -45,6 +52,8 @@ export function decodeReadingsMessage(
   });
   let envelope: Envelope;
   let readings: Reading[];
+  let payload: Uint8Array;
+  let codec: Codec<Reading[]>;
   try {
     envelope = envelopeJsonCodec.decode(message.payload);
   } catch (e) {
@@ -61,7 +70,9 @@ export function decodeReadingsMessage(
     );
   }
   try {
-    readings = codecs.get(envelope.contentType).decode(envelopePayload(envelope));
+    codec = codecs.get(envelope.contentType);
+    payload = envelopePayload(envelope);
+    readings = codec.decode(payload);
   } catch (e) {
     return reject(
       asHealthItError(e, `Payload of envelope ${envelope.id} on "${message.topic}" could not be decoded`),
@@ -85,6 +96,9 @@ export function decodeReadingsMessage(
     } else {
       accepted.push(reading);
     }
+  }
+  if (events.length === 0 && codec === readingsJsonCodec) {
+    return { envelope, readings: accepted, events, json: payload };
   }
   return { envelope, readings: accepted, events };
 }

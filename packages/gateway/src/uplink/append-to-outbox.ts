@@ -109,7 +109,12 @@ export function dropNewestOverBound(
   for (const readingsOnly of [true, false]) {
     for (let i = records.length - 1; i >= 0 && excess > 0; i--) {
       const kind = records[i]!.kind;
-      if (drop[i] === 1 || kind === 'alert' || (readingsOnly && kind !== 'reading')) continue;
+      if (
+        drop[i] === 1 ||
+        kind === 'alert' ||
+        (readingsOnly && kind !== 'reading' && kind !== 'reading-batch')
+      )
+        continue;
       drop[i] = 1;
       excess--;
     }

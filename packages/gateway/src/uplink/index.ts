@@ -46,9 +46,12 @@ export {
   type DecodedAlertRecord,
   type DecodedCommandRecord,
   type DecodedCommandStatusRecord,
+  type DecodedReadingBatchRecord,
   type DecodedReadingRecord,
   type DecodedUplinkRecord,
   decodeUplinkRecord,
+  readingBatchRecordId,
+  readingBatchRecords,
   readingRecord,
   WARD_ALERT_KEY,
 } from './records.js';

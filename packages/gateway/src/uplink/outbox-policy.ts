@@ -28,13 +28,13 @@ export function outboxEntryBytes(record: Pick<UplinkRecord, 'payload'>): number 
   return record.payload.byteLength + OUTBOX_ENTRY_OVERHEAD_BYTES;
 }
 
-/** Shedding priority: 0 readings (shed first), 1 other non-alert records, 2 alerts (never shed). */
+/** Shedding priority: 0 readings and reading batches (shed first), 1 other non-alert records, 2 alerts (never shed). */
 export type ShedPriority = 0 | 1 | 2;
 
 /** Priority of a record kind under `shed-oldest-readings`; alerts (2) are never shed. */
 export function shedPriorityOf(kind: UplinkRecordKind): ShedPriority {
   if (kind === 'alert') return 2;
-  return kind === 'reading' ? 0 : 1;
+  return kind === 'reading' || kind === 'reading-batch' ? 0 : 1;
 }
 
 /** The options both outboxes share. */

@@ -3,6 +3,7 @@ import {
   Command,
   CommandStatus,
   HealthItError,
+  isReading,
   parse,
   Reading,
   readingToJson,
@@ -10,7 +11,12 @@ import {
   utf8Encode,
   ValidationError,
 } from '@healthit/core';
+import { z } from 'zod';
+import type { ReadingBatch } from '../acquisition/reading-batch.js';
 import type { UplinkRecord, UplinkRecordKind } from './uplink.js';
+
+/** A batch record's payload: a non-empty JSON array of readings (the fast guard first, then zod). */
+const ReadingBatchPayload = z.array(Reading).min(1);
 
 /**
  * The ordering key of an alert that names neither a device nor a patient (a ward-level alert):
@@ -39,6 +45,77 @@ export function readingRecord(reading: Reading): UplinkRecord {
     kind: 'reading',
     key: reading.deviceId,
     payload: utf8Encode(readingToJson(reading)),
+  };
+}
+
+/**
+ * The id of a batch record of `deviceId`'s readings with sequence numbers `firstSeq` … `lastSeq`:
+ * `${deviceId}:${firstSeq}-${lastSeq}`. Stable (the same readings give the same id) and unique (a
+ * device's sequence numbers only grow and the gateway drops duplicates).
+ */
+export function readingBatchRecordId(deviceId: string, firstSeq: number, lastSeq: number): string {
+  return `${deviceId}:${firstSeq}-${lastSeq}`;
+}
+
+function seqRange(readings: readonly Reading[]): { first: number; last: number } {
+  let first = Number.POSITIVE_INFINITY;
+  let last = Number.NEGATIVE_INFINITY;
+  for (const r of readings) {
+    if (r.seq < first) first = r.seq;
+    if (r.seq > last) last = r.seq;
+  }
+  return { first, last };
+}
+
+/**
+ * A gateway {@link ReadingBatch} as uplink records, one per device (a message's readings usually
+ * all come from one): kind `reading-batch`, `id` = {@link readingBatchRecordId} (device and seq
+ * range), `key` = the device id, payload = the UTF-8 JSON array of the device's readings. A batch
+ * that carries the device's own JSON (`batch.json`: every reading accepted unchanged) is forwarded
+ * as is, without encoding again. One outbox row and one uplink message per message instead of per
+ * reading; {@link decodeUplinkRecord} validates every reading on the far side.
+ *
+ * @example
+ * ```ts
+ * gateway.readingBatches$.pipe(
+ *   mergeMap(readingBatchRecords),
+ *   appendToOutbox(outbox, { maxBatch: 100, maxWaitMs: 50 }),
+ * );
+ * ```
+ */
+export function readingBatchRecords(batch: ReadingBatch): UplinkRecord[] {
+  const { readings } = batch;
+  const first = readings[0];
+  if (first === undefined) return [];
+  const deviceId = first.deviceId;
+  let oneDevice = true;
+  for (const r of readings) {
+    if (r.deviceId !== deviceId) {
+      oneDevice = false;
+      break;
+    }
+  }
+  if (oneDevice) return [batchRecord(deviceId, readings, batch.json)];
+  const byDevice = new Map<string, Reading[]>();
+  for (const r of readings) {
+    const list = byDevice.get(r.deviceId);
+    if (list === undefined) byDevice.set(r.deviceId, [r]);
+    else list.push(r);
+  }
+  return [...byDevice].map(([device, list]) => batchRecord(device, list, undefined));
+}
+
+function batchRecord(
+  deviceId: string,
+  readings: readonly Reading[],
+  json: Uint8Array | undefined,
+): UplinkRecord {
+  const { first, last } = seqRange(readings);
+  return {
+    id: readingBatchRecordId(deviceId, first, last),
+    kind: 'reading-batch',
+    key: deviceId,
+    payload: json ?? utf8Encode(`[${readings.map(readingToJson).join(',')}]`),
   };
 }
 
@@ -93,6 +170,14 @@ export interface DecodedReadingRecord {
   readonly reading: Reading;
 }
 
+/** A decoded batch record: the readings of one device, in the order they were sent. */
+export interface DecodedReadingBatchRecord {
+  readonly type: 'reading-batch';
+  readonly id: string;
+  readonly key: string;
+  readonly readings: readonly Reading[];
+}
+
 /** A decoded alert record. */
 export interface DecodedAlertRecord {
   readonly type: 'alert';
@@ -120,6 +205,7 @@ export interface DecodedCommandStatusRecord {
 /** What {@link decodeUplinkRecord} returns, tagged by `type` (the record's kind). */
 export type DecodedUplinkRecord =
   | DecodedReadingRecord
+  | DecodedReadingBatchRecord
   | DecodedAlertRecord
   | DecodedCommandRecord
   | DecodedCommandStatusRecord;
@@ -144,8 +230,8 @@ function check(kind: UplinkRecordKind, record: UplinkRecord, source: string, id:
 }
 
 /**
- * Decodes a record made by {@link readingRecord}, {@link alertRecord}, {@link commandRecord} or
- * {@link commandStatusRecord} on the platform side: parses the UTF-8 JSON payload, validates it
+ * Decodes a record made by {@link readingRecord}, {@link readingBatchRecords}, {@link alertRecord},
+ * {@link commandRecord} or {@link commandStatusRecord} on the platform side: parses the UTF-8 JSON payload, validates it
  * with the core schema of its kind, and checks that the record's `id` and `key` are the ones the
  * payload gives (a record whose id does not match would defeat de-duplication).
  *
@@ -165,13 +251,19 @@ function check(kind: UplinkRecordKind, record: UplinkRecord, source: string, id:
 export function decodeUplinkRecord(record: UplinkRecord): DecodedUplinkRecord {
   const source = `uplink record ${record.id}`;
   const kind = record.kind;
-  if (kind !== 'reading' && kind !== 'alert' && kind !== 'command' && kind !== 'command-status') {
+  if (
+    kind !== 'reading' &&
+    kind !== 'reading-batch' &&
+    kind !== 'alert' &&
+    kind !== 'command' &&
+    kind !== 'command-status'
+  ) {
     throw new ValidationError(
       'UplinkRecord',
       [
         {
           path: 'kind',
-          message: `no decoder for kind "${String(kind)}" (expected reading, alert, command or command-status)`,
+          message: `no decoder for kind "${String(kind)}" (expected reading, reading-batch, alert, command or command-status)`,
           code: 'custom',
         },
       ],
@@ -190,6 +282,20 @@ export function decodeUplinkRecord(record: UplinkRecord): DecodedUplinkRecord {
   }
   const { id, key } = record;
   switch (kind) {
+    case 'reading-batch': {
+      const readings =
+        Array.isArray(json) && json.length > 0 && json.every(isReading)
+          ? (json as Reading[])
+          : parse(ReadingBatchPayload, 'Reading[]', json, source);
+      readings.forEach((r, i) => {
+        if (r.deviceId !== key) mismatch(kind, source, `payload.${i}.deviceId`, key, r.deviceId);
+      });
+      const { first, last } = seqRange(readings);
+      if (id !== readingBatchRecordId(key, first, last)) {
+        mismatch(kind, source, 'id', readingBatchRecordId(key, first, last), id);
+      }
+      return { type: 'reading-batch', id, key, readings };
+    }
     case 'reading': {
       const reading = parse(Reading, 'Reading', json, source);
       check(kind, record, source, reading.id, reading.deviceId);

@@ -1,7 +1,7 @@
 import type { Observable } from 'rxjs';
 
 /** What kind of record crosses the uplink; alerts are never shed. */
-export type UplinkRecordKind = 'reading' | 'alert' | 'command' | 'command-status' | 'event';
+export type UplinkRecordKind = 'reading' | 'reading-batch' | 'alert' | 'command' | 'command-status' | 'event';
 
 /**
  * One record on its way from the gateway to the platform. `id` is stable and unique (a reading's

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SeriesTable } from './series.js';
+import { PairSeriesTable, SeriesTable } from './series.js';
 
 /** The reference: a Map re-inserted on every touch (insertion order = recency order). */
 class ReferenceTable {
@@ -49,6 +49,37 @@ describe('SeriesTable', () => {
           expect(evicted).toEqual(ref.evicted);
         }
         for (const [key, state] of ref.states) expect(table.get(key)).toBe(state);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('PairSeriesTable', () => {
+  it('behaves as a SeriesTable keyed by the pair: same states, evictions and order', () => {
+    const pairOp = fc.record({
+      outer: fc.integer({ min: 0, max: 4 }).map(String),
+      inner: fc.constantFrom('hr', 'spo2', 'rr'),
+    });
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 6 }), fc.array(pairOp, { maxLength: 200 }), (max, ops) => {
+        const evictedPairs: string[] = [];
+        const evictedKeys: string[] = [];
+        const pairs = new PairSeriesTable<number>(max, (o, i) => evictedPairs.push(`${o}/${i}`));
+        const keys = new SeriesTable<number>(max, (k) => evictedKeys.push(k));
+        let created = 0;
+        for (const { outer, inner } of ops) {
+          const n = created;
+          const a = pairs.touch(outer, inner, () => ++created);
+          expect(keys.touch(`${outer}/${inner}`, () => n + 1)).toBe(a);
+          expect(pairs.size).toBe(keys.size);
+          expect(evictedPairs).toEqual(evictedKeys);
+          expect([...pairs.entries()].map(([o, i, s]) => [`${o}/${i}`, s])).toEqual([...keys.entries()]);
+        }
+        for (const [key, state] of keys.entries()) {
+          const [o, i] = key.split('/') as [string, string];
+          expect(pairs.get(o, i)).toBe(state);
+        }
       }),
       { numRuns: 500 },
     );

@@ -14,12 +14,50 @@ export function compareReadings(a: Reading, b: Reading): number {
   return a.ts - b.ts || a.seq - b.seq;
 }
 
-/** An entry of {@link SeriesTable}'s recency list. */
-interface Node<S> {
+/** A node of a {@link RecencyList}. */
+interface Linked {
+  prev: Linked | undefined;
+  next: Linked | undefined;
+}
+
+/** A doubly linked list of nodes, least recently used first: moving a node is two pointer updates. */
+class RecencyList<N extends Linked> {
+  /** Least recently used. */
+  head: N | undefined;
+  /** Most recently used. */
+  tail: N | undefined;
+
+  /** Marks `node` (in the list) most recently used. */
+  touch(node: N): void {
+    if (node === this.tail) return;
+    this.unlink(node);
+    this.append(node);
+  }
+
+  unlink(node: N): void {
+    if (node.prev === undefined) this.head = node.next as N | undefined;
+    else node.prev.next = node.next;
+    if (node.next === undefined) this.tail = node.prev as N | undefined;
+    else node.next.prev = node.prev;
+    node.prev = undefined;
+    node.next = undefined;
+  }
+
+  append(node: N): void {
+    node.prev = this.tail;
+    if (this.tail === undefined) this.head = node;
+    else this.tail.next = node;
+    this.tail = node;
+  }
+
+  *nodes(): IterableIterator<N> {
+    for (let node = this.head; node !== undefined; node = node.next as N | undefined) yield node;
+  }
+}
+
+interface Node<S> extends Linked {
   readonly key: string;
   readonly state: S;
-  prev: Node<S> | undefined;
-  next: Node<S> | undefined;
 }
 
 /**
@@ -30,10 +68,7 @@ interface Node<S> {
  */
 export class SeriesTable<S> {
   readonly #nodes = new Map<string, Node<S>>();
-  /** Least recently used. */
-  #head: Node<S> | undefined;
-  /** Most recently used. */
-  #tail: Node<S> | undefined;
+  readonly #order = new RecencyList<Node<S>>();
 
   constructor(
     private readonly maxSeries: number,
@@ -44,21 +79,18 @@ export class SeriesTable<S> {
   touch(key: string, create: () => S): S {
     const node = this.#nodes.get(key);
     if (node !== undefined) {
-      if (node !== this.#tail) {
-        this.#unlink(node);
-        this.#append(node);
-      }
+      this.#order.touch(node);
       return node.state;
     }
-    if (this.#nodes.size >= this.maxSeries && this.#head !== undefined) {
-      const oldest = this.#head;
-      this.#unlink(oldest);
+    const oldest = this.#order.head;
+    if (this.#nodes.size >= this.maxSeries && oldest !== undefined) {
+      this.#order.unlink(oldest);
       this.#nodes.delete(oldest.key);
       this.onEvict(oldest.key, oldest.state);
     }
     const created: Node<S> = { key, state: create(), prev: undefined, next: undefined };
     this.#nodes.set(key, created);
-    this.#append(created);
+    this.#order.append(created);
     return created.state;
   }
 
@@ -71,33 +103,86 @@ export class SeriesTable<S> {
   delete(key: string): void {
     const node = this.#nodes.get(key);
     if (node === undefined) return;
-    this.#unlink(node);
+    this.#order.unlink(node);
     this.#nodes.delete(key);
   }
 
   /** Every entry, least recently used first. */
   *entries(): IterableIterator<[string, S]> {
-    for (let node = this.#head; node !== undefined; node = node.next) yield [node.key, node.state];
+    for (const node of this.#order.nodes()) yield [node.key, node.state];
   }
 
   get size(): number {
     return this.#nodes.size;
   }
+}
 
-  #unlink(node: Node<S>): void {
-    if (node.prev === undefined) this.#head = node.next;
-    else node.prev.next = node.next;
-    if (node.next === undefined) this.#tail = node.prev;
-    else node.next.prev = node.prev;
-    node.prev = undefined;
-    node.next = undefined;
+interface PairNode<S> extends Linked {
+  readonly outer: string;
+  readonly inner: string;
+  readonly state: S;
+}
+
+/**
+ * {@link SeriesTable} keyed by a pair of strings (e.g. patient and metric) without building a
+ * combined key string per lookup: a map of maps to the nodes of one recency list. Same bound and
+ * eviction: at most `maxSeries` pairs, the least recently used evicted first.
+ */
+export class PairSeriesTable<S> {
+  readonly #maps = new Map<string, Map<string, PairNode<S>>>();
+  readonly #order = new RecencyList<PairNode<S>>();
+  #size = 0;
+
+  constructor(
+    private readonly maxSeries: number,
+    private readonly onEvict: (outer: string, inner: string, state: S) => void,
+  ) {}
+
+  /** The state of (`outer`, `inner`), created with `create` when absent; marks it most recently used. */
+  touch(outer: string, inner: string, create: () => S): S {
+    let map = this.#maps.get(outer);
+    const node = map?.get(inner);
+    if (node !== undefined) {
+      this.#order.touch(node);
+      return node.state;
+    }
+    const oldest = this.#order.head;
+    if (this.#size >= this.maxSeries && oldest !== undefined) {
+      this.#remove(oldest);
+      this.onEvict(oldest.outer, oldest.inner, oldest.state);
+      map = this.#maps.get(outer);
+    }
+    if (map === undefined) {
+      map = new Map();
+      this.#maps.set(outer, map);
+    }
+    const created: PairNode<S> = { outer, inner, state: create(), prev: undefined, next: undefined };
+    map.set(inner, created);
+    this.#order.append(created);
+    this.#size++;
+    return created.state;
   }
 
-  #append(node: Node<S>): void {
-    node.prev = this.#tail;
-    if (this.#tail === undefined) this.#head = node;
-    else this.#tail.next = node;
-    this.#tail = node;
+  /** The state of (`outer`, `inner`) without marking it used. */
+  get(outer: string, inner: string): S | undefined {
+    return this.#maps.get(outer)?.get(inner)?.state;
+  }
+
+  /** Every entry, least recently used first. */
+  *entries(): IterableIterator<[string, string, S]> {
+    for (const node of this.#order.nodes()) yield [node.outer, node.inner, node.state];
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+
+  #remove(node: PairNode<S>): void {
+    this.#order.unlink(node);
+    const map = this.#maps.get(node.outer);
+    map?.delete(node.inner);
+    if (map?.size === 0) this.#maps.delete(node.outer);
+    this.#size--;
   }
 }
 

@@ -1,6 +1,11 @@
-import type { MetricId, Reading } from '@healthit/core';
+import { METRICS, type MetricId, type Reading } from '@healthit/core';
 import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
-import { checkPositiveInt, DEFAULT_MAX_SERIES, IdleTimers, SeriesTable } from './series.js';
+import { checkPositiveInt, DEFAULT_MAX_SERIES, IdleTimers, PairSeriesTable } from './series.js';
+
+/** The idle-timer key of a (series, metric) pair: ids never contain U+0000. */
+function timerKey(series: string, inner: string): string {
+  return `${series}\u0000${inner}`;
+}
 
 /** The statistics {@link windowStats} can compute (`count` is always present). */
 export const WINDOW_STATS = ['mean', 'min', 'max', 'last', 'stddev'] as const;
@@ -150,27 +155,32 @@ export function windowStats(options: WindowStatsOptions): OperatorFunction<Readi
           subscriber.next(toAggregate(s, a));
         }
       };
-      const table = new SeriesTable<SeriesState>(maxSeries, (key, s) => {
-        timers.cancel(key);
+      // Keyed by (series, metric) — by (series, metric + unit) for a unit other than the
+      // metric's canonical one — without building a key string per reading.
+      const table = new PairSeriesTable<SeriesState>(maxSeries, (series, inner, s) => {
+        timers.cancel(timerKey(series, inner));
         close(s, Number.POSITIVE_INFINITY);
       });
       const timers = new IdleTimers(flushAfterIdleMs, scheduler, (key) => {
-        const s = table.get(key);
+        const cut = key.indexOf('\u0000');
+        const s = table.get(key.slice(0, cut), key.slice(cut + 1));
         if (s !== undefined) close(s, Number.POSITIVE_INFINITY);
       });
 
       const sub = source.subscribe({
         next(r) {
           const series = r.patientId ?? r.deviceId;
-          const key = `${series}\u0000${r.metric}\u0000${r.unit}`;
-          const s = table.touch(key, () => ({
+          const canonical = (METRICS as Readonly<Record<string, { unit: string } | undefined>>)[r.metric]
+            ?.unit;
+          const inner = r.unit === canonical ? r.metric : `${r.metric}\u0000${r.unit}`;
+          const s = table.touch(series, inner, () => ({
             series,
             metric: r.metric,
             unit: r.unit,
             open: [],
             closedUpToMs: Number.NEGATIVE_INFINITY,
           }));
-          timers.arm(key);
+          if (flushAfterIdleMs !== undefined) timers.arm(timerKey(series, inner));
           if (r.ts < s.closedUpToMs) {
             subscriber.next({ type: 'late', reading: r, closedUpToMs: s.closedUpToMs });
             return;
@@ -180,7 +190,13 @@ export function windowStats(options: WindowStatsOptions): OperatorFunction<Readi
           const firstStart = (Math.floor((r.ts - sizeMs) / slide) + 1) * slide;
           const lastStart = Math.floor(r.ts / slide) * slide;
           for (let start = firstStart; start <= lastStart; start += slide) {
-            let a = s.open.find((w) => w.start === start);
+            let a: Acc | undefined;
+            for (const w of s.open) {
+              if (w.start === start) {
+                a = w;
+                break;
+              }
+            }
             if (a === undefined) {
               a = {
                 start,
@@ -214,7 +230,7 @@ export function windowStats(options: WindowStatsOptions): OperatorFunction<Readi
         },
         complete() {
           timers.cancelAll();
-          for (const [, s] of table.entries()) close(s, Number.POSITIVE_INFINITY);
+          for (const [, , s] of table.entries()) close(s, Number.POSITIVE_INFINITY);
           subscriber.complete();
         },
       });
