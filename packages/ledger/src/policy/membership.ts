@@ -217,9 +217,55 @@ function rolesOf(rule: EndorsementRule): string[] {
  * ```
  */
 export function parseMembershipPolicy(input: unknown, source?: string): MembershipPolicy {
+  const deep = deepRule(input);
+  if (deep !== undefined) {
+    const issue = {
+      path: deep,
+      message: `rule nested deeper than ${MAX_RULE_NESTING} levels`,
+      code: 'too_big',
+    };
+    throw new ValidationError('MembershipPolicy', [issue], source === undefined ? {} : { source });
+  }
   const result = MembershipPolicy.safeParse(input);
   if (!result.success) throw ValidationError.fromZod('MembershipPolicy', result.error, source);
   return result.data;
+}
+
+/** Levels of objects and arrays a rule may span before zod sees it (a valid rule needs at most 16). */
+const MAX_RULE_NESTING = 64;
+
+/**
+ * The path of the first endorsement or admin rule of a raw policy nested deeper than
+ * {@link MAX_RULE_NESTING} levels, or undefined. The rule schema is recursive (`z.lazy`), so a
+ * hostile document nested 100 000 levels deep would overflow the stack inside zod.
+ */
+function deepRule(input: unknown): string | undefined {
+  if (typeof input !== 'object' || input === null) return undefined;
+  const raw = input as { endorsement?: unknown; admin?: unknown };
+  const rules: [unknown, string][] = [['admin' in raw ? raw.admin : undefined, 'admin']];
+  if (typeof raw.endorsement === 'object' && raw.endorsement !== null) {
+    for (const [kind, rule] of Object.entries(raw.endorsement)) rules.push([rule, `endorsement.${kind}`]);
+  }
+  for (const [rule, path] of rules) {
+    const deep = nestingBeyond(rule, MAX_RULE_NESTING);
+    if (deep !== undefined) return deep === '' ? path : `${path}.${deep}`;
+  }
+  return undefined;
+}
+
+/**
+ * The path (as text) of the first value nested deeper than `limit` levels of objects and arrays,
+ * or undefined. Iterative, so hostile input cannot overflow the stack; visits each value once.
+ */
+function nestingBeyond(input: unknown, limit: number): string | undefined {
+  const stack: [unknown, number, string][] = [[input, 0, '']];
+  while (stack.length > 0) {
+    const [value, depth, path] = stack.pop() as [unknown, number, string];
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth >= limit) return path;
+    for (const [k, v] of Object.entries(value)) stack.push([v, depth + 1, path === '' ? k : `${path}.${k}`]);
+  }
+  return undefined;
 }
 
 /**

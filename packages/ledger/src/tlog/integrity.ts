@@ -1,7 +1,7 @@
 import { decodeEntry, type Entry, type StreamSequencer } from '../entries/index.js';
 import { LedgerIntegrityError } from '../errors.js';
 import { toHex } from '../hex.js';
-import { createMerkleTree, leafHash, type MerkleTree } from '../merkle/index.js';
+import { createMemoryTreeStorage, createMerkleTree, leafHash, type MerkleTree } from '../merkle/index.js';
 import type { SignedCheckpoint } from '../note/index.js';
 import type { LogStorage } from './storage.js';
 
@@ -95,8 +95,29 @@ export function auditStorage(
   tree: MerkleTree,
   checkpoint: SignedCheckpoint | undefined,
 ): number {
-  const fresh = createMerkleTree();
+  const nodes = createMemoryTreeStorage({ maxLeaves: Math.max(1, tree.size) });
+  const fresh = createMerkleTree({ storage: nodes });
   for (let i = 0; i < tree.size; i++) fresh.appendLeafHash(checkedEntry(storage, tree, i).leafHash);
+  // The stored interior nodes are what roots and proofs are computed from: each must be the node
+  // the entries below it produce.
+  for (let level = 1; nodes.count(level) > 0; level++) {
+    for (let i = 0; i < nodes.count(level); i++) {
+      const derived = nodes.get(level, i) as Uint8Array;
+      const stored = storage.tree.get(level, i);
+      if (stored === undefined || !sameBytes(stored, derived)) {
+        throw new LedgerIntegrityError(
+          'ledger/integrity',
+          `The stored tree node ${i} at level ${level} is not the hash of the entries ${i * 2 ** level}..${(i + 1) * 2 ** level - 1} below it`,
+          {
+            reason: 'fork',
+            index: i * 2 ** level,
+            expected: toHex(derived),
+            actual: stored === undefined ? 'missing' : toHex(stored),
+          },
+        );
+      }
+    }
+  }
   if (checkpoint !== undefined) {
     const { size, rootHash } = checkpoint.checkpoint;
     const root = size <= fresh.size ? fresh.root(size) : undefined;

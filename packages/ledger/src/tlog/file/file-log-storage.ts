@@ -202,19 +202,22 @@ export async function openFileLogStorage(options: FileLogStorageOptions): Promis
   const memoryTree = createMemoryTreeStorage({ maxLeaves: maxEntries });
   let entries: Uint8Array[] = [];
   let repairedBytes = 0;
+  // Partial records at the end are cut off only before the first write, never at open: a log that
+  // refuses this storage (a damaged length prefix looks like a torn tail) leaves the files intact.
+  const cuts: { path: string; at: number }[] = [];
   if (startsWith(entryBytes, entriesMagic)) {
     const scanned = scanEntries(entryBytes, paths.entries);
     entries = scanned.entries;
     if (scanned.end < entryBytes.length) {
       repairedBytes += entryBytes.length - scanned.end;
-      await truncate(paths.entries, scanned.end);
+      cuts.push({ path: paths.entries, at: scanned.end });
     }
   }
   if (startsWith(treeBytes, treeMagic)) {
     const end = scanTree(treeBytes, memoryTree, maxEntries);
     if (end < treeBytes.length) {
       repairedBytes += treeBytes.length - end;
-      await truncate(paths.tree, end);
+      cuts.push({ path: paths.tree, at: end });
     }
   }
   let entriesFile: FileHandle;
@@ -247,6 +250,17 @@ export async function openFileLogStorage(options: FileLogStorageOptions): Promis
 
   function checkOpen(): void {
     if (closed) throw new HealthItError('store/closed', `The log storage in ${dir} is closed`);
+  }
+
+  /** Cuts the torn tails found at open, once, before the first write (appends go to the end). */
+  async function repair(): Promise<void> {
+    for (const { path, at } of cuts.splice(0)) {
+      try {
+        await truncate(path, at);
+      } catch (error) {
+        throw ioError(path, 'repair', error);
+      }
+    }
   }
 
   async function writeAll(handle: FileHandle, path: string, chunks: readonly Uint8Array[]): Promise<void> {
@@ -300,6 +314,7 @@ export async function openFileLogStorage(options: FileLogStorageOptions): Promis
           record.set(bytes, 4);
           return record;
         });
+        await repair();
         await flushTree();
         await writeAll(entriesFile, paths.entries, records);
         for (const bytes of batch) entries.push(Uint8Array.from(bytes));
@@ -309,6 +324,7 @@ export async function openFileLogStorage(options: FileLogStorageOptions): Promis
     writeCheckpoint(note) {
       return queue.run(async () => {
         checkOpen();
+        await repair();
         await flushTree();
         let temp: FileHandle | undefined;
         try {
@@ -331,6 +347,7 @@ export async function openFileLogStorage(options: FileLogStorageOptions): Promis
         if (closed) return;
         closed = true;
         try {
+          if (pendingTree.length > 0) await repair();
           await flushTree();
         } finally {
           await entriesFile.close();
