@@ -9,11 +9,13 @@ import { benchHistorian } from './historian.js';
 import { benchHl7 } from './hl7.js';
 import { benchLedger } from './ledger.js';
 import { printFigures } from './measure.js';
+import { benchMerkle } from './merkle.js';
 import { benchModel } from './model.js';
 import { benchNats } from './nats.js';
 import { benchOutbox } from './outbox.js';
 import { benchPipeline } from './pipeline.js';
 import { benchStore } from './store.js';
+import { benchTlog } from './tlog.js';
 
 console.log(
   `Health-IT SDK benchmarks · node ${process.version} · ${cpus()[0]?.model ?? 'cpu'} × ${cpus().length}`,
@@ -27,4 +29,5 @@ printFigures('Gateway outbox (SQLite, memory, forwarder)', await benchOutbox());
 printFigures('Gateway uplink: NATS JetStream on 127.0.0.1:4222', await benchNats());
 printFigures('Platform store (PGlite, in memory)', await benchStore());
 printFigures('Ledger (hash chain, Ed25519)', await benchLedger());
+printFigures('Ledger Merkle tree and transparency log', [...(await benchMerkle()), ...(await benchTlog())]);
 printFigures('Edge AI (onnxruntime-web)', await benchModel());

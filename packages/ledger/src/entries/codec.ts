@@ -1,28 +1,53 @@
-import { parse, utf8Decode, utf8Encode, ValidationError } from '@healthit/core';
-import { canonicalJson } from '../canonical-json.js';
+import { utf8Decode, utf8Encode } from '@healthit/core';
+import { canonicalJson, canonicalJsonStrict, isSortedPlainJson } from '../canonical-json.js';
 import { toHex } from '../hex.js';
-import { leafHash } from '../merkle/index.js';
-import { Entry, MAX_ENTRY_BYTES } from './entry.js';
+import { leafHashOfUtf8 } from '../merkle/hash.js';
+import { isKnownValid, rememberCanonical, validEntryText } from './canonical-entry.js';
+import { type Entry, MAX_ENTRY_BYTES } from './entry.js';
 import { EntryError } from './errors.js';
+import { parseEntry } from './parse.js';
 
-/**
- * Validates an entry and returns a fresh copy.
- * @throws {EntryError} reason `invalid` (its `cause` a {@link ValidationError} naming every
- *   offending field) for an unknown kind or member, a body that does not match its kind, etc.
- */
-export function parseEntry(input: unknown, source?: string): Entry {
-  try {
-    return parse(Entry, 'Entry', input, source) as Entry;
-  } catch (error) {
-    if (error instanceof ValidationError) {
-      throw new EntryError('invalid', error.message, { cause: error });
-    }
-    throw error;
-  }
+export { parseEntry } from './parse.js';
+
+/** The first byte of every canonical entry, `{`: anything else (such as a byte-order mark) is not canonical. */
+const OPEN_BRACE = 0x7b;
+
+function oversized(length: number): EntryError {
+  return new EntryError('oversized', `The entry encodes to ${length} bytes, more than ${MAX_ENTRY_BYTES}`, {
+    encoding: true,
+  });
 }
 
-function encodeValid(entry: Entry): Uint8Array {
-  return utf8Encode(canonicalJson(entry as never));
+function malformed(error: unknown): EntryError {
+  return new EntryError('malformed', `The entry is not UTF-8 JSON: ${(error as Error).message}`, {
+    cause: error,
+  });
+}
+
+function nonCanonical(): EntryError {
+  return new EntryError(
+    'non-canonical',
+    'The entry bytes are not its RFC 8785 canonical encoding (member order, whitespace, escapes or number form)',
+  );
+}
+
+/**
+ * True when the schema's output `entry` of `value = JSON.parse(text)` has exactly the canonical
+ * text `text`. The schema returns a valid value unchanged in JSON terms except that it drops
+ * `__proto__` members, so for a text without one it is enough that `value` (members in text order)
+ * is sorted plain JSON whose native `JSON.stringify` is `text`; otherwise the output is written
+ * out and compared.
+ */
+function isCanonicalParse(text: string, value: unknown, entry: Entry): boolean {
+  if (!text.includes('"__proto__"') && isSortedPlainJson(value)) return JSON.stringify(value) === text;
+  return (canonicalJsonStrict(entry) ?? canonicalJson(entry as never)) === text;
+}
+
+/** UTF-8 of a valid entry's text, checked against {@link MAX_ENTRY_BYTES}. */
+function encodeText(text: string): Uint8Array {
+  const bytes = utf8Encode(text);
+  if (bytes.length > MAX_ENTRY_BYTES) throw oversized(bytes.length);
+  return bytes;
 }
 
 /**
@@ -38,23 +63,7 @@ function encodeValid(entry: Entry): Uint8Array {
  * ```
  */
 export function encodeEntry(entry: Entry): Uint8Array {
-  const bytes = encodeValid(parseEntry(entry));
-  if (bytes.length > MAX_ENTRY_BYTES) {
-    throw new EntryError(
-      'oversized',
-      `The entry encodes to ${bytes.length} bytes, more than ${MAX_ENTRY_BYTES}`,
-      {
-        encoding: true,
-      },
-    );
-  }
-  return bytes;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+  return encodeText(validEntryText(entry));
 }
 
 /**
@@ -71,22 +80,28 @@ export function decodeEntry(bytes: Uint8Array): Entry {
   if (bytes.length > MAX_ENTRY_BYTES) {
     throw new EntryError('oversized', `The entry is ${bytes.length} bytes, more than ${MAX_ENTRY_BYTES}`);
   }
+  let text: string;
+  try {
+    text = utf8Decode(bytes);
+  } catch (error) {
+    throw malformed(error);
+  }
+  // `text` is the exact UTF-8 decoding of `bytes` (the decoder is fatal) unless a byte-order mark
+  // was dropped, so `text === canonical text` and a leading `{` mean the bytes are canonical.
+  const exact = bytes[0] === OPEN_BRACE;
+  if (exact && isKnownValid(text)) return JSON.parse(text) as Entry;
   let value: unknown;
   try {
-    value = JSON.parse(utf8Decode(bytes));
+    value = JSON.parse(text);
   } catch (error) {
-    throw new EntryError('malformed', `The entry is not UTF-8 JSON: ${(error as Error).message}`, {
-      cause: error,
-    });
+    throw malformed(error);
   }
   const entry = parseEntry(value, 'entry bytes');
-  if (!sameBytes(encodeValid(entry), bytes)) {
-    throw new EntryError(
-      'non-canonical',
-      'The entry bytes are not its RFC 8785 canonical encoding (member order, whitespace, escapes or number form)',
-    );
-  }
-  return entry;
+  if (!exact || !isCanonicalParse(text, value, entry)) throw nonCanonical();
+  // the schema's output has exactly this text, so `value` (parsed from it, members in canonical
+  // order) is the same entry; returning it keeps the member order of every decoded entry alike
+  rememberCanonical(text, value);
+  return value as Entry;
 }
 
 /**
@@ -96,5 +111,8 @@ export function decodeEntry(bytes: Uint8Array): Entry {
  * @throws {EntryError} as {@link encodeEntry}.
  */
 export function entryHash(entry: Entry): string {
-  return toHex(leafHash(encodeEntry(entry)));
+  const text = validEntryText(entry);
+  // UTF-8 needs at most 3 bytes per UTF-16 code unit: only a long text needs its length counted
+  if (text.length * 3 > MAX_ENTRY_BYTES) encodeText(text);
+  return toHex(leafHashOfUtf8(text));
 }

@@ -2,7 +2,9 @@ import { isHealthItError } from '@healthit/core';
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { signer, T0, unsigned } from '../../test/entries-fixtures.js';
-import { entryHash } from './codec.js';
+import { toHex } from '../hex.js';
+import { leafHash } from '../merkle/index.js';
+import { encodeEntry, entryHash } from './codec.js';
 import { type Entry, ZERO_HASH } from './entry.js';
 import { StreamOrderError, type StreamOrderReason } from './errors.js';
 import { checkStreamOrder, createStreamSequencer, type StreamHead } from './sequencer.js';
@@ -166,6 +168,18 @@ describe('createStreamSequencer', () => {
     expect(lookups).toContain('device:a');
     accept(at(a, 1));
     expect(s.size).toBe(2);
+  });
+
+  it('accept(entry, hash) with the hash a log already has gives the same heads as accept(entry)', () => {
+    const c = chain(4);
+    const given = createStreamSequencer({ maxStreams: 4 });
+    const computed = createStreamSequencer({ maxStreams: 4 });
+    for (let i = 0; i < 4; i++) {
+      const e = at(c, i);
+      const hash = toHex(leafHash(encodeEntry(e)));
+      expect(given.accept(e, hash)).toEqual(computed.accept(e));
+    }
+    expect(rejection(() => given.accept(at(c, 1), entryHash(at(c, 1)))).reason).toBe('stale');
   });
 
   it('rejects a non-positive maxStreams', () => {

@@ -31,7 +31,12 @@ export function checkStreamOrder(
 ): StreamHead {
   const expectedSeq = head === undefined ? 0 : head.seq + 1;
   const expectedPrev = head === undefined ? ZERO_HASH : head.hash;
-  const fail = (reason: 'gap' | 'stale' | 'replay' | 'prev'): never => {
+  let reason: 'gap' | 'stale' | 'replay' | 'prev' | undefined;
+  if (entry.seq > expectedSeq) reason = 'gap';
+  else if (entry.seq < expectedSeq)
+    reason = head !== undefined && entry.seq === head.seq && hash === head.hash ? 'replay' : 'stale';
+  else if (entry.prev !== expectedPrev) reason = 'prev';
+  if (reason !== undefined) {
     throw new StreamOrderError({
       reason,
       stream: entry.stream,
@@ -40,11 +45,7 @@ export function checkStreamOrder(
       expectedPrev,
       gotPrev: entry.prev,
     });
-  };
-  if (entry.seq > expectedSeq) fail('gap');
-  if (entry.seq < expectedSeq)
-    fail(head !== undefined && entry.seq === head.seq && hash === head.hash ? 'replay' : 'stale');
-  if (entry.prev !== expectedPrev) fail('prev');
+  }
   return { seq: entry.seq, hash };
 }
 
@@ -68,13 +69,15 @@ export interface StreamSequencerOptions {
 /** Enforces per-stream order in front of a log (see {@link createStreamSequencer}). */
 export interface StreamSequencer {
   /** The stream head `entry` would produce, without changing any state. @throws as {@link accept}. */
-  check(entry: Entry): StreamHead;
+  check(entry: Entry, hash?: string): StreamHead;
   /**
-   * Accepts `entry` as its stream's next entry and returns the new head.
+   * Accepts `entry` as its stream's next entry and returns the new head. `hash`, when given, must
+   * be its {@link entryHash} (e.g. hex of the leaf hash of its canonical bytes, which a log has
+   * already computed); it is trusted, not recomputed.
    * @throws {StreamOrderError} for a gap, replay, reordering, wrong `prev` or origin;
    * @throws {HealthItError} `buffer/overflow` when `maxStreams` is reached and there is no lookup.
    */
-  accept(entry: Entry): StreamHead;
+  accept(entry: Entry, hash?: string): StreamHead;
   /** The head of a stream (from memory or the lookup), `undefined` for a new stream. */
   head(stream: string): StreamHead | undefined;
   /** How many stream heads are held in memory (at most `maxStreams`). */
@@ -106,7 +109,7 @@ export function createStreamSequencer(options: StreamSequencerOptions): StreamSe
     return lookup?.(stream);
   }
 
-  function check(entry: Entry): StreamHead {
+  function check(entry: Entry, hash?: string): StreamHead {
     if (origin !== undefined && entry.origin !== origin) {
       throw new StreamOrderError({
         reason: 'origin',
@@ -117,7 +120,7 @@ export function createStreamSequencer(options: StreamSequencerOptions): StreamSe
         gotPrev: entry.origin,
       });
     }
-    const next = checkStreamOrder(head(entry.stream), entry);
+    const next = checkStreamOrder(head(entry.stream), entry, hash ?? entryHash(entry));
     if (!heads.has(entry.stream) && heads.size >= maxStreams && lookup === undefined) {
       throw new HealthItError(
         'buffer/overflow',
@@ -130,8 +133,8 @@ export function createStreamSequencer(options: StreamSequencerOptions): StreamSe
 
   return {
     check,
-    accept(entry) {
-      const next = check(entry);
+    accept(entry, hash) {
+      const next = check(entry, hash);
       heads.delete(entry.stream); // re-insert: Map order is least recently used first
       heads.set(entry.stream, next);
       if (heads.size > maxStreams) {

@@ -1,13 +1,13 @@
 import { utf8Encode } from '@healthit/core';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { canonicalJson } from '../canonical-json.js';
 import { fromHex, toHex } from '../hex.js';
 import { toPublicKeyBytes } from '../key.js';
 import { ed25519VerifyStrict } from '../note/ed25519.js';
 import { ed25519Sign } from '../signing.js';
-import { parseEntry } from './codec.js';
+import { rememberValid, validUnsignedText } from './canonical-entry.js';
 import { type Entry, MAX_ENTRY_BYTES, sortSignatures, type UnsignedEntry } from './entry.js';
 import { EntryError, EntrySignatureError, type SignatureFailure } from './errors.js';
+import { parseEntry } from './parse.js';
 
 /**
  * The domain-separation prefix of every entry signature (UTF-8, ending in a line feed). A
@@ -25,8 +25,7 @@ const DOMAIN_BYTES = utf8Encode(ENTRY_SIGNING_DOMAIN);
  * @throws {EntryError} reason `invalid` or `oversized` when the entry is not a valid entry.
  */
 export function entrySigningMessage(entry: UnsignedEntry | Entry): Uint8Array {
-  const { signatures: _ignored, ...unsigned } = parseEntry({ ...entry, signatures: [] });
-  const json = utf8Encode(canonicalJson(unsigned as never));
+  const json = utf8Encode(validUnsignedText(entry));
   if (json.length > MAX_ENTRY_BYTES) {
     throw new EntryError(
       'oversized',
@@ -78,7 +77,12 @@ export function signEntry(entry: UnsignedEntry | Entry, signer: EntrySigner): En
     throw new Error(`The entry is already signed by key "${signer.keyId}"`);
   }
   const sig = toHex(ed25519Sign(entrySigningMessage(entry), signer.secretKey));
-  return parseEntry({ ...entry, signatures: sortSignatures([...existing, { keyId: signer.keyId, sig }]) });
+  const signed = parseEntry({
+    ...entry,
+    signatures: sortSignatures([...existing, { keyId: signer.keyId, sig }]),
+  });
+  rememberValid(signed); // appending it next (encode, decode, hash) skips the schema
+  return signed;
 }
 
 /**

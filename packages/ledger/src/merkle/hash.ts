@@ -1,5 +1,5 @@
 import { isBytes } from './bytes.js';
-import { sha256, sha256Prefixed } from './sha256.js';
+import { sha256, sha256LeafOfUtf8, sha256Prefixed } from './sha256.js';
 
 /** The domain-separation prefix of a leaf hash (RFC 9162 §2.1.1). */
 export const LEAF_PREFIX = 0x00;
@@ -26,6 +26,15 @@ export function emptyRoot(): Uint8Array {
 export function leafHash(data: Uint8Array): Uint8Array {
   if (!isBytes(data)) throw new TypeError(`leafHash: data must be a Uint8Array, got ${typeof data}`);
   return sha256Prefixed(LEAF_PREFIX, data);
+}
+
+/**
+ * The leaf hash of the UTF-8 bytes of `text`: `leafHash(utf8Encode(text))`, without building the
+ * byte array on Node (see `sha256LeafOfUtf8`). For leaves that are text, such as canonical JSON.
+ * @internal
+ */
+export function leafHashOfUtf8(text: string): Uint8Array {
+  return sha256LeafOfUtf8(text);
 }
 
 /**

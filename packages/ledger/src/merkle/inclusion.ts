@@ -1,5 +1,5 @@
-import { assertCount, bytesEqual, isCount, isHash } from './bytes.js';
-import { inclusionProofLength, path, rootFromInclusionProof } from './rfc9162.js';
+import { assertCount, isCount, isHash } from './bytes.js';
+import { inclusionProofLength, inclusionProofMatches, path } from './rfc9162.js';
 import { hashLeaves, mthOfHashes } from './root.js';
 
 /**
@@ -43,14 +43,14 @@ export function verifyInclusion(
     if (index >= treeSize || !Array.isArray(proof)) return false;
     const length = inclusionProofLength(index, treeSize);
     if (proof.length !== length) return false;
-    const items: Uint8Array[] = [];
+    // each element is read once: what is checked is what is hashed
+    const items = new Array<Uint8Array>(length);
     for (let i = 0; i < length; i++) {
       const p: unknown = proof[i];
       if (!isHash(p)) return false;
-      items.push(p);
+      items[i] = p;
     }
-    const computed = rootFromInclusionProof(leafHash, index, treeSize, items);
-    return computed !== undefined && bytesEqual(computed, root);
+    return inclusionProofMatches(leafHash, index, treeSize, items, root);
   } catch {
     return false;
   }

@@ -4,7 +4,8 @@
  * so the bit arithmetic uses division, never 32-bit bitwise operators.
  * @internal
  */
-import { hashChildren } from './hash.js';
+import { hashChildren, NODE_PREFIX } from './hash.js';
+import { HASH_LENGTH, sha256Into } from './sha256.js';
 
 /** The hash of the subtree over leaves `[start, end)`, `MTH(D[start:end])`. */
 export type RangeHash = (start: number, end: number) => Uint8Array;
@@ -184,6 +185,59 @@ export function rootFromInclusionProof(
     sn = Math.floor(sn / 2);
   }
   return sn === 0 ? r : undefined;
+}
+
+/** The node input `0x01 ‖ left ‖ right` that {@link inclusionProofMatches} hashes in place. */
+const nodeInput = new Uint8Array(1 + 2 * HASH_LENGTH);
+const LEFT = 1;
+const RIGHT = 1 + HASH_LENGTH;
+
+/**
+ * {@link rootFromInclusionProof} compared with `root`, without allocating: the running hash stays
+ * in one 65-byte node input, each digest is written straight into the half the next step needs
+ * it in, and each proof element is copied into the other half. Same verdict as
+ * `rootFromInclusionProof(...)` being byte-equal to `root` (a property test checks). Same
+ * preconditions; synchronous, so calls never interleave.
+ */
+export function inclusionProofMatches(
+  leaf: Uint8Array,
+  index: number,
+  size: number,
+  proof: readonly Uint8Array[],
+  root: Uint8Array,
+): boolean {
+  let fn = index;
+  let sn = size - 1;
+  const n = proof.length;
+  if (n === 0) {
+    if (sn !== 0) return false;
+    for (let i = 0; i < HASH_LENGTH; i++) if (leaf[i] !== root[i]) return false;
+    return true;
+  }
+  nodeInput[0] = NODE_PREFIX;
+  // where the running hash sits for the first step
+  let at = fn % 2 === 1 || fn === sn ? RIGHT : LEFT;
+  nodeInput.set(leaf, at);
+  for (let i = 0; i < n; i++) {
+    if (sn === 0) return false;
+    nodeInput.set(proof[i] as Uint8Array, at === RIGHT ? LEFT : RIGHT);
+    if (at === RIGHT && fn % 2 === 0) {
+      while (fn % 2 === 0 && fn !== 0) {
+        fn /= 2;
+        sn = Math.floor(sn / 2);
+      }
+    }
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+    if (i === n - 1) break;
+    const next = fn % 2 === 1 || fn === sn ? RIGHT : LEFT;
+    sha256Into(nodeInput, nodeInput, next);
+    at = next;
+  }
+  if (sn !== 0) return false;
+  sha256Into(nodeInput, nodeInput, LEFT);
+  for (let i = 0; i < HASH_LENGTH; i++) if (nodeInput[LEFT + i] !== root[i]) return false;
+  return true;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { assertLeaves } from './bytes.js';
-import { emptyRoot, hashChildren, leafHash } from './hash.js';
+import { emptyRoot, hashChildren, LEAF_PREFIX } from './hash.js';
 import { splitPoint } from './rfc9162.js';
+import { sha256Prefixed } from './sha256.js';
 
 /**
  * `MTH(D[start:end])` over leaf hashes, by the RFC 9162 §2.1.1 recursion (`end - start ≥ 1`):
@@ -14,10 +15,31 @@ export function mthOfHashes(hashes: readonly Uint8Array[], start: number, end: n
   return hashChildren(mthOfHashes(hashes, start, start + k), mthOfHashes(hashes, start + k, end));
 }
 
+/**
+ * `MTH` of `count ≥ 1` leaves given by their leaf hashes, streamed: each leaf is folded into the
+ * compact range (the roots of the perfect subtrees so far, as `MerkleTree.append` keeps them),
+ * then the range is folded from the right. n - 1 node hashes and O(log n) live hashes, so a
+ * 100 000-reading batch never holds 100 000 hashes.
+ * @internal
+ */
+export function rootOfLeafStream(count: number, leafHashAt: (index: number) => Uint8Array): Uint8Array {
+  const range: Uint8Array[] = [];
+  for (let i = 0; i < count; i++) {
+    let acc = leafHashAt(i);
+    for (let at = i; at % 2 === 1; at = (at - 1) / 2) acc = hashChildren(range.pop() as Uint8Array, acc);
+    range.push(acc);
+  }
+  let root = range.pop() as Uint8Array;
+  while (range.length > 0) root = hashChildren(range.pop() as Uint8Array, root);
+  return root;
+}
+
 /** Leaf hashes of raw leaves, checked. @internal */
 export function hashLeaves(leaves: readonly Uint8Array[]): Uint8Array[] {
   assertLeaves(leaves);
-  return leaves.map((leaf) => leafHash(leaf));
+  const hashes = new Array<Uint8Array>(leaves.length);
+  for (let i = 0; i < leaves.length; i++) hashes[i] = sha256Prefixed(LEAF_PREFIX, leaves[i] as Uint8Array);
+  return hashes;
 }
 
 /**
@@ -31,6 +53,7 @@ export function hashLeaves(leaves: readonly Uint8Array[]): Uint8Array[] {
  * ```
  */
 export function merkleRoot(leaves: readonly Uint8Array[]): Uint8Array {
-  const hashes = hashLeaves(leaves);
-  return hashes.length === 0 ? emptyRoot() : mthOfHashes(hashes, 0, hashes.length);
+  assertLeaves(leaves);
+  if (leaves.length === 0) return emptyRoot();
+  return rootOfLeafStream(leaves.length, (i) => sha256Prefixed(LEAF_PREFIX, leaves[i] as Uint8Array));
 }

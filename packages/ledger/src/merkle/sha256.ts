@@ -5,10 +5,10 @@ export const HASH_LENGTH = 32;
 
 /** The slice of `node:crypto` used here, reached without a static import (see {@link sha256Backend}). */
 interface NodeCrypto {
-  hash?: (algorithm: string, data: Uint8Array, outputEncoding: 'buffer') => Uint8Array;
+  hash?: (algorithm: string, data: Uint8Array | string, outputEncoding: 'latin1') => string;
   createHash: (algorithm: string) => {
-    update(data: Uint8Array): unknown;
-    digest(): Uint8Array;
+    update(data: Uint8Array | string): unknown;
+    digest(encoding: 'latin1'): string;
   };
 }
 
@@ -20,11 +20,6 @@ function loadNodeCrypto(): NodeCrypto | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** A plain `Uint8Array` view of a Node `Buffer` (no copy), so results compare equal everywhere. */
-function plain(bytes: Uint8Array): Uint8Array {
-  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 function concat(parts: readonly Uint8Array[]): Uint8Array {
@@ -40,19 +35,41 @@ function concat(parts: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** SHA-256 of one buffer with Node's native implementation. */
-function nativeDigestOf(crypto: NodeCrypto): (data: Uint8Array) => Uint8Array {
+/**
+ * Native SHA-256 of bytes, or of the UTF-8 of a string, as a 32-character latin1 string (one
+ * character per digest byte). A string result is what makes the native path fast: measured here,
+ * `crypto.hash(…, 'buffer')` spends most of its time creating the `Buffer`, and a latin1 string
+ * copied into a `Uint8Array` costs less than half as much.
+ */
+type Latin1Digest = (data: Uint8Array | string) => string;
+
+function nativeLatin1Of(crypto: NodeCrypto): Latin1Digest {
   const { hash } = crypto;
-  if (typeof hash === 'function') return (data) => plain(hash('sha256', data, 'buffer'));
+  if (typeof hash === 'function') return (data) => hash('sha256', data, 'latin1');
   return (data) => {
     const h = crypto.createHash('sha256');
     h.update(data);
-    return plain(h.digest());
+    return h.digest('latin1');
+  };
+}
+
+/** Copies a 32-character latin1 digest into `out` at `offset`. */
+function copyLatin1(digest: string, out: Uint8Array, offset: number): void {
+  for (let i = 0; i < HASH_LENGTH; i++) out[offset + i] = digest.charCodeAt(i);
+}
+
+/** SHA-256 of one buffer with Node's native implementation, as a new plain `Uint8Array`. */
+function nativeDigestOf(latin1: Latin1Digest): (data: Uint8Array) => Uint8Array {
+  return (data) => {
+    const out = new Uint8Array(HASH_LENGTH);
+    copyLatin1(latin1(data), out, 0);
+    return out;
   };
 }
 
 const nodeCrypto = loadNodeCrypto();
-const nativeDigest = nodeCrypto === undefined ? undefined : nativeDigestOf(nodeCrypto);
+const nativeLatin1 = nodeCrypto === undefined ? undefined : nativeLatin1Of(nodeCrypto);
+const nativeDigest = nativeLatin1 === undefined ? undefined : nativeDigestOf(nativeLatin1);
 
 /**
  * SHA-256 of the concatenation of `parts` with `@noble/hashes` (portable: browsers, workers, any
@@ -125,7 +142,8 @@ const NODE_INPUT_BYTES = 65;
 /**
  * Native SHA-256 of `prefix ‖ data ‖ more`, copied into a reused scratch buffer (synchronous, so
  * calls never interleave). Measured here, `crypto.hash` beats any JavaScript SHA-256 even on a
- * 65-byte node input, so every size goes native.
+ * 65-byte node input, so every size goes native; the digest comes back as a latin1 string (see
+ * {@link Latin1Digest}).
  */
 function prefixedNative(digest: (data: Uint8Array) => Uint8Array): PrefixedHash {
   const scratch = new Uint8Array(SCRATCH_BYTES);
@@ -152,3 +170,76 @@ export const sha256Prefixed: PrefixedHash =
 
 /** The `@noble/hashes` variant of {@link sha256Prefixed} (what browsers use), for tests. @internal */
 export const sha256PrefixedPortable: PrefixedHash = prefixedPortable();
+
+/** SHA-256(0x00 ‖ UTF-8 of `text`): a Merkle leaf hash of text. */
+type LeafOfUtf8 = (text: string) => Uint8Array;
+
+/** Reused by {@link leafOfUtf8Portable}: UTF-8 of a text up to this many bytes goes here. */
+const UTF8_SCRATCH_BYTES = 4096;
+
+function leafOfUtf8Portable(): LeafOfUtf8 {
+  const prefixed = prefixedPortable();
+  const encoder = new TextEncoder();
+  const scratch = new Uint8Array(UTF8_SCRATCH_BYTES);
+  return (text) => {
+    // 3 bytes per UTF-16 code unit is the most UTF-8 needs (a surrogate pair: 4 bytes for 2 units)
+    if (text.length * 3 > UTF8_SCRATCH_BYTES) return prefixed(0x00, encoder.encode(text));
+    const { written } = encoder.encodeInto(text, scratch);
+    return prefixed(0x00, scratch.subarray(0, written));
+  };
+}
+
+/**
+ * Native: the string `"\u0000" + text` goes to `crypto.hash` as is; Node encodes it as UTF-8, where
+ * U+0000 is the one byte 0x00, so no byte array is built at all.
+ */
+function leafOfUtf8Native(latin1: Latin1Digest): LeafOfUtf8 {
+  return (text) => {
+    const out = new Uint8Array(HASH_LENGTH);
+    copyLatin1(latin1(`\u0000${text}`), out, 0);
+    return out;
+  };
+}
+
+/**
+ * The Merkle leaf hash of the UTF-8 bytes of `text`, `leafHash(utf8Encode(text))`, without
+ * encoding the text into a byte array first on Node. Lone surrogates are encoded as U+FFFD, as
+ * `utf8Encode` and `TextEncoder` do. The fast path behind reading-batch roots.
+ * @internal
+ */
+export const sha256LeafOfUtf8: LeafOfUtf8 =
+  nativeLatin1 === undefined ? leafOfUtf8Portable() : leafOfUtf8Native(nativeLatin1);
+
+/** The `@noble/hashes` variant of {@link sha256LeafOfUtf8}, for tests. @internal */
+export const sha256LeafOfUtf8Portable: LeafOfUtf8 = leafOfUtf8Portable();
+
+/** Writes SHA-256 of `data` into `out[offset, offset + 32)`. `out` may be `data` itself. */
+type DigestInto = (data: Uint8Array, out: Uint8Array, offset: number) => void;
+
+function digestIntoPortable(): DigestInto {
+  const digest = new Uint8Array(HASH_LENGTH);
+  const pristine = nobleSha256.create();
+  let work = nobleSha256.create();
+  return (data, out, offset) => {
+    work = pristine._cloneInto(work);
+    work.update(data).digestInto(digest);
+    out.set(digest, offset);
+  };
+}
+
+function digestIntoNative(latin1: Latin1Digest): DigestInto {
+  return (data, out, offset) => copyLatin1(latin1(data), out, offset);
+}
+
+/**
+ * SHA-256 of `data` written into `out` at `offset`, allocating nothing on Node (the digest comes
+ * back as a latin1 string): the step of loops that chain node hashes through one reused buffer,
+ * such as inclusion proof verification. The digest is complete before it is written, so `out`
+ * may be `data`.
+ * @internal
+ */
+export const sha256Into: DigestInto =
+  nativeLatin1 === undefined ? digestIntoPortable() : digestIntoNative(nativeLatin1);
+
+/** The `@noble/hashes` variant of {@link sha256Into}, for tests. @internal */
+export const sha256IntoPortable: DigestInto = digestIntoPortable();

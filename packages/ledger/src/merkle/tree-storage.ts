@@ -28,14 +28,17 @@ export interface TreeStorage {
 export interface MemoryTreeStorageOptions {
   /**
    * The most leaves the storage accepts (default 2^25 = 33 554 432, about 2 GiB of node hashes);
-   * `append` past it throws a `RangeError` and stores nothing. Memory grows in 2 MiB chunks as
-   * leaves arrive, about 64 bytes per leaf in all.
+   * `append` past it throws a `RangeError` and stores nothing. Memory grows with the leaves (a
+   * level's first 2 MiB chunk by doubling from 512 bytes, then in 2 MiB chunks), about 64 bytes
+   * per leaf in all.
    */
   readonly maxLeaves?: number;
 }
 
 /** Nodes per chunk (2^16 · 32 bytes = 2 MiB). */
 const CHUNK_NODES = 1 << 16;
+/** Nodes a level's first chunk starts with (it doubles up to {@link CHUNK_NODES}). */
+const FIRST_CHUNK_NODES = 16;
 
 /**
  * An in-memory {@link TreeStorage}: one list of fixed-size chunks per level, so appends never copy
@@ -53,12 +56,20 @@ export function createMemoryTreeStorage(options: MemoryTreeStorageOptions = {}):
     levels[level] = chunks;
     const index = counts[level] ?? 0;
     const chunk = Math.floor(index / CHUNK_NODES);
+    const at = (index % CHUNK_NODES) * HASH_LENGTH;
     let bytes = chunks[chunk];
-    if (bytes === undefined) {
-      bytes = new Uint8Array(CHUNK_NODES * HASH_LENGTH);
+    if (bytes === undefined || at >= bytes.length) {
+      // A level's first chunk starts small and doubles up to a full chunk (a small log costs
+      // kilobytes, not 2 MiB per level); later chunks are allocated whole. Views handed out
+      // earlier keep the old copy, whose hashes never change.
+      const nodes =
+        chunk > 0 ? CHUNK_NODES : Math.min(CHUNK_NODES, Math.max(FIRST_CHUNK_NODES, 2 * (at / HASH_LENGTH)));
+      const grown = new Uint8Array(nodes * HASH_LENGTH);
+      if (bytes !== undefined) grown.set(bytes);
+      bytes = grown;
       chunks[chunk] = bytes;
     }
-    bytes.set(hash, (index % CHUNK_NODES) * HASH_LENGTH);
+    bytes.set(hash, at);
     counts[level] = index + 1;
   }
 

@@ -135,3 +135,26 @@ describe('createMerkleTree', () => {
     }
   });
 });
+
+describe('createMemoryTreeStorage growth', () => {
+  it('keeps every node intact while a level’s first chunk doubles and past the 2 MiB chunk boundary', () => {
+    const n = 70_000; // level 0 crosses its first 65 536-node chunk
+    const leaves = Array.from({ length: n }, (_, i) => Uint8Array.of(i & 0xff, (i >> 8) & 0xff, i >> 16));
+    const storage = createMemoryTreeStorage();
+    const tree = createMerkleTree({ storage });
+    const early = [0, 1, 15, 16, 17, 1000].map((i) => {
+      while (tree.size <= i) tree.append(leaves[tree.size] as Uint8Array);
+      return storage.get(0, i);
+    });
+    while (tree.size < n) tree.append(leaves[tree.size] as Uint8Array);
+    expect(storage.count(0)).toBe(n);
+    // views taken before the chunk grew still hold their hashes, and reads give the same bytes
+    [0, 1, 15, 16, 17, 1000].forEach((i, k) => {
+      expect(early[k]).toEqual(leafHash(leaves[i] as Uint8Array));
+      expect(storage.get(0, i)).toEqual(leafHash(leaves[i] as Uint8Array));
+    });
+    expect(storage.get(0, 65_536)).toEqual(leafHash(leaves[65_536] as Uint8Array));
+    expect(tree.root()).toEqual(merkleRoot(leaves));
+    expect(tree.root(17)).toEqual(merkleRoot(leaves.slice(0, 17)));
+  });
+});

@@ -136,3 +136,45 @@ describe('Ed25519: one RFC 8032 rule set, native (node:crypto) and noble agree',
     );
   });
 });
+
+describe('Ed25519: the last-key shortcut never outlives the key bytes', () => {
+  it('a key array changed in place, or another key, gets the verdict of its current bytes', () => {
+    const a = ed25519.getPublicKey(new Uint8Array(32).fill(1));
+    const b = ed25519.getPublicKey(new Uint8Array(32).fill(2));
+    const sigA = ed25519Sign(msg, new Uint8Array(32).fill(1));
+    const key = Uint8Array.from(a);
+    expect(ed25519VerifyStrict(sigA, msg, key)).toBe(true);
+    expect(ed25519VerifyStrict(sigA, msg, key)).toBe(true); // the shortcut
+    key.set(b); // same array, other key
+    expect(ed25519VerifyStrict(sigA, msg, key)).toBe(false);
+    key.set(TORSION[1]?.toBytes() as Uint8Array); // same array, a small-order key
+    expect(ed25519VerifyStrict(sigA, msg, key)).toBe(false);
+    key.set(a);
+    expect(ed25519VerifyStrict(sigA, msg, key)).toBe(true);
+  });
+
+  it('property: over random sequences of keys, arrays and edits, auto agrees with noble on every call', () => {
+    const seeds = [1, 2, 3].map((n) => new Uint8Array(32).fill(n));
+    const pubs = seeds.map((s) => ed25519.getPublicKey(s));
+    const arrays = pubs.map((p) => Uint8Array.from(p));
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({ array: fc.nat(2), signer: fc.nat(2), edit: fc.option(fc.nat(2), { nil: undefined }) }),
+          {
+            maxLength: 12,
+          },
+        ),
+        (steps) => {
+          for (const { array, signer, edit } of steps) {
+            const key = arrays[array] as Uint8Array;
+            if (edit !== undefined) key.set(pubs[edit] as Uint8Array);
+            const sig = ed25519Sign(msg, seeds[signer] as Uint8Array);
+            expect(ed25519VerifyStrict(sig, msg, key)).toBe(ed25519VerifyStrict(sig, msg, key, 'noble'));
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});

@@ -47,10 +47,30 @@ function boundedSet<V>(cache: Map<string, V>, key: string, value: V): V {
   return value;
 }
 
+/** A cache key for 32 key bytes: one character per byte (cheaper to build than hex). */
 function keyOf(bytes: Uint8Array): string {
-  let s = '';
-  for (const b of bytes) s += b.toString(16).padStart(2, '0');
-  return s;
+  return String.fromCharCode.apply(null, bytes as unknown as number[]);
+}
+
+/**
+ * The last key verified with, by identity, and a copy of its bytes: a verifier checking many
+ * signatures under one key (a log's submitter) skips the cache-key string and map lookups. The copy
+ * is compared on every use, so a caller that changes the array's bytes never gets a stale verdict.
+ */
+interface LastKey {
+  array: Uint8Array | undefined;
+  readonly bytes: Uint8Array;
+  /** The node:crypto KeyObject of a key that passed {@link isStrictEd25519PublicKey}. */
+  native: unknown;
+}
+
+const lastKey: LastKey = { array: undefined, bytes: new Uint8Array(32), native: undefined };
+
+function isLastKey(publicKey: Uint8Array): boolean {
+  if (lastKey.array !== publicKey) return false;
+  const { bytes } = lastKey;
+  for (let i = 0; i < 32; i++) if (bytes[i] !== publicKey[i]) return false;
+  return true;
 }
 
 const strictKeys = new Map<string, boolean>();
@@ -140,9 +160,24 @@ export function ed25519VerifyStrict(
   backend: Ed25519Backend = 'auto',
 ): boolean {
   if (!(signature instanceof Uint8Array) || !(message instanceof Uint8Array)) return false;
-  if (signature.length !== 64 || !isStrictEd25519PublicKey(publicKey)) return false;
+  if (signature.length !== 64) return false;
   const crypto = backend === 'noble' ? null : loadNodeCrypto();
-  return crypto === null
-    ? verifyNoble(signature, message, publicKey)
-    : verifyNative(crypto, signature, message, publicKey);
+  if (crypto !== null && lastKey.native !== undefined && isLastKey(publicKey)) {
+    // the same key as last time, already found strict and parsed into a KeyObject
+    try {
+      return crypto.verify(null, message, lastKey.native, signature);
+    } catch {
+      return false;
+    }
+  }
+  if (!isStrictEd25519PublicKey(publicKey)) return false;
+  if (crypto === null) return verifyNoble(signature, message, publicKey);
+  const verdict = verifyNative(crypto, signature, message, publicKey);
+  const native = nativeKeys.get(keyOf(publicKey));
+  if (native !== undefined) {
+    lastKey.array = publicKey;
+    lastKey.bytes.set(publicKey);
+    lastKey.native = native;
+  }
+  return verdict;
 }

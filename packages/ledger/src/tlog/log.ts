@@ -11,6 +11,7 @@ import {
   type StreamSequencer,
 } from '../entries/index.js';
 import { LedgerIntegrityError } from '../errors.js';
+import { toHex } from '../hex.js';
 import { createMerkleTree, leafHash } from '../merkle/index.js';
 import {
   createEd25519NoteVerifier,
@@ -440,18 +441,23 @@ export function createTransparencyLog(options: TransparencyLogOptions): Transpar
       );
   }
 
-  function validate(input: Uint8Array | Entry): Pending['bytes'] {
-    const bytes = input instanceof Uint8Array ? input : encodeEntry(input);
+  /**
+   * Checks an entry and advances its stream. The bytes are copied first (the caller may reuse its
+   * array), and the leaf hash computed once serves as the stream's next `prev` too.
+   */
+  function validate(input: Uint8Array | Entry): { bytes: Uint8Array; leafHash: Uint8Array } {
+    const bytes = input instanceof Uint8Array ? input.slice() : encodeEntry(input);
     const entry = decodeEntry(bytes);
+    const hash = leafHash(bytes);
     if (gate === undefined) {
       assertEntrySignatures(entry, keys as KeyLookup, requirements);
-      sequencer.accept(entry);
+      sequencer.accept(entry, toHex(hash));
     } else {
       const admission = gate.check(entry);
-      sequencer.accept(entry);
+      sequencer.accept(entry, toHex(hash));
       gate.apply(admission);
     }
-    return bytes.slice();
+    return { bytes, leafHash: hash };
   }
 
   return {
@@ -470,8 +476,8 @@ export function createTransparencyLog(options: TransparencyLogOptions): Transpar
             { detail: { maxQueued } },
           );
         }
-        const bytes = validate(input);
-        queue.push({ bytes, leafHash: leafHash(bytes), resolve, reject });
+        const { bytes, leafHash: hash } = validate(input);
+        queue.push({ bytes, leafHash: hash, resolve, reject });
         if (queue.length >= maxEntries) void drain();
         else if (draining === undefined) startBatchTimer();
       });
