@@ -1,6 +1,6 @@
-import { EpochMs, parse, Reading, utf8Encode, ValidationError } from '@healthit/core';
+import { EpochMs, type Reading, utf8Encode, ValidationError } from '@healthit/core';
 import { z } from 'zod';
-import { createReadingCheckMemo, isCertainlyReading, readingText } from './entries/reading-leaf.js';
+import { readingText, validReadings as validReadingsOf } from './entries/reading-leaf.js';
 import { Hash } from './entry.js';
 import { toHex } from './hex.js';
 import { sha256 } from './merkle/sha256.js';
@@ -35,24 +35,12 @@ export interface ReadingBatchRecord {
   readonly body: ReadingBatchBody;
 }
 
-const Readings = z.array(Reading).min(1).max(MAX_READINGS_PER_BATCH);
-
 function compareCodeUnits(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/**
- * The readings validated: the input itself when every reading passes the fast check (it is only
- * read), the schema's parse otherwise (the same verdict and error as the schema alone).
- */
 function validReadings(input: readonly Reading[]): readonly Reading[] {
-  if (Array.isArray(input) && input.length >= 1 && input.length <= MAX_READINGS_PER_BATCH) {
-    const memo = createReadingCheckMemo();
-    let all = true;
-    for (let i = 0; i < input.length && all; i++) all = isCertainlyReading(input[i], memo);
-    if (all) return input;
-  }
-  return parse(Readings, 'Reading[]', input, 'reading batch');
+  return validReadingsOf(input, MAX_READINGS_PER_BATCH);
 }
 
 function batchBody(input: readonly Reading[]): ReadingBatchBody {

@@ -1,11 +1,11 @@
-import { EpochMs, parse, Reading, utf8Encode, ValidationError } from '@healthit/core';
+import { EpochMs, type Reading, utf8Encode, ValidationError } from '@healthit/core';
 import { z } from 'zod';
 import { toHex } from '../hex.js';
 import { leafHashOfUtf8 } from '../merkle/hash.js';
 import { rootOfLeafStream } from '../merkle/root.js';
 import { type SaltedCommitment, verifyCommitment } from './commitment.js';
 import { Digest, Id } from './fields.js';
-import { createReadingCheckMemo, isCertainlyReading, readingText } from './reading-leaf.js';
+import { readingText, validReadings as validReadingsOf } from './reading-leaf.js';
 
 /** The most readings one `reading.batch` entry may cover. */
 export const MAX_BATCH_READINGS = 100_000;
@@ -50,27 +50,14 @@ export function readingLeaf(reading: Reading): Uint8Array {
   return utf8Encode(readingText(reading));
 }
 
-const Readings = z.array(Reading).min(1).max(MAX_BATCH_READINGS);
-
 function invalid(path: string, message: string): ValidationError {
   return new ValidationError('ReadingBatch', [{ path, message, code: 'custom' }], {
     source: 'reading batch',
   });
 }
 
-/**
- * The readings validated: the input itself when every reading passes the fast check (nothing is
- * changed; the batch functions only read it), the schema's parse otherwise (the same verdict and
- * error as before the fast check existed).
- */
 function validReadings(input: readonly Reading[]): readonly Reading[] {
-  if (Array.isArray(input) && input.length >= 1 && input.length <= MAX_BATCH_READINGS) {
-    const memo = createReadingCheckMemo();
-    let all = true;
-    for (let i = 0; i < input.length && all; i++) all = isCertainlyReading(input[i], memo);
-    if (all) return input;
-  }
-  return parse(Readings, 'Reading[]', input, 'reading batch');
+  return validReadingsOf(input, MAX_BATCH_READINGS);
 }
 
 /** True when the readings are in strictly increasing `seq` order already. */

@@ -7,7 +7,7 @@ import { toHex } from '../hex.js';
 import { merkleRoot } from '../merkle/index.js';
 import { readingBatchRecord } from '../reading-batch.js';
 import { readingBatchBody, readingLeaf } from './reading-batch.js';
-import { createReadingCheckMemo, isCertainlyReading, readingJson, readingText } from './reading-leaf.js';
+import { isCertainlyReading, readingJson, readingText } from './reading-leaf.js';
 
 const metric = fc.constantFrom(...(Object.keys(METRICS) as (keyof typeof METRICS)[]));
 const validReading = fc
@@ -79,7 +79,7 @@ describe('reading fast paths equal the schema and canonicalize (fast-check)', ()
     let accepted = 0;
     fc.assert(
       fc.property(nearReading, (value) => {
-        const fast = isCertainlyReading(value, createReadingCheckMemo());
+        const fast = isCertainlyReading(value);
         const parsed = ReadingSchema.safeParse(value);
         if (fast) {
           accepted++;
