@@ -1,10 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import type { JsonValue, Reading } from '@healthit/core';
-
-/** A `reading.batch` body as a sink record body (strings and numbers only). */
-type JsonBody = { readonly [key: string]: JsonValue };
+import type { Reading } from '@healthit/core';
 
 import {
+  anchorReadingsByDevice,
   buildProvenanceBundle,
   createEd25519NoteSigner,
   createEd25519NoteVerifier,
@@ -17,7 +15,6 @@ import {
   logIdOf,
   type ProvenanceBundle,
   policy,
-  RECORD_TYPES,
   SignatureTypes,
   verifyInclusion,
   verifyLog,
@@ -118,35 +115,17 @@ export function createWardLedger(options: { readonly checkpointEveryMs?: number 
 
   return {
     async anchor(readings) {
-      const byDevice = new Map<string, Reading[]>();
-      for (const r of readings) {
-        const list = byDevice.get(r.deviceId);
-        if (list === undefined) byDevice.set(r.deviceId, [r]);
-        else list.push(r);
-      }
-      // One entry per device, all in one sink call (one log batch): each body is the Merkle root
-      // of the device's readings in seq order, with a fresh salted patient commitment.
-      const batches = [...byDevice.values()].map((batch) => {
-        const sorted = [...batch].sort((x, y) => x.seq - y.seq);
-        const patientId = sorted[0]?.patientId;
-        const patient = patientId === undefined ? undefined : entries.saltedCommitment(patientId);
-        const body = entries.readingBatchBody(sorted, patient === undefined ? {} : { patient });
-        return { sorted, body, patient };
-      });
-      const receipts = await sink.append(
-        batches.map(({ body }) => ({ type: RECORD_TYPES['reading.batch'], body: body as JsonBody })),
-      );
-      batches.forEach(({ sorted, body, patient }, i) => {
-        const receipt = receipts[i];
-        if (receipt === undefined) throw new Error('the sink returned fewer receipts than records');
+      // One entry per device, all in one sink call (one log batch).
+      const anchored = await anchorReadingsByDevice(sink, readings);
+      for (const { receipt, readings: sorted, body, patient } of anchored) {
         anchors.push({
           index: receipt.index,
           readingIds: sorted.map((r) => r.id),
           body,
           ...(patient === undefined ? {} : { patientSalt: patient.salt }),
         });
-      });
-      return batches.length;
+      }
+      return anchored.length;
     },
 
     async verify(stored) {

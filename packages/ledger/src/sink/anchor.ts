@@ -79,18 +79,66 @@ export async function anchorReadings(
       );
     }
   });
-  const patientId = parsed[0]?.patientId;
-  const patient = patientId === undefined ? undefined : (options.patient ?? saltedCommitment(patientId));
-  const body = readingBatchBody(parsed, patient === undefined ? {} : { patient });
-  const sorted = [...parsed].sort((a, b) => a.seq - b.seq);
-  // The body holds only strings and numbers (an absent `patient` is left out, never undefined).
-  const json = body as { readonly [key: string]: JsonValue };
-  const [receipt] = await sink.append([{ type: RECORD_TYPES['reading.batch'], body: json }]);
-  if (receipt === undefined) throw new Error('The sink returned no receipt for the reading batch');
-  return Object.freeze({
-    readings: Object.freeze(sorted),
-    body,
-    receipt,
-    ...(patient === undefined ? {} : { patient }),
+  const [batch] = await appendBatches(sink, [{ readings: parsed, patient: options.patient }]);
+  return batch as AnchoredBatch;
+}
+
+/**
+ * Anchors readings of any number of devices in one `sink.append` call (one log batch): one
+ * `reading.batch` entry per device, in order of first appearance, each with a fresh salted
+ * patient commitment when its readings name a patient. Resolves with one {@link AnchoredBatch}
+ * per device.
+ *
+ * @throws {ValidationError} as {@link anchorReadings}; nothing is appended.
+ * @throws what `sink.append` throws.
+ */
+export async function anchorReadingsByDevice(
+  sink: LedgerSink,
+  readings: readonly Reading[],
+): Promise<AnchoredBatch[]> {
+  const parsed = parse(Readings, 'Reading[]', readings, 'anchorReadingsByDevice');
+  const byDevice = new Map<string, Reading[]>();
+  for (const r of parsed) {
+    const list = byDevice.get(r.deviceId);
+    if (list === undefined) byDevice.set(r.deviceId, [r]);
+    else list.push(r);
+  }
+  return appendBatches(
+    sink,
+    [...byDevice.values()].map((list) => ({ readings: list, patient: undefined })),
+  );
+}
+
+/** Builds each device's body (commitment, root) and appends all of them in one sink call. */
+async function appendBatches(
+  sink: LedgerSink,
+  batches: readonly {
+    readonly readings: readonly Reading[];
+    readonly patient: SaltedCommitment | undefined;
+  }[],
+): Promise<AnchoredBatch[]> {
+  const built = batches.map(({ readings, patient: given }) => {
+    const patientId = readings[0]?.patientId;
+    const patient = patientId === undefined ? undefined : (given ?? saltedCommitment(patientId));
+    const body = readingBatchBody(readings, patient === undefined ? {} : { patient });
+    const sorted = [...readings].sort((a, b) => a.seq - b.seq);
+    return { sorted, body, patient };
+  });
+  // Bodies hold only strings and numbers (an absent `patient` is left out, never undefined).
+  const receipts = await sink.append(
+    built.map(({ body }) => ({
+      type: RECORD_TYPES['reading.batch'],
+      body: body as { readonly [key: string]: JsonValue },
+    })),
+  );
+  return built.map(({ sorted, body, patient }, i) => {
+    const receipt = receipts[i];
+    if (receipt === undefined) throw new Error('The sink returned fewer receipts than records');
+    return Object.freeze({
+      readings: Object.freeze(sorted),
+      body,
+      receipt,
+      ...(patient === undefined ? {} : { patient }),
+    });
   });
 }

@@ -3,7 +3,12 @@
  * ordered entries; `anchorReadings` anchors a device's batch of readings in one call.
  * @packageDocumentation
  */
-export { type AnchoredBatch, type AnchorReadingsOptions, anchorReadings } from './anchor.js';
+export {
+  type AnchoredBatch,
+  type AnchorReadingsOptions,
+  anchorReadings,
+  anchorReadingsByDevice,
+} from './anchor.js';
 export { PartialAppendError, type RecordFailure } from './errors.js';
 export { defaultStreamOf, entryKindOf, RECORD_TYPES, type StreamNaming } from './record-kinds.js';
 export {

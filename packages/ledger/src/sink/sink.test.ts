@@ -17,7 +17,7 @@ import { logIdOf } from '../key.js';
 import { createEd25519NoteVerifier } from '../note/index.js';
 import { createStack, logKey, ORIGIN, readings, submitter } from '../provenance/test-fixtures/stack.js';
 import { createMemoryLogStorage, createTransparencyLog, type TransparencyLog } from '../tlog/index.js';
-import { anchorReadings } from './anchor.js';
+import { anchorReadings, anchorReadingsByDevice } from './anchor.js';
 import { PartialAppendError } from './errors.js';
 import { createTransparencyLogSink } from './sink.js';
 
@@ -436,6 +436,31 @@ describe('anchorReadings', () => {
     );
     await expect(anchorReadings(sink, 'mon-7', [])).rejects.toBeInstanceOf(ValidationError);
     expect(log.size).toBe(0);
+    await log.close();
+  });
+});
+
+describe('anchorReadingsByDevice', () => {
+  it('anchors each device’s readings as its own reading.batch entry, all in one sink call', async () => {
+    const { log, sink } = createStack();
+    const a = readings(3, { device: 'mon-1', from: 1 });
+    const b = readings(2, { device: 'mon-2', from: 5, patient: null });
+    const mixed = [a[2], b[0], a[0], b[1], a[1]] as Reading[];
+    const anchored = await anchorReadingsByDevice(sink, mixed);
+    expect(anchored.map((x) => x.body.device)).toEqual(['mon-1', 'mon-2']);
+    expect(anchored.map((x) => x.readings.map((r) => r.seq))).toEqual([
+      [1, 2, 3],
+      [5, 6],
+    ]);
+    expect(anchored.map((x) => x.receipt.index)).toEqual([0, 1]);
+    expect(anchored[0]?.patient).toBeDefined(); // mon-1's readings name a patient: a fresh commitment
+    expect(anchored[1]?.patient).toBeUndefined();
+    for (const x of anchored) {
+      expect(log.entry(x.receipt.index).entry.body).toEqual(x.body);
+      expect(verifyReadingBatchBody(x.readings, x.body, x.patient?.salt)).toBe(true);
+    }
+    await expect(anchorReadingsByDevice(sink, [])).rejects.toBeInstanceOf(ValidationError);
+    expect(log.size).toBe(2);
     await log.close();
   });
 });
