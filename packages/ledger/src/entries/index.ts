@@ -72,6 +72,7 @@ export {
   entrySigningMessage,
   type KeyLookup,
   keyIdOf,
+  type SignatureCheck,
   type SignatureReport,
   type SignatureRequirements,
   signEntry,

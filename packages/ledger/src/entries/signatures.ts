@@ -105,7 +105,26 @@ export interface SignatureReport {
   readonly failures: readonly SignatureFailure[];
 }
 
-function lookupKey(keys: KeyLookup, keyId: string): Uint8Array | undefined {
+/**
+ * Checks one signature of an entry (`index` in its `signatures`) under the public key its key id
+ * maps to. The default is {@link ed25519VerifyStrict}; a log that verified signatures ahead of time
+ * (in worker threads) passes a check that answers from those verdicts and falls back to it.
+ */
+export type SignatureCheck = (
+  index: number,
+  signature: Uint8Array,
+  message: Uint8Array,
+  publicKey: Uint8Array,
+) => boolean;
+
+const strictCheck: SignatureCheck = (_index, signature, message, publicKey) =>
+  ed25519VerifyStrict(signature, message, publicKey);
+
+/**
+ * @internal The 32-byte public key `keys` maps `keyId` to; `undefined` for an unknown id, an empty array
+ * for a malformed configured key (every signature under it fails).
+ */
+export function lookupKey(keys: KeyLookup, keyId: string): Uint8Array | undefined {
   const found = typeof keys === 'function' ? keys(keyId) : keys.get(keyId);
   if (found === undefined) return undefined;
   try {
@@ -119,7 +138,8 @@ function lookupKey(keys: KeyLookup, keyId: string): Uint8Array | undefined {
  * Checks every signature of an entry against the public key its key id maps to, with the strict
  * RFC 8032 rules (`zip215: false`: non-canonical R, S or key encodings fail). A key that signed
  * twice counts once and is reported in `duplicates`; an unknown key id and a signature that does
- * not verify are reported in `failures`. Never throws on a valid entry.
+ * not verify are reported in `failures`. Never throws on a valid entry. `check` verifies one
+ * signature (default: strict Ed25519, see {@link SignatureCheck}).
  *
  * @throws {EntryError} when the entry itself is invalid.
  * @example
@@ -128,7 +148,11 @@ function lookupKey(keys: KeyLookup, keyId: string): Uint8Array | undefined {
  * if (!report.ok) console.warn(report.failures);
  * ```
  */
-export function verifyEntrySignatures(entry: Entry, keys: KeyLookup): SignatureReport {
+export function verifyEntrySignatures(
+  entry: Entry,
+  keys: KeyLookup,
+  check: SignatureCheck = strictCheck,
+): SignatureReport {
   const message = entrySigningMessage(entry);
   const valid = new Set<string>();
   const seen = new Set<string>();
@@ -140,7 +164,7 @@ export function verifyEntrySignatures(entry: Entry, keys: KeyLookup): SignatureR
     const publicKey = lookupKey(keys, keyId);
     if (publicKey === undefined) {
       failures.push({ index, keyId, reason: 'unknown-key' });
-    } else if (ed25519VerifyStrict(fromHex(sig, 64, 'sig'), message, publicKey)) {
+    } else if (check(index, fromHex(sig, 64, 'sig'), message, publicKey)) {
       valid.add(keyId);
     } else {
       failures.push({ index, keyId, reason: 'bad-signature' });
@@ -163,7 +187,7 @@ export interface SignatureRequirements {
 }
 
 /**
- * Like {@link verifyEntrySignatures} but throws unless every signature verifies, at least
+ * Like {@link verifyEntrySignatures} (with the same optional `check`) but throws unless every signature verifies, at least
  * `minSigners` distinct keys signed (duplicates count once) and every required key signed.
  *
  * @throws {EntrySignatureError} reason `unknown-key` or `bad-signature` (the first failure; all in
@@ -174,8 +198,9 @@ export function assertEntrySignatures(
   entry: Entry,
   keys: KeyLookup,
   requirements: SignatureRequirements = {},
+  check: SignatureCheck = strictCheck,
 ): SignatureReport {
-  const report = verifyEntrySignatures(entry, keys);
+  const report = verifyEntrySignatures(entry, keys, check);
   const where = `${entry.kind} entry ${entry.stream}#${entry.seq}`;
   const first = report.failures[0];
   if (first !== undefined) {

@@ -20,6 +20,7 @@ export {
   LogVerificationReasons,
 } from './log-verification-error.js';
 export { createMemoryLogStorage, type MemoryLogStorageOptions } from './memory-storage.js';
+export type { ParallelSignatureVerifier, SignatureJob } from './parallel-verifier.js';
 export type { EntryTimeWindow } from './policy-gate.js';
 export type { LogStorage } from './storage.js';
 export { createStreamingRoot, type StreamingRoot } from './streaming-root.js';

@@ -7,14 +7,17 @@ import {
   type Entry,
   encodeEntry,
   type KeyLookup,
+  type SignatureCheck,
   type SignatureRequirements,
   type StreamSequencer,
 } from '../entries/index.js';
+import { entrySigningMessage, lookupKey } from '../entries/signatures.js';
 import { LedgerIntegrityError } from '../errors.js';
-import { toHex } from '../hex.js';
+import { fromHex, toHex } from '../hex.js';
 import { createMerkleTree, leafHash } from '../merkle/index.js';
 import {
   createEd25519NoteVerifier,
+  ed25519VerifyStrict,
   type NoteSigner,
   type SignedCheckpoint,
   signCheckpoint,
@@ -23,6 +26,7 @@ import {
 import type { MembershipPolicy, PolicyDocuments } from '../policy/index.js';
 import { auditStorage, checkedEntry, replayStorage } from './integrity.js';
 import { createMemoryLogStorage } from './memory-storage.js';
+import type { ParallelSignatureVerifier } from './parallel-verifier.js';
 import { createPolicyGate, type EntryTimeWindow, type PolicyGate } from './policy-gate.js';
 import type { LogStorage } from './storage.js';
 
@@ -89,6 +93,14 @@ export interface TransparencyLogOptions {
   readonly entryTime?: EntryTimeWindow;
   /** Extra signature requirements for every entry (default: at least one valid signature). */
   readonly signatures?: SignatureRequirements;
+  /**
+   * Checks entries' signatures on other threads (e.g. `createWorkerSignatureVerifier` of
+   * `@healthit/ledger/workers`) while this thread decodes and sequences. Entries are still admitted
+   * one at a time in call order with the same rules and errors; an `append` then settles once its
+   * verdicts are back. Default: every signature is checked on this thread, inside `append`. The
+   * log does not close it.
+   */
+  readonly signatureVerifier?: ParallelSignatureVerifier;
   /** Where entries, tree nodes and the checkpoint live. Default: {@link createMemoryLogStorage}. */
   readonly storage?: LogStorage;
   /** Witnesses that must cosign a checkpoint before it is published, in order. Default none. */
@@ -204,6 +216,43 @@ interface Pending {
   readonly leafHash: Uint8Array;
   readonly resolve: (result: AppendResult) => void;
   readonly reject: (error: unknown) => void;
+}
+
+/** An entry decoded and waiting for its signatures' verdicts from the `signatureVerifier`. */
+interface Intake {
+  readonly bytes: Uint8Array;
+  readonly entry: Entry;
+  readonly leafHash: Uint8Array;
+  /** Per signature, the key it was sent to the verifier with (undefined: not sent). */
+  readonly keys: readonly (Uint8Array | undefined)[];
+  /** Per signature sent, its verdict (in `keys` order, unsent ones skipped); undefined until back. */
+  verdicts: readonly boolean[] | undefined;
+  ready: boolean;
+  readonly resolve: (result: AppendResult) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * The signature check of an entry whose signatures were verified ahead: a verdict is used only for
+ * the very key it was computed with; any other key (a policy update in between changed it) or a
+ * missing verdict is checked here, strictly.
+ */
+function precheckedSignatures(item: Intake): SignatureCheck {
+  const slots: number[] = [];
+  let sent = 0;
+  for (const key of item.keys) slots.push(key === undefined ? -1 : sent++);
+  return (index, signature, message, publicKey) => {
+    const key = item.keys[index];
+    const verdict = item.verdicts?.[slots[index] ?? -1];
+    if (key !== undefined && verdict !== undefined && sameBytes(key, publicKey)) return verdict;
+    return ed25519VerifyStrict(signature, message, publicKey);
+  };
 }
 
 interface Waiter {
@@ -442,22 +491,93 @@ export function createTransparencyLog(options: TransparencyLogOptions): Transpar
   }
 
   /**
-   * Checks an entry and advances its stream. The bytes are copied first (the caller may reuse its
-   * array), and the leaf hash computed once serves as the stream's next `prev` too.
+   * Decodes an input: the bytes are copied first (the caller may reuse its array), and the leaf
+   * hash computed once serves as the stream's next `prev` too.
    */
-  function validate(input: Uint8Array | Entry): { bytes: Uint8Array; leafHash: Uint8Array } {
+  function decode(input: Uint8Array | Entry): { bytes: Uint8Array; entry: Entry; leafHash: Uint8Array } {
     const bytes = input instanceof Uint8Array ? input.slice() : encodeEntry(input);
     const entry = decodeEntry(bytes);
-    const hash = leafHash(bytes);
+    return { bytes, entry, leafHash: leafHash(bytes) };
+  }
+
+  /** Admits a decoded entry: signatures (and policy), then stream order. @throws the reason. */
+  function admit(entry: Entry, hash: Uint8Array, check?: SignatureCheck): void {
     if (gate === undefined) {
-      assertEntrySignatures(entry, keys as KeyLookup, requirements);
+      assertEntrySignatures(entry, keys as KeyLookup, requirements, check);
       sequencer.accept(entry, toHex(hash));
     } else {
-      const admission = gate.check(entry);
+      const admission = gate.check(entry, check);
       sequencer.accept(entry, toHex(hash));
       gate.apply(admission);
     }
-    return { bytes, leafHash: hash };
+  }
+
+  function enqueue(pending: Pending): void {
+    queue.push(pending);
+    if (queue.length >= maxEntries) void drain();
+    else if (draining === undefined) startBatchTimer();
+  }
+
+  /** Entries waiting for verdicts, admitted strictly in call order by {@link pump}. */
+  const intake: Intake[] = [];
+  let intakeEmptied: (() => void) | undefined;
+
+  function pump(): void {
+    while (intake.length > 0 && (intake[0] as Intake).ready) {
+      const item = intake.shift() as Intake;
+      if (failure !== undefined) {
+        item.reject(stateError());
+        continue;
+      }
+      try {
+        admit(item.entry, item.leafHash, precheckedSignatures(item));
+      } catch (error) {
+        item.reject(error);
+        continue;
+      }
+      enqueue({ bytes: item.bytes, leafHash: item.leafHash, resolve: item.resolve, reject: item.reject });
+    }
+    if (intake.length === 0) intakeEmptied?.();
+  }
+
+  /** Sends an entry's signatures, under the keys in force now, to the verifier. */
+  function submit(
+    verifier: ParallelSignatureVerifier,
+    input: Uint8Array | Entry,
+    resolve: Intake['resolve'],
+    reject: Intake['reject'],
+  ): void {
+    const { bytes, entry, leafHash: hash } = decode(input);
+    const message = entrySigningMessage(entry);
+    const jobs = [];
+    const sentKeys: (Uint8Array | undefined)[] = [];
+    for (const { keyId, sig } of entry.signatures) {
+      const key = gate === undefined ? lookupKey(keys as KeyLookup, keyId) : gate.keys.get(keyId);
+      sentKeys.push(key);
+      if (key !== undefined) jobs.push({ signature: fromHex(sig, 64, 'sig'), message, publicKey: key });
+    }
+    const item: Intake = {
+      bytes,
+      entry,
+      leafHash: hash,
+      keys: sentKeys,
+      verdicts: undefined,
+      ready: false,
+      resolve,
+      reject,
+    };
+    intake.push(item);
+    verifier.verify(jobs).then(
+      (verdicts) => {
+        item.verdicts = verdicts;
+        item.ready = true;
+        pump();
+      },
+      () => {
+        item.ready = true; // checked on this thread instead
+        pump();
+      },
+    );
   }
 
   return {
@@ -469,17 +589,22 @@ export function createTransparencyLog(options: TransparencyLogOptions): Transpar
     append(input) {
       return new Promise<AppendResult>((resolve, reject) => {
         if (closed || failure !== undefined) throw stateError();
-        if (queue.length >= maxQueued) {
+        const waiting = queue.length + intake.length;
+        if (waiting >= maxQueued) {
           throw new HealthItError(
             'buffer/overflow',
-            `The log ${origin} has ${queue.length} entries waiting to be written (batch.maxQueued): retry later`,
+            `The log ${origin} has ${waiting} entries waiting to be written (batch.maxQueued): retry later`,
             { detail: { maxQueued } },
           );
         }
-        const { bytes, leafHash: hash } = validate(input);
-        queue.push({ bytes, leafHash: hash, resolve, reject });
-        if (queue.length >= maxEntries) void drain();
-        else if (draining === undefined) startBatchTimer();
+        const verifier = options.signatureVerifier;
+        if (verifier !== undefined) {
+          submit(verifier, input, resolve, reject);
+          return;
+        }
+        const { bytes, entry, leafHash: hash } = decode(input);
+        admit(entry, hash);
+        enqueue({ bytes, leafHash: hash, resolve, reject });
       });
     },
     awaitCheckpoint(index) {
@@ -520,6 +645,11 @@ export function createTransparencyLog(options: TransparencyLogOptions): Transpar
     async close() {
       if (closed) return;
       closed = true;
+      if (intake.length > 0) {
+        await new Promise<void>((resolve) => {
+          intakeEmptied = resolve;
+        });
+      }
       while (failure === undefined && (draining !== undefined || queue.length > 0)) {
         due = true;
         await drain();

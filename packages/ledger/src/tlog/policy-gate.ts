@@ -3,6 +3,7 @@ import {
   type Entry,
   type EntryKind,
   type EntryOf,
+  type SignatureCheck,
   type SignatureRequirements,
 } from '../entries/index.js';
 import { fromHex } from '../hex.js';
@@ -85,13 +86,16 @@ export interface EntryTimeWindow {
 export interface PolicyGate {
   /** The policy in force for the next entry. */
   readonly policy: MembershipPolicy;
+  /** The keys of the policy in force for the next entry (key id → 32-byte public key). */
+  readonly keys: ReadonlyMap<string, Uint8Array>;
   /**
    * @throws {EntrySignatureError} a signature by a key the policy in force does not list (an
    *   unauthorised writer), that does not verify, or unmet `signatures` requirements;
    * @throws {EndorsementError} `entry-time`, `unendorsed`, `kind-not-allowed`, `policy-update`,
    *   `policy-document`.
+   * `verify` checks one signature (default strict Ed25519; see `SignatureCheck`).
    */
-  check(entry: Entry): Admission;
+  check(entry: Entry, verify?: SignatureCheck): Admission;
   apply(admission: Admission): void;
   /**
    * Replays stored entry `index` of a reopened log: re-checks and applies `policy.update` entries
@@ -132,7 +136,7 @@ export function createPolicyGate(options: PolicyGateOptions): PolicyGate {
   const where = (entry: Entry): string =>
     `${entry.kind} entry ${entry.stream}#${entry.seq} (policy ${current.policy.policyId} v${current.policy.version})`;
 
-  function checkEntry(entry: Entry): Admission {
+  function checkEntry(entry: Entry, verify: SignatureCheck | undefined): Admission {
     const rule = ruleOf(current, entry.kind);
     if (rule === undefined) {
       const why = `the policy lists no endorsement rule for kind ${entry.kind}`;
@@ -141,7 +145,7 @@ export function createPolicyGate(options: PolicyGateOptions): PolicyGate {
         entry: context(entry),
       });
     }
-    const report = assertEntrySignatures(entry, current.keys, requirements);
+    const report = assertEntrySignatures(entry, current.keys, requirements, verify);
     const result = current.evaluator.evaluate(rule, report.keyIds, entry.ts);
     if (!result.satisfied) {
       throw new EndorsementError(`${where(entry)} is not endorsed: ${result.reasons.join('; ')}`, result, {
@@ -151,7 +155,7 @@ export function createPolicyGate(options: PolicyGateOptions): PolicyGate {
     return { keyIds: report.keyIds };
   }
 
-  function checkUpdate(entry: EntryOf<'policy.update'>): Admission {
+  function checkUpdate(entry: EntryOf<'policy.update'>, verify?: SignatureCheck): Admission {
     const found = resolvePolicyDocument(options.documents, entry.body);
     if (!found.ok) {
       throw new EndorsementError(`${where(entry)} refused: ${found.reason}`, refusedResult(found.reason), {
@@ -163,7 +167,7 @@ export function createPolicyGate(options: PolicyGateOptions): PolicyGate {
     const old = current.keys;
     // A signature verifies under the key its id has in the old version, else in the new one.
     const lookup = (keyId: string): Uint8Array | undefined => old.get(keyId) ?? next.keys.get(keyId);
-    const report = assertEntrySignatures(entry, lookup, requirements);
+    const report = assertEntrySignatures(entry, lookup, requirements, verify);
     // An id bound to another public key in the new version endorses neither version.
     const signers = report.keyIds.filter((id) => {
       const a = old.get(id);
@@ -195,9 +199,9 @@ export function createPolicyGate(options: PolicyGateOptions): PolicyGate {
     });
   }
 
-  function check(entry: Entry): Admission {
+  function check(entry: Entry, verify?: SignatureCheck): Admission {
     checkTime(entry);
-    return entry.kind === 'policy.update' ? checkUpdate(entry) : checkEntry(entry);
+    return entry.kind === 'policy.update' ? checkUpdate(entry, verify) : checkEntry(entry, verify);
   }
 
   function apply(admission: Admission): void {
@@ -207,6 +211,9 @@ export function createPolicyGate(options: PolicyGateOptions): PolicyGate {
   return {
     get policy() {
       return current.policy;
+    },
+    get keys() {
+      return current.keys;
     },
     check,
     apply,

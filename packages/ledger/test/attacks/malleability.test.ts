@@ -11,6 +11,7 @@ import { describe, expect, it, vi } from 'vitest';
 import * as ledger from '../../src/index.js';
 import { anchoredBundle } from '../../src/provenance/test-fixtures/bundle.js';
 import { consortiumV1 } from '../../src/tlog/test-fixtures/consortium.js';
+import { createWorkerSignatureVerifier } from '../../src/workers/index.js';
 import { unsigned } from '../entries-fixtures.js';
 import { ALICE, LOG_SIGNER, ORIGIN, T0 } from './helpers.js';
 
@@ -112,32 +113,52 @@ describe('Ed25519 malleability on the RFC 8032 vectors (native and noble)', () =
   it.each(vectors.map((v) => [v.name, v] as const))(
     'attack: %s malleated or crafted (S + L, S + 2L, torsioned R, non-canonical R, mixed-order A, small-order A) → rejected by native and noble alike',
     (_name, v) => {
-      const [sig, msg, pub] = [unhex(v.signature), unhex(v.message), unhex(v.publicKey)];
-      const a = scalarOf(unhex(v.secretKey));
-      const mixed = Point.fromBytes(pub).add(T8).toBytes();
-      const identity = Point.ZERO.toBytes();
-      const cases: [string, Uint8Array, Uint8Array, boolean][] = [
-        // [what, signature, public key, does bare noble with ZIP 215 rules accept it (the attack is real)]
-        ['S + L', malleate(sig), pub, false],
-        ['S + 2L', malleate(sig, 2n), pub, false],
-        ['R with a torsion component', crafted(a, pub, msg, 7n, T8), pub, true],
-        ['R encoded non-canonically (y = p + 1)', nonCanonicalR(a, pub, msg), pub, true],
-        ['mixed-order key A + T', crafted(a, mixed, msg, 11n), mixed, true],
-        [
-          'small-order key (identity): [S]B = R for any message',
-          cat(Point.BASE.multiply(13n).toBytes(), toLE(13n)),
-          identity,
-          true,
-        ],
-      ];
-      for (const [what, s, key, laxAccepts] of cases) {
+      const msg = unhex(v.message);
+      for (const [what, s, key, laxAccepts] of craftedCases(v)) {
         expect([what, ed25519.verify(s, msg, key, { zip215: true })]).toEqual([what, laxAccepts]);
         expect([what, ledger.ed25519VerifyStrict(s, msg, key, 'native')]).toEqual([what, false]);
         expect([what, ledger.ed25519VerifyStrict(s, msg, key, 'noble')]).toEqual([what, false]);
       }
     },
   );
+
+  it('attack: every crafted case of every vector → rejected by the worker-thread verifier too (the honest signatures pass)', async () => {
+    const verifier = createWorkerSignatureVerifier({ threads: 2, chunkSize: 4 });
+    for (const v of vectors) {
+      const message = unhex(v.message);
+      const cases = craftedCases(v);
+      const jobs = [
+        { signature: unhex(v.signature), message, publicKey: unhex(v.publicKey) },
+        ...cases.map(([, signature, publicKey]) => ({ signature, message, publicKey })),
+      ];
+      expect(await verifier.verify(jobs)).toEqual([true, ...cases.map(() => false)]);
+    }
+    await verifier.close();
+  });
 });
+
+type Vector = (typeof vectors)[number];
+
+/** [what, signature, public key, does bare noble with ZIP 215 rules accept it (the attack is real)] */
+function craftedCases(v: Vector): [string, Uint8Array, Uint8Array, boolean][] {
+  const [sig, msg, pub] = [unhex(v.signature), unhex(v.message), unhex(v.publicKey)];
+  const a = scalarOf(unhex(v.secretKey));
+  const mixed = Point.fromBytes(pub).add(T8).toBytes();
+  const identity = Point.ZERO.toBytes();
+  return [
+    ['S + L', malleate(sig), pub, false],
+    ['S + 2L', malleate(sig, 2n), pub, false],
+    ['R with a torsion component', crafted(a, pub, msg, 7n, T8), pub, true],
+    ['R encoded non-canonically (y = p + 1)', nonCanonicalR(a, pub, msg), pub, true],
+    ['mixed-order key A + T', crafted(a, mixed, msg, 11n), mixed, true],
+    [
+      'small-order key (identity): [S]B = R for any message',
+      cat(Point.BASE.multiply(13n).toBytes(), toLE(13n)),
+      identity,
+      true,
+    ],
+  ];
+}
 
 /** Runs every end-to-end malleability attack against one instance of the package. */
 function endToEnd(label: string, load: () => Promise<Ledger>, native: boolean) {
