@@ -168,10 +168,12 @@ export async function benchTlogAppend(): Promise<Figure[]> {
 export async function benchReadingBatches(): Promise<Figure[]> {
   const figures: Figure[] = [];
 
-  for (const [n, withPatient] of [
-    [1_000, false],
-    [1_000, true],
-    [100_000, false],
+  const leafKey = entries.generateLeafKey();
+  for (const [n, withPatient, salted] of [
+    [1_000, false, false],
+    [1_000, true, false],
+    [1_000, true, true],
+    [100_000, false, false],
   ] as const) {
     const readings = makeReadings(n, withPatient);
     const patient = withPatient ? entries.saltedCommitment('patient-42') : undefined;
@@ -192,9 +194,12 @@ export async function benchReadingBatches(): Promise<Figure[]> {
     });
     const anchor = await bestRate(5, n * rounds, () => {
       for (let i = 0; i < rounds; i++)
-        entries.readingBatchBody(readings, patient === undefined ? {} : { patient });
+        entries.readingBatchBody(readings, {
+          ...(patient === undefined ? {} : { patient }),
+          ...(salted ? { leafKey } : {}),
+        });
     });
-    const label = `${n.toLocaleString('en-US')} readings (${leaves[0]?.length} B leaves${withPatient ? ', patient' : ''})`;
+    const label = `${n.toLocaleString('en-US')} readings (${leaves[0]?.length} B leaves${withPatient ? ', patient' : ''}${salted ? ', salted leaves' : ''})`;
     figures.push(
       { name: `raw leaf + node crypto.hash per reading, ${label}`, value: raw, unit: 'readings/s' },
       {

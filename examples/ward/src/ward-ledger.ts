@@ -63,7 +63,7 @@ interface Anchor {
 /**
  * A witnessed transparency log for the ward, with a membership policy: the hospital's gateway key
  * may write `reading.batch` entries (nothing else), one witness must cosign every checkpoint.
- * Keys are fresh per run.
+ * Reading leaves are salted (`leafKey`). Keys are fresh per run.
  */
 export function createWardLedger(options: { readonly checkpointEveryMs?: number } = {}): WardLedger {
   const logSigner = createEd25519NoteSigner({ name: WARD_LOG_ORIGIN, secretKey: randomBytes(32) });
@@ -78,6 +78,9 @@ export function createWardLedger(options: { readonly checkpointEveryMs?: number 
     SignatureTypes.cosignatureV1,
   );
   const gatewayKey = ledgerKeyFromSeed(randomBytes(32));
+  // Salts every reading's Merkle leaf (vital signs of patients): a provenance bundle's sibling
+  // hashes then reveal nothing about the neighbouring readings. The platform keeps it, off the log.
+  const leafKey = entries.generateLeafKey();
   const adminKey = ledgerKeyFromSeed(randomBytes(32));
   const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
   const from = Date.now() - 86_400_000;
@@ -116,7 +119,7 @@ export function createWardLedger(options: { readonly checkpointEveryMs?: number 
   return {
     async anchor(readings) {
       // One entry per device, all in one sink call (one log batch).
-      const anchored = await anchorReadingsByDevice(sink, readings);
+      const anchored = await anchorReadingsByDevice(sink, readings, { leafKey });
       for (const { receipt, readings: sorted, body, patient } of anchored) {
         anchors.push({
           index: receipt.index,
@@ -148,7 +151,7 @@ export function createWardLedger(options: { readonly checkpointEveryMs?: number 
         const logged = log.entry(a.index);
         if (
           batch.length === a.readingIds.length &&
-          entries.verifyReadingBatchBody(batch, logged.entry.body, a.patientSalt) &&
+          entries.verifyReadingBatchBody(batch, logged.entry.body, a.patientSalt, leafKey) &&
           verifyInclusion(logged.leafHash, a.index, size, log.inclusionProof(a.index, size), log.root(size))
         ) {
           anchorsVerified += 1;
@@ -167,6 +170,7 @@ export function createWardLedger(options: { readonly checkpointEveryMs?: number 
           log,
           index: sample.index,
           checkpointNote: note,
+          leafKey,
         });
         // As an auditor would: the JSON alone, the log key and the witness key.
         const verdict = verifyProvenanceBundle(JSON.parse(JSON.stringify(bundle)), {

@@ -53,6 +53,8 @@ describe('runWard (the quick-start stack, end to end)', { timeout: 60_000 }, () 
     expect(summary.ledger.anchors).toBe(summary.ledger.entries);
     expect(summary.ledger.anchorsVerified).toBe(summary.ledger.anchors);
     expect(summary.ledger.provenance?.verified).toBe(true);
+    // patients' vitals: salted leaves, the bundle carries its reading's salt only
+    expect(summary.ledger.provenance?.bundle.batch.salt).toMatch(/^[0-9a-f]{64}$/);
     // Hypoxic patients fall to SpO2 ≤ 91 %, a NEWS2 red score.
     expect(summary.alerts).toBeGreaterThan(0);
     expect(summary.alertsBySeverity).toEqual({ 'low-medium': summary.alerts });

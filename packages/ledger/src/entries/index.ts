@@ -56,8 +56,16 @@ export {
   ReadingBatchBody,
   readingBatchBody,
   readingLeaf,
+  saltedReadingLeaf,
   verifyReadingBatchBody,
 } from './reading-batch.js';
+export {
+  generateLeafKey,
+  LEAF_KEY_LENGTH,
+  READING_SALT_DOMAIN,
+  readingSalt,
+  readingSalter,
+} from './reading-salt.js';
 export {
   checkStreamOrder,
   createStreamSequencer,

@@ -1,11 +1,12 @@
 import { EpochMs, type Reading, utf8Encode, ValidationError } from '@healthit/core';
 import { z } from 'zod';
-import { toHex } from '../hex.js';
+import { isLowerHex, toHex } from '../hex.js';
 import { leafHashOfUtf8 } from '../merkle/hash.js';
 import { rootOfLeafStream } from '../merkle/root.js';
 import { type SaltedCommitment, verifyCommitment } from './commitment.js';
 import { Digest, Id } from './fields.js';
-import { readingText, validReadings as validReadingsOf } from './reading-leaf.js';
+import { readingText, saltedReadingText, validReadings as validReadingsOf } from './reading-leaf.js';
+import { readingSalter } from './reading-salt.js';
 
 /** The most readings one `reading.batch` entry may cover. */
 export const MAX_BATCH_READINGS = 100_000;
@@ -29,10 +30,18 @@ export const ReadingBatchBody = z
     firstTs: EpochMs,
     /** The latest reading `ts` (epoch ms). */
     lastTs: EpochMs,
-    /** `merkleRoot(readings sorted by seq, each as readingLeaf(reading))`, lowercase hex. */
+    /**
+     * `merkleRoot(readings sorted by seq, each as readingLeaf(reading))` — with `salted`, each as
+     * `readingLeaf(reading, readingSalt(leafKey, reading))` — lowercase hex.
+     */
     root: Digest,
     /** `saltedCommitment(patientId).commitment` when the readings belong to a patient. */
     patient: Digest.optional(),
+    /**
+     * Present (true) when each leaf is salted with a secret per-reading salt, so that the sibling
+     * hashes in a reading's proof reveal nothing about its neighbours (see `readingSalt`).
+     */
+    salted: z.literal(true).optional(),
   })
   .refine((b) => b.lastSeq - b.firstSeq + 1 >= b.count, {
     message: 'lastSeq - firstSeq + 1 must be at least count',
@@ -44,10 +53,24 @@ export type ReadingBatchBody = z.infer<typeof ReadingBatchBody>;
 /**
  * The Merkle leaf data of a reading: the UTF-8 bytes of the RFC 8785 JSON of its defined fields.
  * The leaf stays off the ledger (it may hold the patient id); only the batch root goes on it.
- * The reading must already be valid (see `Reading`).
+ * The reading must already be valid (see `Reading`). Salted batches use {@link saltedReadingLeaf}.
  */
 export function readingLeaf(reading: Reading): Uint8Array {
   return utf8Encode(readingText(reading));
+}
+
+/**
+ * The Merkle leaf data of a reading in a salted batch (`salted: true`): the UTF-8 bytes of the
+ * RFC 8785 JSON of `{ "reading": <its defined fields>, "salt": <salt hex> }`, with the salt from
+ * `readingSalt(leafKey, reading)` (64 lowercase hex characters, or its 32 bytes).
+ * @throws {RangeError} when the salt is not 32 bytes / 64 lowercase hex characters.
+ */
+export function saltedReadingLeaf(reading: Reading, salt: string | Uint8Array): Uint8Array {
+  const hex = typeof salt === 'string' ? salt : salt instanceof Uint8Array ? toHex(salt) : '';
+  if (!isLowerHex(hex, 32)) {
+    throw new RangeError('salt must be 32 bytes (64 lowercase hex characters)');
+  }
+  return utf8Encode(saltedReadingText(reading, hex));
 }
 
 function invalid(path: string, message: string): ValidationError {
@@ -105,11 +128,11 @@ function sortedReadings(input: readonly Reading[]): readonly Reading[] {
  */
 export function readingBatchBody(
   readings: readonly Reading[],
-  options: { readonly patient?: SaltedCommitment } = {},
+  options: { readonly patient?: SaltedCommitment; readonly leafKey?: Uint8Array | string } = {},
 ): ReadingBatchBody {
   const sorted = sortedReadings(readings);
   const first = sorted[0] as Reading;
-  const body = batchCore(sorted);
+  const body = batchCore(sorted, options.leafKey);
   const { patient } = options;
   if (first.patientId === undefined) {
     if (patient !== undefined)
@@ -126,15 +149,23 @@ export function readingBatchBody(
 }
 
 /**
- * `merkleRoot(sorted.map(readingLeaf))`: each leaf hashed straight from its canonical text (no
- * byte array on Node) and folded into the tree as it comes. At least one reading.
+ * `merkleRoot(sorted.map(readingLeaf))`, salted under `leafKey` when given: each leaf hashed
+ * straight from its canonical text (no byte array on Node) and folded into the tree as it comes.
+ * At least one reading, all of one device.
  */
-function batchRoot(sorted: readonly Reading[]): Uint8Array {
-  return rootOfLeafStream(sorted.length, (i) => leafHashOfUtf8(readingText(sorted[i] as Reading)));
+function batchRoot(sorted: readonly Reading[], leafKey: Uint8Array | string | undefined): Uint8Array {
+  if (leafKey === undefined) {
+    return rootOfLeafStream(sorted.length, (i) => leafHashOfUtf8(readingText(sorted[i] as Reading)));
+  }
+  const salt = readingSalter(leafKey, (sorted[0] as Reading).deviceId);
+  return rootOfLeafStream(sorted.length, (i) => {
+    const r = sorted[i] as Reading;
+    return leafHashOfUtf8(saltedReadingText(r, salt(r.seq)));
+  });
 }
 
 /** The body without the patient commitment, of validated readings sorted by seq. */
-function batchCore(sorted: readonly Reading[]): ReadingBatchBody {
+function batchCore(sorted: readonly Reading[], leafKey: Uint8Array | string | undefined): ReadingBatchBody {
   const first = sorted[0] as Reading;
   const last = sorted[sorted.length - 1] as Reading;
   let firstTs = first.ts;
@@ -150,32 +181,39 @@ function batchCore(sorted: readonly Reading[]): ReadingBatchBody {
     lastSeq: last.seq,
     firstTs,
     lastTs,
-    root: toHex(batchRoot(sorted)),
+    root: toHex(batchRoot(sorted, leafKey)),
+    ...(leafKey === undefined ? {} : { salted: true as const }),
   };
 }
 
 /**
  * True only when `body` is exactly the `reading.batch` body of `readings` (in any order): same
  * device, count, seq and time range and Merkle root; a patient commitment present exactly when the
- * readings name a patient and, when `patientSalt` is given, opening to that patient. False for a
- * missing, extra or altered reading and for malformed input; never throws on it.
+ * readings name a patient and, when `patientSalt` is given, opening to that patient. A salted body
+ * (`salted: true`) needs the `leafKey` it was built with (false without it). False for a missing,
+ * extra or altered reading and for malformed input; never throws on it.
  */
 export function verifyReadingBatchBody(
   readings: readonly Reading[],
   body: unknown,
   patientSalt?: string,
+  leafKey?: Uint8Array | string,
 ): boolean {
   const claimed = ReadingBatchBody.safeParse(body);
   if (!claimed.success) return false;
   const c = claimed.data;
+  if (c.salted === true && leafKey === undefined) return false;
   let sorted: readonly Reading[];
+  let a: ReadingBatchBody;
   try {
     sorted = sortedReadings(readings);
+    a = batchCore(sorted, c.salted === true ? leafKey : undefined);
   } catch (error) {
-    if (error instanceof ValidationError) return false;
+    if (error instanceof ValidationError || error instanceof RangeError || error instanceof TypeError) {
+      return false;
+    }
     throw error;
   }
-  const a = batchCore(sorted);
   const patientId = sorted[0]?.patientId;
   if ((patientId === undefined) !== (c.patient === undefined)) return false;
   if (patientId !== undefined && patientSalt !== undefined) {

@@ -81,3 +81,12 @@ export function readingText(r: Reading): string {
     `,"seq":${seq},"ts":${ts},"unit":${jsonString(unit)},"value":${value}}`
   );
 }
+
+/**
+ * The RFC 8785 text of a salted reading leaf, `canonicalJson({ reading, salt })`:
+ * `{"reading":<readingText>,"salt":"<64 hex>"}` (`reading` sorts before `salt`). The salt must be
+ * 64 lowercase hex characters.
+ */
+export function saltedReadingText(r: Reading, salt: string): string {
+  return `{"reading":${readingText(r)},"salt":"${salt}"}`;
+}

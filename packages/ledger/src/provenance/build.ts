@@ -1,6 +1,12 @@
 import { parse, Reading, utf8Decode } from '@healthit/core';
 import { z } from 'zod';
-import { decodeEntry, readingLeaf, verifyReadingBatchBody } from '../entries/index.js';
+import {
+  decodeEntry,
+  readingLeaf,
+  readingSalter,
+  saltedReadingLeaf,
+  verifyReadingBatchBody,
+} from '../entries/index.js';
 import { toHex } from '../hex.js';
 import { inclusionProof, leafHash, verifyInclusion } from '../merkle/index.js';
 import { encodeBase64, parseCheckpoint, parseNote } from '../note/index.js';
@@ -26,6 +32,8 @@ export interface BuildProvenanceOptions {
   readonly index: number;
   /** A signed, cosigned checkpoint note whose tree covers `index` (e.g. `log.awaitCheckpoint(index)`). */
   readonly checkpointNote: string;
+  /** The leaf key the batch was anchored with, for a salted batch (its body says `salted`). */
+  readonly leafKey?: Uint8Array | string;
 }
 
 const Readings = z.array(Reading).min(1);
@@ -33,12 +41,14 @@ const Readings = z.array(Reading).min(1);
 /**
  * Builds the provenance bundle of one reading: the reading, its inclusion proof in the batch's
  * Merkle root, the batch entry's canonical bytes, its log index and inclusion proof up to the
- * checkpoint, and the checkpoint note. The other readings contribute only Merkle hashes; the
- * patient commitment's salt is never included.
+ * checkpoint, and the checkpoint note. The other readings contribute only Merkle hashes; for a
+ * salted batch the bundle carries this reading's leaf salt (derived from `leafKey`), never the key,
+ * another reading's salt or the patient commitment's salt.
  *
  * @throws {ValidationError} when `reading` or a batch reading is malformed.
- * @throws {RangeError} when the entry at `index` is not a `reading.batch` entry, `batchReadings`
- *   are not exactly the readings it anchors, `reading` is not one of them, or the checkpoint does
+ * @throws {RangeError} when the entry at `index` is not a `reading.batch` entry, the batch is
+ *   salted and no `leafKey` was given, `batchReadings` are not exactly the readings it anchors
+ *   (under that key), `reading` is not one of them, or the checkpoint does
  *   not cover `index`.
  * @throws {Error} when the log's proof does not lead to the checkpoint's root (a checkpoint of
  *   another log, or a log that changed its history).
@@ -62,12 +72,23 @@ export function buildProvenanceBundle(options: BuildProvenanceOptions): Provenan
   if (entry.kind !== 'reading.batch') {
     throw new RangeError(`log entry ${index} is a ${entry.kind} entry, not a reading.batch entry`);
   }
-  if (!verifyReadingBatchBody(batch, entry.body)) {
-    throw new RangeError(`batchReadings are not exactly the readings log entry ${index} anchors`);
+  const salted = entry.body.salted === true;
+  if (salted && options.leafKey === undefined) {
+    throw new RangeError(`log entry ${index} anchors salted leaves: pass the leafKey it was anchored with`);
   }
+  const leafKey = salted ? options.leafKey : undefined;
+  if (!verifyReadingBatchBody(batch, entry.body, undefined, leafKey)) {
+    throw new RangeError(
+      `batchReadings are not exactly the readings log entry ${index} anchors${salted ? ' (or leafKey is not its key)' : ''}`,
+    );
+  }
+  const saltOf = leafKey === undefined ? undefined : readingSalter(leafKey, reading.deviceId);
   const sorted = [...batch].sort((a, b) => a.seq - b.seq);
-  const leaves = sorted.map(readingLeaf);
-  const leaf = readingLeaf(reading);
+  const leafOf = (r: typeof reading): Uint8Array =>
+    saltOf === undefined ? readingLeaf(r) : saltedReadingLeaf(r, saltOf(r.seq));
+  const leaves = sorted.map(leafOf);
+  const salt = saltOf?.(reading.seq);
+  const leaf = leafOf(reading);
   const leafIndex = sorted.findIndex((r) => r.seq === reading.seq);
   const candidate = leaves[leafIndex];
   if (candidate === undefined || toHex(candidate) !== toHex(leaf)) {
@@ -84,8 +105,12 @@ export function buildProvenanceBundle(options: BuildProvenanceOptions): Provenan
   return {
     format: PROVENANCE_FORMAT,
     version: PROVENANCE_VERSION,
-    reading: JSON.parse(utf8Decode(leaf)) as unknown,
-    batch: { leafIndex, proof: inclusionProof(leaves, leafIndex).map(toHex) },
+    reading: JSON.parse(utf8Decode(readingLeaf(reading))) as unknown,
+    batch: {
+      leafIndex,
+      proof: inclusionProof(leaves, leafIndex).map(toHex),
+      ...(salt === undefined ? {} : { salt }),
+    },
     entry: { index, bytes: encodeBase64(bytes), proof: logProof.map(toHex) },
     checkpoint: checkpointNote,
   };

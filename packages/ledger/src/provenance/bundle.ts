@@ -24,8 +24,11 @@ export const ProvenanceBundleSchema = z.strictObject({
   version: z.literal(PROVENANCE_VERSION),
   /** The reading being proven, as a `Reading` object (its Merkle leaf is its RFC 8785 JSON). */
   reading: z.unknown(),
-  /** Where the reading sits in its batch's Merkle tree (`seq` order) and its inclusion proof. */
-  batch: z.strictObject({ leafIndex: Index, proof: Proof }),
+  /**
+   * Where the reading sits in its batch's Merkle tree (`seq` order), its inclusion proof and, for a
+   * salted batch, the reading's own leaf salt.
+   */
+  batch: z.strictObject({ leafIndex: Index, proof: Proof, salt: HashHex.optional() }),
   /** The batch's `reading.batch` entry: its canonical bytes (base64), log index and inclusion proof. */
   entry: z.strictObject({
     index: Index,
@@ -39,7 +42,8 @@ export const ProvenanceBundleSchema = z.strictObject({
 /**
  * A self-contained, JSON-serialisable proof that one reading was anchored in a transparency log:
  * reading → batch Merkle root (in the batch entry) → log Merkle root (in a signed, cosigned
- * checkpoint). Carries the one reading, hashes of the rest, never another reading or a salt.
+ * checkpoint). Carries the one reading (and its leaf salt when the batch is salted), hashes of the
+ * rest, never another reading, another reading's salt, the leaf key or the patient salt.
  */
 export interface ProvenanceBundle {
   readonly format: typeof PROVENANCE_FORMAT;
@@ -51,6 +55,8 @@ export interface ProvenanceBundle {
     readonly leafIndex: number;
     /** RFC 9162 inclusion proof of the reading's leaf in the batch root (lowercase hex hashes). */
     readonly proof: readonly string[];
+    /** The reading's leaf salt (lowercase hex), present exactly when the batch body is `salted`. */
+    readonly salt?: string;
   };
   readonly entry: {
     /** The batch entry's index in the log. */

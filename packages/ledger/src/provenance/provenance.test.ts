@@ -1,6 +1,6 @@
 import type { Reading } from '@healthit/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readingLeaf } from '../entries/index.js';
+import { readingLeaf, readingSalt } from '../entries/index.js';
 import { toHex } from '../hex.js';
 import { logIdOf } from '../key.js';
 import { leafHash, nodeHash } from '../merkle/index.js';
@@ -471,5 +471,69 @@ describe('buildProvenanceBundle: refuses what it cannot prove', () => {
     expect(() =>
       buildProvenanceBundle({ ...base, reading: a.batch[0] as Reading, checkpointNote: wrongRoot }),
     ).toThrow(Error);
+  });
+});
+
+describe('provenance bundle: salted batches', () => {
+  const LEAF_KEY = new Uint8Array(32).fill(77);
+
+  it('carries the reading’s own salt (and no other secret), verifies offline, and fails at its step when the salt is changed or dropped', async () => {
+    const a = await setup({ leafKey: LEAF_KEY, size: 9, pick: 4 });
+    const reading = a.batch[4] as Reading;
+    expect(a.bundle.batch.salt).toBe(readingSalt(LEAF_KEY, reading));
+    const text = JSON.stringify(a.bundle);
+    expect(text).not.toContain(toHex(LEAF_KEY));
+    for (const other of a.batch.filter((r) => r.seq !== reading.seq)) {
+      expect(text).not.toContain(readingSalt(LEAF_KEY, other));
+    }
+    expect(verifyProvenanceBundle(JSON.parse(text), trust(a)).ok).toBe(true);
+    failsAt(
+      mutate(a.bundle, (b) => {
+        (b.batch as { salt?: string }).salt = readingSalt(LEAF_KEY, a.batch[3] as Reading);
+      }),
+      trust(a),
+      'reading-inclusion',
+    );
+    failsAt(
+      mutate(a.bundle, (b) => {
+        delete (b.batch as { salt?: string }).salt;
+      }),
+      trust(a),
+      'batch-match',
+    );
+    failsAt(
+      mutate(a.bundle, (b) => {
+        (b.batch as { salt?: string }).salt = 'A'.repeat(64);
+      }),
+      trust(a),
+      'bundle',
+    );
+  });
+
+  it('a salt added to the bundle of an unsalted batch → batch-match', async () => {
+    const a = await setup();
+    failsAt(
+      mutate(a.bundle, (b) => {
+        (b.batch as { salt?: string }).salt = '0'.repeat(64);
+      }),
+      trust(a),
+      'batch-match',
+    );
+  });
+
+  it('building needs the leaf key the batch was anchored with', async () => {
+    const a = await setup({ leafKey: LEAF_KEY });
+    const base = {
+      reading: a.batch[2] as Reading,
+      batchReadings: a.batch,
+      log: a.stack.log,
+      index: a.index,
+      checkpointNote: a.bundle.checkpoint,
+    };
+    expect(() => buildProvenanceBundle(base)).toThrow(/salted leaves: pass the leafKey/);
+    expect(() => buildProvenanceBundle({ ...base, leafKey: new Uint8Array(32).fill(78) })).toThrow(
+      /or leafKey is not its key/,
+    );
+    expect(buildProvenanceBundle({ ...base, leafKey: toHex(LEAF_KEY) })).toEqual(a.bundle);
   });
 });

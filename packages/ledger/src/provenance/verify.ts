@@ -4,6 +4,7 @@ import {
   type EntryOf,
   type KeyLookup,
   readingLeaf,
+  saltedReadingLeaf,
   verifyEntrySignatures,
 } from '../entries/index.js';
 import { fromHex, toHex } from '../hex.js';
@@ -239,14 +240,23 @@ function runSteps(input: unknown, trust: Trust, step: StepRunner): Omit<Provenan
     if ((reading.patientId === undefined) !== (b.patient === undefined)) {
       fail('batch-match', 'the reading and the batch disagree on whether the readings name a patient');
     }
+    if ((b.salted === true) !== (bundle.batch.salt !== undefined)) {
+      fail(
+        'batch-match',
+        b.salted === true
+          ? 'the batch has salted leaves but the bundle carries no salt'
+          : 'the bundle carries a salt but the batch leaves are not salted',
+      );
+    }
     if (bundle.batch.leafIndex >= b.count) {
       fail('batch-match', `leaf index ${bundle.batch.leafIndex} is outside the batch of ${b.count}`);
     }
   });
 
   step('reading-inclusion', () => {
+    const { salt } = bundle.batch;
     const ok = verifyInclusion(
-      leafHash(readingLeaf(reading)),
+      leafHash(salt === undefined ? readingLeaf(reading) : saltedReadingLeaf(reading, salt)),
       bundle.batch.leafIndex,
       entry.body.count,
       hashes(bundle.batch.proof),

@@ -38,7 +38,17 @@ export interface AnchorReadingsOptions {
    * episode). Default: a fresh `saltedCommitment(patientId)`, returned in the result.
    */
   readonly patient?: SaltedCommitment;
+  /**
+   * Salts each reading's Merkle leaf with a secret per-reading salt derived from this key
+   * (`entries.readingSalt`), so a provenance bundle's sibling hashes reveal nothing about the other
+   * readings (unsalted, a neighbour's hash can be matched by trying its few plausible values). Keep
+   * it secret, off the ledger, and give it to `buildProvenanceBundle`. Default: unsalted leaves.
+   */
+  readonly leafKey?: Uint8Array | string;
 }
+
+/** Options of {@link anchorReadingsByDevice}. */
+export type AnchorReadingsByDeviceOptions = Pick<AnchorReadingsOptions, 'leafKey'>;
 
 const Readings = z.array(Reading).min(1);
 
@@ -79,15 +89,19 @@ export async function anchorReadings(
       );
     }
   });
-  const [batch] = await appendBatches(sink, [{ readings: parsed, patient: options.patient }]);
+  const [batch] = await appendBatches(
+    sink,
+    [{ readings: parsed, patient: options.patient }],
+    options.leafKey,
+  );
   return batch as AnchoredBatch;
 }
 
 /**
  * Anchors readings of any number of devices in one `sink.append` call (one log batch): one
  * `reading.batch` entry per device, in order of first appearance, each with a fresh salted
- * patient commitment when its readings name a patient. Resolves with one {@link AnchoredBatch}
- * per device.
+ * patient commitment when its readings name a patient, and leaves salted under `options.leafKey`
+ * when given. Resolves with one {@link AnchoredBatch} per device.
  *
  * @throws {ValidationError} as {@link anchorReadings}; nothing is appended.
  * @throws what `sink.append` throws.
@@ -95,6 +109,7 @@ export async function anchorReadings(
 export async function anchorReadingsByDevice(
   sink: LedgerSink,
   readings: readonly Reading[],
+  options: AnchorReadingsByDeviceOptions = {},
 ): Promise<AnchoredBatch[]> {
   const parsed = parse(Readings, 'Reading[]', readings, 'anchorReadingsByDevice');
   const byDevice = new Map<string, Reading[]>();
@@ -106,6 +121,7 @@ export async function anchorReadingsByDevice(
   return appendBatches(
     sink,
     [...byDevice.values()].map((list) => ({ readings: list, patient: undefined })),
+    options.leafKey,
   );
 }
 
@@ -116,11 +132,15 @@ async function appendBatches(
     readonly readings: readonly Reading[];
     readonly patient: SaltedCommitment | undefined;
   }[],
+  leafKey: Uint8Array | string | undefined,
 ): Promise<AnchoredBatch[]> {
   const built = batches.map(({ readings, patient: given }) => {
     const patientId = readings[0]?.patientId;
     const patient = patientId === undefined ? undefined : (given ?? saltedCommitment(patientId));
-    const body = readingBatchBody(readings, patient === undefined ? {} : { patient });
+    const body = readingBatchBody(readings, {
+      ...(patient === undefined ? {} : { patient }),
+      ...(leafKey === undefined ? {} : { leafKey }),
+    });
     const sorted = [...readings].sort((a, b) => a.seq - b.seq);
     return { sorted, body, patient };
   });

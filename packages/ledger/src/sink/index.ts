@@ -5,6 +5,7 @@
  */
 export {
   type AnchoredBatch,
+  type AnchorReadingsByDeviceOptions,
   type AnchorReadingsOptions,
   anchorReadings,
   anchorReadingsByDevice,

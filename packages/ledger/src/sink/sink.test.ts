@@ -463,4 +463,19 @@ describe('anchorReadingsByDevice', () => {
     expect(log.size).toBe(2);
     await log.close();
   });
+
+  it('with a leafKey, every device’s batch is salted under it (and verifies only with it)', async () => {
+    const { log, sink } = createStack();
+    const leafKey = new Uint8Array(32).fill(3);
+    const mixed = [...readings(2, { device: 'mon-1' }), ...readings(2, { device: 'mon-2', patient: null })];
+    const anchored = await anchorReadingsByDevice(sink, mixed, { leafKey });
+    const single = await anchorReadings(sink, 'mon-3', readings(2, { device: 'mon-3' }), { leafKey });
+    for (const x of [...anchored, single]) {
+      expect(x.body.salted).toBe(true);
+      expect(log.entry(x.receipt.index).entry.body).toEqual(x.body);
+      expect(verifyReadingBatchBody(x.readings, x.body, x.patient?.salt, leafKey)).toBe(true);
+      expect(verifyReadingBatchBody(x.readings, x.body, x.patient?.salt)).toBe(false);
+    }
+    await log.close();
+  });
 });

@@ -24,7 +24,14 @@ export interface AnchoredBundle {
  * checkpoint and builds the bundle of the batch's reading at `pick` (in seq order).
  */
 export async function anchoredBundle(
-  options: { size?: number; pick?: number; witnessCount?: number; batch?: readonly Reading[] } = {},
+  options: {
+    size?: number;
+    pick?: number;
+    witnessCount?: number;
+    batch?: readonly Reading[];
+    /** Anchor the proven batch with salted leaves under this key. */
+    leafKey?: Uint8Array;
+  } = {},
 ): Promise<AnchoredBundle> {
   const stack = createStack({ witnessCount: options.witnessCount ?? 1 });
   const { sink, log } = stack;
@@ -34,7 +41,8 @@ export async function anchoredBundle(
       body: { severity: 'info', category: 'boot', subject: 'gw-1', description: 'gateway started' },
     },
   ]);
-  const anchored = await anchorReadings(sink, 'mon-7', options.batch ?? readings(options.size ?? 7));
+  const leafKey = options.leafKey === undefined ? {} : { leafKey: options.leafKey };
+  const anchored = await anchorReadings(sink, 'mon-7', options.batch ?? readings(options.size ?? 7), leafKey);
   const otherBatch = readings(3, { from: 1000 });
   await anchorReadings(sink, 'mon-7', otherBatch);
   const index = anchored.receipt.index;
@@ -46,6 +54,7 @@ export async function anchoredBundle(
     log,
     index,
     checkpointNote,
+    ...leafKey,
   });
   return { stack, bundle, batch: anchored.readings, otherBatch, salt: anchored.patient?.salt ?? '', index };
 }
