@@ -6,17 +6,11 @@
  * advanced one second at a time, with the in-process transport's deliveries settled between steps.
  */
 import { type Alert, type Command, type CommandStatus, createInProcessTransport } from '@healthit/core';
-import {
-  createOxygenConcentrator,
-  createWardSimulator,
-  oxygenDelivery,
-  publishReadings,
-  serveCommands,
-} from '@healthit/device';
+import { publishReadings, serveCommands } from '@healthit/device';
 import { createGateway } from '@healthit/gateway';
 import { takeUntil, tap, timer, VirtualTimeScheduler } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { OXYGEN_DEMO_CONCENTRATOR, OXYGEN_DEMO_PATIENT, OXYGEN_DEMO_RULES } from './oxygen-loop.js';
+import { createOxygenDemoDevices, OXYGEN_DEMO_CONCENTRATOR, OXYGEN_DEMO_RULES } from './oxygen-loop.js';
 
 const MINUTE_MS = 60_000;
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -27,21 +21,7 @@ describe('the oxygen loop over the in-process transport (device → gateway → 
     const scheduler = new VirtualTimeScheduler(undefined, 0);
     const clock = { now: () => scheduler.now() };
     const transport = createInProcessTransport();
-    const concentrator = createOxygenConcentrator({
-      deviceId: OXYGEN_DEMO_CONCENTRATOR,
-      scheduler,
-      limits: { maxFlowLpm: 6 },
-    });
-    const ward = createWardSimulator({
-      patients: 1,
-      seed: 3,
-      periodMs: 5_000,
-      startTs: 0,
-      scheduler,
-      scenarios: ['hypoxic'],
-      scenarioTiming: { startAfterMs: 0, rampMs: 5 * MINUTE_MS },
-      oxygen$: concentrator.flow$.pipe(oxygenDelivery(OXYGEN_DEMO_PATIENT)),
-    });
+    const { concentrator, ward } = createOxygenDemoDevices(scheduler);
     const gateway = createGateway({
       transport,
       clock,

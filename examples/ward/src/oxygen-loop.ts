@@ -2,8 +2,10 @@ import type { Alert, Command, CommandStatus } from '@healthit/core';
 import {
   createOxygenConcentrator,
   createWardSimulator,
+  type OxygenConcentrator,
   type OxygenConcentratorFault,
   oxygenDelivery,
+  type WardSimulator,
 } from '@healthit/device';
 import {
   type ControlEvent,
@@ -11,7 +13,7 @@ import {
   createControlLoop,
   parseControlRules,
 } from '@healthit/gateway';
-import { takeUntil, tap, timer, VirtualTimeScheduler } from 'rxjs';
+import { type SchedulerLike, takeUntil, tap, timer, VirtualTimeScheduler } from 'rxjs';
 
 const MINUTE_MS = 60_000;
 
@@ -74,20 +76,13 @@ export interface OxygenLoopDemoResult {
 }
 
 /**
- * The gateway's local oxygen loop, end to end and without any uplink: the device package's ward
- * simulator (one patient, `hypoxic` scenario) whose SpO2 responds to the oxygen a simulated
- * concentrator delivers (`flow$` → `oxygenDelivery`), the gateway's control loop turning SpO2
- * readings into `oxygen.set-flow` commands, and the concentrator executing them and reporting
- * statuses back to the loop. Runs in virtual time (an hour in well under a second).
- *
- * @example
- * ```ts
- * const { commands, spo2 } = runOxygenLoopDemo({ seed: 3 });
- * ```
+ * The devices of the demo on `scheduler`: the oxygen concentrator (0–6 L/min) and a one-patient
+ * ward simulator (`hypoxic` scenario) whose SpO2 responds to the oxygen the concentrator delivers.
  */
-export function runOxygenLoopDemo(options: OxygenLoopDemoOptions = {}): OxygenLoopDemoResult {
-  const durationMs = options.durationMs ?? 60 * MINUTE_MS;
-  const scheduler = new VirtualTimeScheduler(undefined, durationMs + MINUTE_MS);
+export function createOxygenDemoDevices(
+  scheduler: SchedulerLike,
+  options: Pick<OxygenLoopDemoOptions, 'seed' | 'periodMs' | 'scenarioTiming'> = {},
+): { readonly concentrator: OxygenConcentrator; readonly ward: WardSimulator } {
   const concentrator = createOxygenConcentrator({
     deviceId: OXYGEN_DEMO_CONCENTRATOR,
     scheduler,
@@ -103,6 +98,25 @@ export function runOxygenLoopDemo(options: OxygenLoopDemoOptions = {}): OxygenLo
     scenarioTiming: options.scenarioTiming ?? { startAfterMs: 0, rampMs: 5 * MINUTE_MS },
     oxygen$: concentrator.flow$.pipe(oxygenDelivery(OXYGEN_DEMO_PATIENT)),
   });
+  return { concentrator, ward };
+}
+
+/**
+ * The gateway's local oxygen loop, end to end and without any uplink: the device package's ward
+ * simulator (one patient, `hypoxic` scenario) whose SpO2 responds to the oxygen a simulated
+ * concentrator delivers (`flow$` → `oxygenDelivery`), the gateway's control loop turning SpO2
+ * readings into `oxygen.set-flow` commands, and the concentrator executing them and reporting
+ * statuses back to the loop. Runs in virtual time (an hour in well under a second).
+ *
+ * @example
+ * ```ts
+ * const { commands, spo2 } = runOxygenLoopDemo({ seed: 3 });
+ * ```
+ */
+export function runOxygenLoopDemo(options: OxygenLoopDemoOptions = {}): OxygenLoopDemoResult {
+  const durationMs = options.durationMs ?? 60 * MINUTE_MS;
+  const scheduler = new VirtualTimeScheduler(undefined, durationMs + MINUTE_MS);
+  const { concentrator, ward } = createOxygenDemoDevices(scheduler, options);
 
   const spo2: { ts: number; value: number }[] = [];
   const statuses: CommandStatus[] = [];
