@@ -4,6 +4,15 @@
  * @packageDocumentation
  */
 export { fromBase64Url, toBase64Url, utf8Decode, utf8Encode } from './encoding/bytes.js';
+export {
+  type CanonicalPair,
+  canonicalJson,
+  canonicalJsonPair,
+  canonicalJsonReference,
+  canonicalJsonStrict,
+  isSortedPlainJson,
+  jsonString,
+} from './encoding/canonical-json.js';
 export { createEnvelope, type EnvelopeInit, envelopePayload } from './encoding/envelope.js';
 export {
   ALERT_JSON,
@@ -32,6 +41,7 @@ export {
 } from './metrics/catalogue.js';
 export * from './ports/index.js';
 export * from './schemas/index.js';
+export * from './security/index.js';
 export { filterSubscription } from './transport/filter-subscription.js';
 export { createInProcessTransport, type InProcessTransportOptions } from './transport/in-process.js';
 export { Topics } from './transport/topic-names.js';

@@ -27,6 +27,11 @@ export const ErrorCodes = {
   'store/query-failed': { class: 'permanent', summary: 'a store query failed' },
   'ledger/integrity': { class: 'permanent', summary: 'the ledger failed verification' },
   'ledger/signature': { class: 'permanent', summary: 'a signature did not verify' },
+  'security/unauthenticated': {
+    class: 'permanent',
+    summary: 'a sealed or signed message failed authentication (tampered, misdirected or forged)',
+  },
+  'security/replay': { class: 'permanent', summary: 'a message was replayed, reordered too far, or expired' },
   'model/load': { class: 'permanent', summary: 'a model could not be loaded' },
   'model/run': { class: 'permanent', summary: 'a model run failed' },
   'buffer/overflow': { class: 'transient', summary: 'a bounded buffer was full and applied its policy' },

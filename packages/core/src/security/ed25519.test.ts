@@ -2,8 +2,12 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha512 } from '@noble/hashes/sha2.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ed25519Sign } from '../signing.js';
-import { ed25519VerifyStrict, isStrictEd25519PublicKey, nativeEd25519Available } from './ed25519.js';
+import {
+  ed25519Sign,
+  ed25519VerifyStrict,
+  isStrictEd25519PublicKey,
+  nativeEd25519Available,
+} from './ed25519.js';
 
 const Point = ed25519.Point;
 const L = Point.Fn.ORDER;

@@ -1,0 +1,61 @@
+/**
+ * Security primitives every layer speaks: identities (Ed25519 signing + X25519 sealing keys),
+ * strict Ed25519 (native node:crypto where present, @noble elsewhere, one RFC 8032 rule set),
+ * signed envelopes (one signature per batch), sealed envelopes (X25519 + HKDF-SHA256 +
+ * ChaCha20-Poly1305, end to end across brokers), and replay protection.
+ * @packageDocumentation
+ */
+export {
+  ED25519_KEY_CACHE_SIZE,
+  type Ed25519Backend,
+  ed25519PublicKey,
+  ed25519Sign,
+  ed25519Verify,
+  ed25519VerifyStrict,
+  isEd25519PublicKey,
+  isStrictEd25519PublicKey,
+  nativeEd25519Available,
+  randomSeed,
+} from './ed25519.js';
+export {
+  ENVELOPE_SIGNING_DOMAIN,
+  type EnvelopeSignatureFailure,
+  type EnvelopeSignatureVerdict,
+  type EnvelopeSigner,
+  envelopeSigningInput,
+  signEnvelope,
+  verifyEnvelopeSignature,
+} from './envelope-signature.js';
+export {
+  type CreateIdentityOptions,
+  createIdentity,
+  IDENTITY_KINDS,
+  type Identity,
+  type IdentityKind,
+  keyIdOf,
+  type PublicIdentity,
+  publicIdentity,
+} from './identity.js';
+export {
+  createReplayGuard,
+  type ReplayFailure,
+  type ReplayGuard,
+  type ReplayGuardOptions,
+  type ReplayVerdict,
+} from './replay-guard.js';
+export {
+  MAX_SEALED_PLAINTEXT,
+  type OpenedEnvelope,
+  openBytes,
+  openEnvelope,
+  SEAL_ALG,
+  SEAL_DOMAIN,
+  SEALED_CONTENT_TYPE,
+  SealError,
+  SealedBox,
+  type SealedBytes,
+  type SealFailure,
+  type SealRecipient,
+  sealBytes,
+  sealEnvelope,
+} from './seal.js';
