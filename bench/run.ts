@@ -14,6 +14,7 @@ import { benchModel } from './model.js';
 import { benchNats } from './nats.js';
 import { benchOutbox } from './outbox.js';
 import { benchPipeline } from './pipeline.js';
+import { benchSecurity } from './security.js';
 import { benchStore } from './store.js';
 import { benchTlog } from './tlog.js';
 
@@ -30,4 +31,5 @@ printFigures('Gateway uplink: NATS JetStream on 127.0.0.1:4222', await benchNats
 printFigures('Platform store (PGlite, in memory)', await benchStore());
 printFigures('Ledger (hash chain, Ed25519)', await benchLedger());
 printFigures('Ledger Merkle tree and transparency log', [...(await benchMerkle()), ...(await benchTlog())]);
+printFigures('Core security primitives (one core)', await benchSecurity());
 printFigures('Edge AI (onnxruntime-web)', await benchModel());

@@ -182,3 +182,20 @@ describe('Ed25519: the last-key shortcut never outlives the key bytes', () => {
     );
   });
 });
+
+describe('ed25519Sign: native and noble', () => {
+  it('give the same (deterministic RFC 8032) signature, which verifies (fast-check)', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.uint8Array({ maxLength: 300 }),
+        (seed, m) => {
+          const native = ed25519Sign(m, seed, 'native');
+          expect(native).toEqual(ed25519Sign(m, seed, 'noble'));
+          expect(ed25519VerifyStrict(native, m, ed25519.getPublicKey(seed))).toBe(true);
+        },
+      ),
+      { numRuns: 50 },
+    );
+  });
+});

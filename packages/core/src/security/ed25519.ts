@@ -10,7 +10,9 @@ export type Ed25519Backend = 'auto' | 'native' | 'noble';
 /** The slice of node:crypto used here (typed locally: no static node:crypto import). */
 interface NodeCryptoSubset {
   createPublicKey(options: { key: { kty: 'OKP'; crv: 'Ed25519'; x: string }; format: 'jwk' }): unknown;
+  createPrivateKey?(options: { key: Uint8Array; format: 'der'; type: 'pkcs8' }): unknown;
   verify(algorithm: null, data: Uint8Array, key: unknown, signature: Uint8Array): boolean;
+  sign?(algorithm: null, data: Uint8Array, key: unknown): Uint8Array;
 }
 
 /** Declared bound of each per-public-key cache; when full, the oldest entry is evicted (FIFO). */
@@ -182,8 +184,53 @@ export function ed25519VerifyStrict(
   return verdict;
 }
 
-/** Ed25519 (RFC 8032, pure, no context) signature of `message` under the 32-byte secret key (seed). */
-export function ed25519Sign(message: Uint8Array, secretKey: Uint8Array): Uint8Array {
+/** DER prefix of a PKCS #8 Ed25519 private key; the 32-byte seed follows. */
+const PKCS8_ED25519 = Uint8Array.from([
+  0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
+]);
+
+/**
+ * node:crypto KeyObjects of secret keys, by array identity (a signer reuses its key array): no
+ * secret becomes a map key string, and entries go with the arrays.
+ */
+const nativeSecretKeys = new WeakMap<Uint8Array, unknown>();
+
+function signNative(
+  crypto: NodeCryptoSubset,
+  message: Uint8Array,
+  secretKey: Uint8Array,
+): Uint8Array | undefined {
+  if (typeof crypto.sign !== 'function' || typeof crypto.createPrivateKey !== 'function') return undefined;
+  let key = nativeSecretKeys.get(secretKey);
+  if (key === undefined) {
+    const der = new Uint8Array(PKCS8_ED25519.length + 32);
+    der.set(PKCS8_ED25519, 0);
+    der.set(secretKey, PKCS8_ED25519.length);
+    key = crypto.createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+    nativeSecretKeys.set(secretKey, key);
+  }
+  const signature = crypto.sign(null, message, key);
+  return new Uint8Array(signature.buffer, signature.byteOffset, signature.byteLength);
+}
+
+/**
+ * Ed25519 (RFC 8032, pure, no context) signature of `message` under the 32-byte secret key (seed):
+ * native node:crypto where present (`backend` `auto`), @noble otherwise. Ed25519 signatures are
+ * deterministic, so both give the same bytes (tested).
+ * @throws {Error} when the secret key is not 32 bytes.
+ */
+export function ed25519Sign(
+  message: Uint8Array,
+  secretKey: Uint8Array,
+  backend: Ed25519Backend = 'auto',
+): Uint8Array {
+  if (!(secretKey instanceof Uint8Array) || secretKey.length !== 32)
+    throw new Error('Ed25519 secret key must be 32 bytes');
+  const crypto = backend === 'noble' ? null : loadNodeCrypto();
+  if (crypto !== null) {
+    const signature = signNative(crypto, message, secretKey);
+    if (signature !== undefined) return signature;
+  }
   return ed25519.sign(message, secretKey);
 }
 

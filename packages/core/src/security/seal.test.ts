@@ -26,6 +26,7 @@ import {
   sealBytes,
   sealEnvelope,
 } from './seal.js';
+import { nativeSealBackend, nobleSealBackend } from './seal-backend.js';
 
 const platform = createIdentity({
   id: 'platform',
@@ -102,6 +103,35 @@ describe('sealBytes / openBytes', () => {
     const expected = Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
     expect(Buffer.from(sealed.ciphertext).toString('hex')).toBe(expected.toString('hex'));
     expect(utf8Decode(openBytes(sealed, platform.sealing.secretKey, aad))).toBe(PAYLOAD);
+  });
+
+  it('the node:crypto and @noble backends agree: same bytes for a fixed ephemeral key, and each opens what the other sealed', () => {
+    expect(nativeSealBackend?.name).toBe('node:crypto');
+    const native = nativeSealBackend as NonNullable<typeof nativeSealBackend>;
+    const aad = utf8Encode('ctx');
+    const plaintext = utf8Encode(PAYLOAD);
+    const esk = new Uint8Array(32).fill(11);
+    const a = sealBytes(plaintext, platform.sealing.publicKey, aad, {
+      ephemeralSecretKey: esk,
+      backend: native,
+    });
+    const b = sealBytes(plaintext, platform.sealing.publicKey, aad, {
+      ephemeralSecretKey: esk,
+      backend: nobleSealBackend,
+    });
+    expect(a).toEqual(b);
+    const fresh = sealBytes(plaintext, platform.sealing.publicKey, aad, { backend: native });
+    expect(openBytes(fresh, platform.sealing.secretKey, aad, { backend: nobleSealBackend })).toEqual(
+      plaintext,
+    );
+    const viaNoble = sealBytes(plaintext, platform.sealing.publicKey, aad, { backend: nobleSealBackend });
+    expect(openBytes(viaNoble, platform.sealing.secretKey, aad, { backend: native })).toEqual(plaintext);
+    expect(reason(() => sealBytes(plaintext, new Uint8Array(32), aad, { backend: native }))).toBe(
+      'authentication',
+    );
+    expect(reason(() => sealBytes(plaintext, new Uint8Array(32), aad, { backend: nobleSealBackend }))).toBe(
+      'authentication',
+    );
   });
 
   it('property: every round trip opens; a fresh ephemeral key per seal (two seals of one message differ)', () => {

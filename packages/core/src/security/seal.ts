@@ -1,13 +1,10 @@
-import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
-import { x25519 } from '@noble/curves/ed25519.js';
-import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { randomBytes } from '@noble/hashes/utils.js';
 import { z } from 'zod';
 import { fromBase64Url, toBase64Url, utf8Decode, utf8Encode } from '../encoding/bytes.js';
 import { canonicalJson } from '../encoding/canonical-json.js';
 import { HealthItError } from '../errors/index.js';
 import type { Envelope } from '../schemas/envelope.js';
+import { type Ephemeral, type SealBackend, sealBackend } from './seal-backend.js';
 
 /** The content type of an envelope whose payload is a sealed box. */
 export const SEALED_CONTENT_TYPE = 'application/vnd.healthit.sealed+json';
@@ -49,6 +46,7 @@ function key32(bytes: Uint8Array, what: string): Uint8Array {
 
 /** key ‖ nonce from the shared secret, bound to both public keys and the associated data. */
 function deriveKeyAndNonce(
+  backend: SealBackend,
   shared: Uint8Array,
   epk: Uint8Array,
   rpk: Uint8Array,
@@ -60,26 +58,18 @@ function deriveKeyAndNonce(
   const info = new Uint8Array(DOMAIN_BYTES.length + 32);
   info.set(DOMAIN_BYTES, 0);
   info.set(sha256(aad), DOMAIN_BYTES.length);
-  return hkdf(sha256, shared, salt, info, KEY_BYTES + NONCE_BYTES);
+  return backend.hkdfSha256(shared, salt, info, KEY_BYTES + NONCE_BYTES);
 }
 
-function sharedSecret(secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array {
-  let shared: Uint8Array;
+function sharedSecret(backend: SealBackend, secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array {
   try {
-    shared = x25519.getSharedSecret(secretKey, publicKey);
+    return backend.x25519Agree(secretKey, publicKey);
   } catch {
     throw new SealError(
       'authentication',
-      'The X25519 key agreement failed (a low-order or invalid public key)',
+      'The X25519 key agreement failed (a low-order or invalid public key: the all-zero secret)',
     );
   }
-  if (shared.every((b) => b === 0)) {
-    throw new SealError(
-      'authentication',
-      'The X25519 key agreement gave the all-zero secret (a low-order public key)',
-    );
-  }
-  return shared;
 }
 
 /** A sealed message: the sender's ephemeral X25519 public key and the ciphertext with its 16-byte tag. */
@@ -101,8 +91,13 @@ export function sealBytes(
   plaintext: Uint8Array,
   recipientPublicKey: Uint8Array,
   aad: Uint8Array,
-  options: { readonly ephemeralSecretKey?: Uint8Array } = {},
+  options: {
+    readonly ephemeralSecretKey?: Uint8Array;
+    readonly ephemeral?: Ephemeral;
+    readonly backend?: SealBackend;
+  } = {},
 ): SealedBytes {
+  const backend = options.backend ?? sealBackend;
   key32(recipientPublicKey, 'recipientPublicKey');
   if (plaintext.length > MAX_SEALED_PLAINTEXT) {
     throw new SealError(
@@ -110,14 +105,28 @@ export function sealBytes(
       `The plaintext is ${plaintext.length} bytes, more than ${MAX_SEALED_PLAINTEXT}`,
     );
   }
-  const esk =
-    options.ephemeralSecretKey === undefined
-      ? randomBytes(32)
-      : key32(options.ephemeralSecretKey, 'ephemeralSecretKey');
-  const epk = x25519.getPublicKey(esk);
-  const okm = deriveKeyAndNonce(sharedSecret(esk, recipientPublicKey), epk, recipientPublicKey, aad);
-  const cipher = chacha20poly1305(okm.subarray(0, KEY_BYTES), okm.subarray(KEY_BYTES), aad);
-  return { ephemeralPublicKey: epk, ciphertext: cipher.encrypt(plaintext) };
+  const ephemeral =
+    options.ephemeral ??
+    backend.ephemeral(
+      options.ephemeralSecretKey === undefined
+        ? undefined
+        : key32(options.ephemeralSecretKey, 'ephemeralSecretKey'),
+    );
+  const epk = ephemeral.publicKey;
+  let shared: Uint8Array;
+  try {
+    shared = ephemeral.agree(recipientPublicKey);
+  } catch {
+    throw new SealError(
+      'authentication',
+      'The X25519 key agreement failed (a low-order or invalid public key: the all-zero secret)',
+    );
+  }
+  const okm = deriveKeyAndNonce(backend, shared, epk, recipientPublicKey, aad);
+  return {
+    ephemeralPublicKey: epk,
+    ciphertext: backend.seal(okm.subarray(0, KEY_BYTES), okm.subarray(KEY_BYTES), aad, plaintext),
+  };
 }
 
 /**
@@ -126,7 +135,13 @@ export function sealBytes(
  * @throws {SealError} `authentication` when anything was changed or it was sealed to another key;
  *   `oversized` / `malformed` for input of an impossible size.
  */
-export function openBytes(sealed: SealedBytes, recipientSecretKey: Uint8Array, aad: Uint8Array): Uint8Array {
+export function openBytes(
+  sealed: SealedBytes,
+  recipientSecretKey: Uint8Array,
+  aad: Uint8Array,
+  options: { readonly backend?: SealBackend } = {},
+): Uint8Array {
+  const backend = options.backend ?? sealBackend;
   key32(recipientSecretKey, 'recipientSecretKey');
   const { ephemeralPublicKey: epk, ciphertext } = sealed;
   if (!(epk instanceof Uint8Array) || epk.length !== 32)
@@ -137,10 +152,10 @@ export function openBytes(sealed: SealedBytes, recipientSecretKey: Uint8Array, a
   if (ciphertext.length > MAX_SEALED_PLAINTEXT + TAG_BYTES) {
     throw new SealError('oversized', `The ciphertext is ${ciphertext.length} bytes, more than allowed`);
   }
-  const rpk = x25519.getPublicKey(recipientSecretKey);
-  const okm = deriveKeyAndNonce(sharedSecret(recipientSecretKey, epk), epk, rpk, aad);
+  const rpk = backend.x25519PublicKey(recipientSecretKey);
+  const okm = deriveKeyAndNonce(backend, sharedSecret(backend, recipientSecretKey, epk), epk, rpk, aad);
   try {
-    return chacha20poly1305(okm.subarray(0, KEY_BYTES), okm.subarray(KEY_BYTES), aad).decrypt(ciphertext);
+    return backend.open(okm.subarray(0, KEY_BYTES), okm.subarray(KEY_BYTES), aad, ciphertext);
   } catch {
     throw new SealError(
       'authentication',
@@ -212,18 +227,22 @@ export function sealEnvelope(
   recipient: SealRecipient,
   options: { readonly deviceId?: string; readonly ephemeralSecretKey?: Uint8Array } = {},
 ): Envelope {
-  const esk = options.ephemeralSecretKey ?? randomBytes(32);
+  const ephemeral = sealBackend.ephemeral(
+    options.ephemeralSecretKey === undefined
+      ? undefined
+      : key32(options.ephemeralSecretKey, 'ephemeralSecretKey'),
+  );
   const header = {
     v: 1 as const,
     alg: SEAL_ALG,
     rcp: recipient.id,
     dev: options.deviceId ?? envelope.source,
     cty: envelope.contentType,
-    epk: toBase64Url(x25519.getPublicKey(key32(esk, 'ephemeralSecretKey'))),
+    epk: toBase64Url(ephemeral.publicKey),
   };
   const plaintext = fromBase64Url(envelope.payload);
   const { ciphertext } = sealBytes(plaintext, recipient.sealingKey, envelopeAad(envelope, header), {
-    ephemeralSecretKey: esk,
+    ephemeral,
   });
   const box: SealedBox = { ...header, ct: toBase64Url(ciphertext) };
   const { sig: _sig, ...rest } = envelope;

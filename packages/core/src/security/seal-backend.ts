@@ -1,0 +1,196 @@
+import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { x25519 } from '@noble/curves/ed25519.js';
+import { hkdf } from '@noble/hashes/hkdf.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+
+/**
+ * The primitives a seal is made of, behind one interface: node:crypto (OpenSSL) on Node, found at
+ * run time with `process.getBuiltinModule` so this module still bundles for browsers, and
+ * @noble/curves, @noble/hashes and @noble/ciphers elsewhere. Both give the same bytes (tested).
+ * @internal
+ */
+export interface SealBackend {
+  readonly name: 'node:crypto' | '@noble';
+  /** A key pair for one message: fresh from the CSPRNG, or of the given secret key (tests). */
+  ephemeral(secretKey?: Uint8Array): Ephemeral;
+  x25519PublicKey(secretKey: Uint8Array): Uint8Array;
+  /** X25519; throws on a low-order public key (all-zero result) or a malformed key. */
+  x25519Agree(secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array;
+  hkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array;
+  /** ChaCha20-Poly1305: ciphertext ‖ 16-byte tag. */
+  seal(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array;
+  /** Throws when the tag does not verify. */
+  open(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array;
+}
+
+/** An ephemeral X25519 key pair: its public key, and agreement with a peer (throws like `x25519Agree`). */
+export interface Ephemeral {
+  readonly publicKey: Uint8Array;
+  agree(publicKey: Uint8Array): Uint8Array;
+}
+
+function nonZero(shared: Uint8Array): Uint8Array {
+  if (shared.every((b) => b === 0)) throw new Error('all-zero X25519 shared secret');
+  return shared;
+}
+
+/** The @noble backend (portable). */
+export const nobleSealBackend: SealBackend = {
+  name: '@noble',
+  ephemeral(secretKey) {
+    const secret = secretKey ?? x25519.utils.randomSecretKey();
+    return {
+      publicKey: x25519.getPublicKey(secret),
+      agree: (publicKey) => nonZero(x25519.getSharedSecret(secret, publicKey)),
+    };
+  },
+  x25519PublicKey: (secretKey) => x25519.getPublicKey(secretKey),
+  x25519Agree: (secretKey, publicKey) => nonZero(x25519.getSharedSecret(secretKey, publicKey)),
+  hkdfSha256: (ikm, salt, info, length) => hkdf(sha256, ikm, salt, info, length),
+  seal: (key, nonce, aad, plaintext) => chacha20poly1305(key, nonce, aad).encrypt(plaintext),
+  open: (key, nonce, aad, sealed) => chacha20poly1305(key, nonce, aad).decrypt(sealed),
+};
+
+/** The slice of node:crypto used here (typed locally: no static node:crypto import). */
+interface KeyObjectLike {
+  export(options: { format: 'jwk' }): { x?: string };
+}
+interface AeadLike {
+  setAAD(aad: Uint8Array, options: { plaintextLength: number }): unknown;
+  update(data: Uint8Array): Uint8Array;
+  final(): Uint8Array;
+}
+interface NodeCrypto {
+  generateKeyPairSync(type: 'x25519'): { privateKey: KeyObjectLike; publicKey: KeyObjectLike };
+  createPrivateKey(options: { key: Uint8Array; format: 'der'; type: 'pkcs8' }): KeyObjectLike;
+  createPublicKey(
+    options: { key: { kty: 'OKP'; crv: 'X25519'; x: string }; format: 'jwk' } | KeyObjectLike,
+  ): KeyObjectLike;
+  diffieHellman(options: { privateKey: KeyObjectLike; publicKey: KeyObjectLike }): Uint8Array;
+  hkdfSync(
+    digest: 'sha256',
+    ikm: Uint8Array,
+    salt: Uint8Array,
+    info: Uint8Array,
+    length: number,
+  ): ArrayBuffer;
+  createCipheriv(
+    algorithm: 'chacha20-poly1305',
+    key: Uint8Array,
+    iv: Uint8Array,
+    options: { authTagLength: 16 },
+  ): AeadLike & { getAuthTag(): Uint8Array };
+  createDecipheriv(
+    algorithm: 'chacha20-poly1305',
+    key: Uint8Array,
+    iv: Uint8Array,
+    options: { authTagLength: 16 },
+  ): AeadLike & { setAuthTag(tag: Uint8Array): unknown };
+}
+
+/** DER prefix of a PKCS #8 X25519 private key; the 32-byte secret follows. */
+const PKCS8_X25519 = Uint8Array.from([
+  0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20,
+]);
+
+function b64url(bytes: Uint8Array): string {
+  let s = '';
+  for (const b of bytes) s += String.fromCharCode(b);
+  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+function fromB64url(text: string): Uint8Array {
+  const s = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
+  return Uint8Array.from(s, (c) => c.charCodeAt(0));
+}
+
+function nativeBackend(crypto: NodeCrypto): SealBackend {
+  // KeyObjects of secret keys by array identity (a caller reuses its key array): no secret ever
+  // becomes a map key string; entries go with the arrays.
+  const privateKeys = new WeakMap<Uint8Array, KeyObjectLike>();
+  const privateKey = (secretKey: Uint8Array): KeyObjectLike => {
+    let key = privateKeys.get(secretKey);
+    if (key === undefined) {
+      const der = new Uint8Array(PKCS8_X25519.length + 32);
+      der.set(PKCS8_X25519, 0);
+      der.set(secretKey, PKCS8_X25519.length);
+      key = crypto.createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+      privateKeys.set(secretKey, key);
+    }
+    return key;
+  };
+  const aeadOptions = { authTagLength: 16 } as const;
+  const rawPublic = (key: KeyObjectLike): Uint8Array => {
+    const x = key.export({ format: 'jwk' }).x;
+    if (x === undefined) throw new Error('no X25519 public key');
+    return fromB64url(x);
+  };
+  const agree = (secret: KeyObjectLike, publicKey: Uint8Array): Uint8Array => {
+    if (publicKey.length !== 32) throw new Error('X25519 public key must be 32 bytes');
+    const pub = crypto.createPublicKey({
+      key: { kty: 'OKP', crv: 'X25519', x: b64url(publicKey) },
+      format: 'jwk',
+    });
+    return nonZero(new Uint8Array(crypto.diffieHellman({ privateKey: secret, publicKey: pub })));
+  };
+  return {
+    name: 'node:crypto',
+    ephemeral(secretKey) {
+      // a generated pair is much cheaper than importing a given secret (PKCS #8 parsing)
+      const pair =
+        secretKey === undefined
+          ? crypto.generateKeyPairSync('x25519')
+          : { privateKey: privateKey(secretKey), publicKey: crypto.createPublicKey(privateKey(secretKey)) };
+      return {
+        publicKey: rawPublic(pair.publicKey),
+        agree: (publicKey) => agree(pair.privateKey, publicKey),
+      };
+    },
+    x25519PublicKey: (secretKey) => rawPublic(crypto.createPublicKey(privateKey(secretKey))),
+    x25519Agree: (secretKey, publicKey) => agree(privateKey(secretKey), publicKey),
+    hkdfSha256: (ikm, salt, info, length) =>
+      new Uint8Array(crypto.hkdfSync('sha256', ikm, salt, info, length)),
+    seal(key, nonce, aad, plaintext) {
+      const c = crypto.createCipheriv('chacha20-poly1305', key, nonce, aeadOptions);
+      c.setAAD(aad, { plaintextLength: plaintext.length });
+      const body = c.update(plaintext);
+      const rest = c.final();
+      const tag = c.getAuthTag();
+      const out = new Uint8Array(body.length + rest.length + tag.length);
+      out.set(body, 0);
+      out.set(rest, body.length);
+      out.set(tag, body.length + rest.length);
+      return out;
+    },
+    open(key, nonce, aad, sealed) {
+      if (sealed.length < 16) throw new Error('shorter than the tag');
+      const d = crypto.createDecipheriv('chacha20-poly1305', key, nonce, aeadOptions);
+      const ciphertext = sealed.subarray(0, sealed.length - 16);
+      d.setAAD(aad, { plaintextLength: ciphertext.length });
+      d.setAuthTag(sealed.subarray(sealed.length - 16));
+      const body = d.update(ciphertext);
+      const rest = d.final(); // throws when the tag does not verify
+      const out = new Uint8Array(body.length + rest.length);
+      out.set(body, 0);
+      out.set(rest, body.length);
+      return out;
+    },
+  };
+}
+
+function loadNative(): SealBackend | undefined {
+  try {
+    const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+    const mod = proc?.getBuiltinModule?.('node:crypto') as Partial<NodeCrypto> | undefined;
+    if (mod === undefined || typeof mod.diffieHellman !== 'function' || typeof mod.hkdfSync !== 'function')
+      return undefined;
+    return nativeBackend(mod as NodeCrypto);
+  } catch {
+    return undefined;
+  }
+}
+
+/** node:crypto when present, @noble otherwise. @internal */
+export const nativeSealBackend: SealBackend | undefined = loadNative();
+/** What seals use: {@link nativeSealBackend} when present, else {@link nobleSealBackend}. @internal */
+export const sealBackend: SealBackend = nativeSealBackend ?? nobleSealBackend;
