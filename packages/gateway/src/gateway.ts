@@ -28,6 +28,7 @@ import type { AcquisitionEvent, GatewayEvent } from './events.js';
 import { normaliseReading } from './preprocessing/normalise.js';
 import { createSequenceGuard } from './preprocessing/sequence-guard.js';
 import { type ThresholdRule, thresholdAlerts } from './rules/threshold.js';
+import type { MessageAuthenticator } from './security/authenticator.js';
 
 /** Options of {@link createGateway}. */
 export interface GatewayOptions {
@@ -66,6 +67,13 @@ export interface GatewayOptions {
   readonly clock?: Clock;
   /** The local sensor → rule → actuator loop; see {@link GatewayControlOptions}. */
   readonly control?: GatewayControlOptions;
+  /**
+   * Authenticates every envelope before it is decoded (e.g. `createMessageAuthenticator`: a
+   * registered, active device, its signature, no replay, sealed envelopes opened). Refused messages
+   * become `message-rejected` events with a `security/*` error. Applies to envelope inputs;
+   * channel inputs (raw BLE frames, HL7 v2 over MLLP) carry no envelope: secure their transport.
+   */
+  readonly authenticate?: MessageAuthenticator;
 }
 
 /**
@@ -154,7 +162,16 @@ function gatewayInputs(options: GatewayOptions): ResolvedInput[] {
     const deviceFromTopic = (topic: string): string | undefined =>
       level === null ? undefined : topic.split('/')[level];
     const topic = compileTopicPattern(options.topicFilter ?? Topics.allDeviceReadings);
-    return [envelopeInput(DEFAULT_INPUT_NAME, options.transport, topic, codecs(), deviceFromTopic)];
+    return [
+      envelopeInput(
+        DEFAULT_INPUT_NAME,
+        options.transport,
+        topic,
+        codecs(),
+        deviceFromTopic,
+        options.authenticate,
+      ),
+    ];
   }
   for (const legacy of ['topicFilter', 'deviceIdTopicLevel'] as const) {
     if (options[legacy] !== undefined) {
@@ -171,6 +188,7 @@ function gatewayInputs(options: GatewayOptions): ResolvedInput[] {
     transports: options.transports,
     decoders: options.decoders,
     codecs,
+    authenticate: options.authenticate,
   });
 }
 

@@ -38,4 +38,23 @@ export * from './preprocessing/operators/index.js';
 export { createSequenceGuard, type SequenceGuard } from './preprocessing/sequence-guard.js';
 export * from './rules/declarative/index.js';
 export { type ThresholdRule, thresholdAlerts } from './rules/threshold.js';
+export {
+  AUTH_FAILURES,
+  type AuthFailure,
+  type AuthVerdict,
+  createMessageAuthenticator,
+  type MessageAuthenticator,
+  type MessageAuthenticatorOptions,
+} from './security/authenticator.js';
+export {
+  type ChangeAuthor,
+  createDeviceRegistry,
+  DEVICE_TRANSITIONS,
+  type DeviceKey,
+  type DeviceRegistry,
+  type DeviceRegistryOptions,
+  type DeviceState,
+  type RegisteredDevice,
+  type RegistryChange,
+} from './security/device-registry.js';
 export * from './uplink/index.js';

@@ -1,15 +1,20 @@
 import {
+  createIdentity,
   type DeviceId,
   type Envelope,
   envelopeJsonCodec,
   envelopePayload,
   isHealthItError,
+  openEnvelope,
   READINGS_JSON,
   type Reading,
   readingsJsonCodec,
+  sealEnvelope,
+  signEnvelope,
   Topics,
   type Transport,
   type TransportMessage,
+  verifyEnvelopeSignature,
 } from '@healthit/core';
 import { createFakeClock, createInProcessTransport } from '@healthit/core/testing';
 import { from, lastValueFrom, Subject, take, tap, throwError, toArray, VirtualTimeScheduler } from 'rxjs';
@@ -127,6 +132,58 @@ describe('publishReadings over the in-process transport', () => {
       `b:100@${START}`,
       `a:101@${START}`,
     ]);
+  });
+});
+
+describe('publishReadings({ secure })', () => {
+  it('signs each batch once with the device key (and can seal it) before it goes out', async () => {
+    const transport = createInProcessTransport();
+    const device = createIdentity({ id: 'a', kind: 'device' });
+    const platform = createIdentity({ id: 'platform', kind: 'service' });
+    const sent: TransportMessage[] = [];
+    const sub = transport.subscribe('devices/+/readings').subscribe((m) => sent.push(m));
+    await settle();
+    const secure = (e: Envelope) =>
+      signEnvelope(sealEnvelope(e, { id: 'platform', sealingKey: platform.sealing.publicKey }), {
+        keyId: device.keyId,
+        secretKey: device.signing.secretKey,
+      });
+    await lastValueFrom(
+      from([reading('a', 1, 10), reading('a', 2, 20)]).pipe(
+        publishReadings(transport, { secure }),
+        toArray(),
+      ),
+    );
+    await settle();
+    expect(sent.length).toBeGreaterThan(0);
+    const ids: string[] = [];
+    for (const message of sent) {
+      // one signature per envelope (a batch), verifying under the device key; sealed for the platform
+      const envelope = envelopeJsonCodec.decode(message.payload);
+      expect(verifyEnvelopeSignature(envelope, () => device.signing.publicKey).ok).toBe(true);
+      const opened = openEnvelope(envelope, {
+        id: 'platform',
+        secretKey: platform.sealing.secretKey,
+      }).envelope;
+      ids.push(...readingsJsonCodec.decode(envelopePayload(opened)).map((r) => r.id));
+    }
+    expect(ids).toEqual(['a:1', 'a:2']);
+    sub.unsubscribe();
+  });
+
+  it('a secure step that throws makes the batch publish-failed', async () => {
+    const transport = createInProcessTransport();
+    const events = await lastValueFrom(
+      from([reading('a', 1, 10)]).pipe(
+        publishReadings(transport, {
+          secure: () => {
+            throw new Error('key store locked');
+          },
+        }),
+        toArray(),
+      ),
+    );
+    expect(events.map((e) => e.type)).toEqual(['publish-failed']);
   });
 });
 

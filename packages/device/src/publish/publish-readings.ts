@@ -43,6 +43,13 @@ export interface PublishReadingsOptions {
   readonly maxInFlight?: number;
   /** Scheduler of the end-of-burst flush of batching (default `asapScheduler`). */
   readonly scheduler?: SchedulerLike;
+  /**
+   * Secures each envelope before it is published: e.g. seal it for the platform and sign it with
+   * the device key, one signature per batch —
+   * `(e) => signEnvelope(sealEnvelope(e, platform), deviceSigner)` (core's security module).
+   * A throw makes the batch a `publish-failed` event.
+   */
+  readonly secure?: (envelope: Envelope, deviceId: DeviceId) => Envelope;
 }
 
 /** What happened to one batch of readings, emitted by {@link publishReadings}. */
@@ -156,6 +163,7 @@ export function publishReadings(
             contentType: readingsJsonCodec.contentType,
             payload: readingsJsonCodec.encode([...readings]),
           });
+          if (options.secure !== undefined) envelope = options.secure(envelope, deviceId);
           await transport.publish(topic, envelopeJsonCodec.encode(envelope), { qos });
           return { type: 'published', deviceId, topic, envelope, readings };
         } catch (e) {

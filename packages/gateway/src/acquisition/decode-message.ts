@@ -9,6 +9,7 @@ import {
   type TransportMessage,
 } from '@healthit/core';
 import type { AcquisitionEvent } from '../events.js';
+import type { MessageAuthenticator } from '../security/authenticator.js';
 import type { CodecRegistry } from './codec-registry.js';
 
 /** What one transport message turned into. */
@@ -36,13 +37,15 @@ export function asHealthItError(e: unknown, fallback: string): HealthItError {
  * speak for itself: the envelope's `source` must equal the device id in the topic (when
  * `deviceFromTopic` finds one), and every reading's `deviceId` must equal the `source`.
  *
- * Never throws: a bad message becomes a `message-rejected` event, a bad reading inside a good
- * message a `reading-rejected` event.
+ * With `authenticate`, the envelope must pass it first (signature, registry, replay, sealing) and
+ * the opened envelope is decoded. Never throws: a bad or unauthenticated message becomes a
+ * `message-rejected` event, a bad reading inside a good message a `reading-rejected` event.
  */
 export function decodeReadingsMessage(
   message: TransportMessage,
   codecs: CodecRegistry,
   deviceFromTopic: (topic: string) => string | undefined,
+  authenticate?: MessageAuthenticator,
 ): DecodedMessage {
   const reject = (error: HealthItError): DecodedMessage => ({
     readings: [],
@@ -68,6 +71,11 @@ export function decodeReadingsMessage(
         { detail: { topic: message.topic, source: envelope.source } },
       ),
     );
+  }
+  if (authenticate !== undefined) {
+    const verdict = authenticate.authenticate(envelope);
+    if (!verdict.ok) return reject(verdict.error);
+    envelope = verdict.envelope;
   }
   try {
     codec = codecs.get(envelope.contentType);

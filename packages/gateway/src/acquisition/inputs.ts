@@ -7,6 +7,7 @@ import {
 } from '@healthit/core';
 import { z } from 'zod';
 import type { AcquisitionEvent } from '../events.js';
+import type { MessageAuthenticator } from '../security/authenticator.js';
 import type { CodecRegistry } from './codec-registry.js';
 import { decodeChannelMessage } from './decode-channel.js';
 import { type DecodedMessage, decodeReadingsMessage } from './decode-message.js';
@@ -120,6 +121,8 @@ export interface InputSources {
   readonly decoders?: Readonly<Record<string, ChannelDecoder>> | undefined;
   /** The codec registry of envelope inputs. */
   readonly codecs: () => CodecRegistry;
+  /** Authenticates envelopes before decoding (envelope inputs). */
+  readonly authenticate?: MessageAuthenticator | undefined;
 }
 
 function configError(message: string, detail: Record<string, unknown>): HealthItError {
@@ -140,6 +143,7 @@ export function envelopeInput(
   topic: TopicPattern,
   codecs: CodecRegistry,
   deviceFromTopic: (topic: string) => string | undefined,
+  authenticate?: MessageAuthenticator,
 ): ResolvedInput {
   return {
     name,
@@ -147,7 +151,7 @@ export function envelopeInput(
     topic,
     decoderName: ENVELOPE_DECODER,
     decode(message) {
-      const decoded = decodeReadingsMessage(message, codecs, deviceFromTopic);
+      const decoded = decodeReadingsMessage(message, codecs, deviceFromTopic, authenticate);
       return decoded.events.length === 0 ? decoded : { ...decoded, events: named(decoded.events, name) };
     },
   };
@@ -225,8 +229,13 @@ export function resolveInputs(inputs: readonly unknown[], sources: InputSources)
     const topic = compileTopicPattern(spec.topicFilter);
     if (spec.decoder === ENVELOPE_DECODER) {
       const checksDevice = topic.params.includes('deviceId');
-      return envelopeInput(spec.name, transport, topic, sources.codecs(), (t) =>
-        checksDevice ? topic.match(t)?.deviceId : undefined,
+      return envelopeInput(
+        spec.name,
+        transport,
+        topic,
+        sources.codecs(),
+        (t) => (checksDevice ? topic.match(t)?.deviceId : undefined),
+        sources.authenticate,
       );
     }
     let decoder: ChannelDecoder;

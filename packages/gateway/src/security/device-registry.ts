@@ -1,0 +1,238 @@
+import { HealthItError, isStrictEd25519PublicKey, keyIdOf } from '@healthit/core';
+import { type Observable, Subject } from 'rxjs';
+
+/** A device's lifecycle state. Only `active` devices are heard. */
+export type DeviceState = 'pending' | 'active' | 'suspended' | 'decommissioned';
+
+/** The lifecycle: pending → active ⇄ suspended; any state → decommissioned (final). */
+export const DEVICE_TRANSITIONS: Readonly<Record<DeviceState, readonly DeviceState[]>> = {
+  pending: ['active', 'decommissioned'],
+  active: ['suspended', 'decommissioned'],
+  suspended: ['active', 'decommissioned'],
+  decommissioned: [],
+};
+
+/** One of a device's signing keys. */
+export interface DeviceKey {
+  readonly keyId: string;
+  /** Ed25519 public key, 32 bytes. */
+  readonly publicKey: Uint8Array;
+  /** Epoch ms from which the key is revoked (messages are refused from then on, whatever their ts). */
+  readonly revokedAt?: number;
+}
+
+/** What the registry knows of a device. */
+export interface RegisteredDevice {
+  readonly deviceId: string;
+  readonly state: DeviceState;
+  /** Its signing keys, newest last; revoked ones are kept (with `revokedAt`) for the record. */
+  readonly keys: readonly DeviceKey[];
+  /** X25519 public key for sealing messages to the device (commands), when known. */
+  readonly sealingKey?: Uint8Array;
+}
+
+/** A change of the registry, with who made it and why: an audit record. */
+export type RegistryChange =
+  | {
+      readonly type: 'registered';
+      readonly deviceId: string;
+      readonly state: DeviceState;
+      readonly by: string;
+      readonly reason: string;
+      readonly at: number;
+    }
+  | {
+      readonly type: 'state-changed';
+      readonly deviceId: string;
+      readonly from: DeviceState;
+      readonly to: DeviceState;
+      readonly by: string;
+      readonly reason: string;
+      readonly at: number;
+    }
+  | {
+      readonly type: 'key-added';
+      readonly deviceId: string;
+      readonly keyId: string;
+      readonly by: string;
+      readonly reason: string;
+      readonly at: number;
+    }
+  | {
+      readonly type: 'key-revoked';
+      readonly deviceId: string;
+      readonly keyId: string;
+      readonly by: string;
+      readonly reason: string;
+      readonly at: number;
+    };
+
+/** Who made a change and why (kept in the audit record). */
+export interface ChangeAuthor {
+  readonly by: string;
+  readonly reason: string;
+}
+
+/** The gateway's device registry (see {@link createDeviceRegistry}). */
+export interface DeviceRegistry {
+  get(deviceId: string): RegisteredDevice | undefined;
+  /**
+   * The public key with `keyId` of `deviceId` when the device is `active` and the key is not
+   * revoked: what message authentication asks. Undefined otherwise.
+   */
+  activeKey(deviceId: string, keyId: string): Uint8Array | undefined;
+  register(
+    device: {
+      readonly deviceId: string;
+      readonly publicKey: Uint8Array;
+      readonly sealingKey?: Uint8Array;
+      readonly state?: 'pending' | 'active';
+    },
+    author: ChangeAuthor,
+  ): RegisteredDevice;
+  setState(deviceId: string, to: DeviceState, author: ChangeAuthor): RegisteredDevice;
+  /** Adds a signing key (rotation): both keys verify until the old one is revoked. */
+  addKey(deviceId: string, publicKey: Uint8Array, author: ChangeAuthor): DeviceKey;
+  /** Revokes a key from now on: the next message signed with it is refused. */
+  revokeKey(deviceId: string, keyId: string, author: ChangeAuthor): void;
+  /** Every change, as it happens (hot): record them through a `LedgerSink` for the audit trail. */
+  readonly changes$: Observable<RegistryChange>;
+  readonly size: number;
+}
+
+/** Options of {@link createDeviceRegistry}. */
+export interface DeviceRegistryOptions {
+  /** Devices at most (default 100 000): registering more throws `buffer/overflow`. */
+  readonly maxDevices?: number;
+  readonly clock?: { now(): number };
+}
+
+function unknownDevice(deviceId: string): HealthItError {
+  return new HealthItError('state/invalid', `Device "${deviceId}" is not registered`, {
+    detail: { deviceId },
+  });
+}
+
+function checkKey(publicKey: Uint8Array, deviceId: string): void {
+  if (!isStrictEd25519PublicKey(publicKey)) {
+    throw new HealthItError('validation/invalid', `Device "${deviceId}": not a usable Ed25519 public key`, {
+      detail: { deviceId },
+    });
+  }
+}
+
+/**
+ * An in-memory device registry with the lifecycle `pending → active ⇄ suspended → decommissioned`,
+ * signing keys with rotation and revocation, and an audit stream of every change (who, why, when).
+ * Decommissioning is final: the device's keys are revoked with it.
+ * @throws {RangeError} for an invalid `maxDevices`.
+ * @example
+ * ```ts
+ * const registry = createDeviceRegistry();
+ * registry.register({ deviceId: 'monitor-7', publicKey, state: 'active' }, { by: 'biomed:ana', reason: 'onboarded' });
+ * registry.setState('monitor-7', 'suspended', { by: 'biomed:ana', reason: 'sent from the wrong ward' });
+ * ```
+ */
+export function createDeviceRegistry(options: DeviceRegistryOptions = {}): DeviceRegistry {
+  const maxDevices = options.maxDevices ?? 100_000;
+  if (!Number.isSafeInteger(maxDevices) || maxDevices < 1) {
+    throw new RangeError(`maxDevices must be an integer ≥ 1, got ${maxDevices}`);
+  }
+  const clock = options.clock ?? { now: () => Date.now() };
+  const devices = new Map<string, RegisteredDevice>();
+  const changes = new Subject<RegistryChange>();
+
+  const need = (deviceId: string): RegisteredDevice => {
+    const d = devices.get(deviceId);
+    if (d === undefined) throw unknownDevice(deviceId);
+    return d;
+  };
+  const put = (d: RegisteredDevice): RegisteredDevice => {
+    const frozen = Object.freeze({ ...d, keys: Object.freeze([...d.keys]) });
+    devices.set(d.deviceId, frozen);
+    return frozen;
+  };
+
+  return {
+    changes$: changes.asObservable(),
+    get size() {
+      return devices.size;
+    },
+    get: (deviceId) => devices.get(deviceId),
+    activeKey(deviceId, keyId) {
+      const d = devices.get(deviceId);
+      if (d === undefined || d.state !== 'active') return undefined;
+      const now = clock.now();
+      for (const k of d.keys) {
+        if (k.keyId === keyId)
+          return k.revokedAt !== undefined && k.revokedAt <= now ? undefined : k.publicKey;
+      }
+      return undefined;
+    },
+    register(device, author) {
+      if (devices.has(device.deviceId)) {
+        throw new HealthItError('state/invalid', `Device "${device.deviceId}" is already registered`, {
+          detail: { deviceId: device.deviceId },
+        });
+      }
+      if (devices.size >= maxDevices) {
+        throw new HealthItError('buffer/overflow', `The registry holds ${maxDevices} devices (maxDevices)`, {
+          detail: { maxDevices },
+        });
+      }
+      checkKey(device.publicKey, device.deviceId);
+      const state = device.state ?? 'pending';
+      const registered = put({
+        deviceId: device.deviceId,
+        state,
+        keys: [{ keyId: keyIdOf(device.publicKey), publicKey: device.publicKey.slice() }],
+        ...(device.sealingKey === undefined ? {} : { sealingKey: device.sealingKey.slice() }),
+      });
+      changes.next({ type: 'registered', deviceId: device.deviceId, state, ...author, at: clock.now() });
+      return registered;
+    },
+    setState(deviceId, to, author) {
+      const d = need(deviceId);
+      if (!DEVICE_TRANSITIONS[d.state].includes(to)) {
+        throw new HealthItError('state/invalid', `Device "${deviceId}" cannot go from ${d.state} to ${to}`, {
+          detail: { deviceId, from: d.state, to },
+        });
+      }
+      const at = clock.now();
+      const keys =
+        to === 'decommissioned'
+          ? d.keys.map((k) => (k.revokedAt === undefined ? { ...k, revokedAt: at } : k))
+          : d.keys;
+      const updated = put({ ...d, state: to, keys });
+      changes.next({ type: 'state-changed', deviceId, from: d.state, to, ...author, at });
+      return updated;
+    },
+    addKey(deviceId, publicKey, author) {
+      const d = need(deviceId);
+      if (d.state === 'decommissioned')
+        throw new HealthItError('state/invalid', `Device "${deviceId}" is decommissioned`);
+      checkKey(publicKey, deviceId);
+      const key: DeviceKey = { keyId: keyIdOf(publicKey), publicKey: publicKey.slice() };
+      if (d.keys.some((k) => k.keyId === key.keyId)) {
+        throw new HealthItError('state/invalid', `Device "${deviceId}" already has key ${key.keyId}`);
+      }
+      put({ ...d, keys: [...d.keys, key] });
+      changes.next({ type: 'key-added', deviceId, keyId: key.keyId, ...author, at: clock.now() });
+      return key;
+    },
+    revokeKey(deviceId, keyId, author) {
+      const d = need(deviceId);
+      if (!d.keys.some((k) => k.keyId === keyId)) {
+        throw new HealthItError('state/invalid', `Device "${deviceId}" has no key ${keyId}`);
+      }
+      const at = clock.now();
+      put({
+        ...d,
+        keys: d.keys.map((k) =>
+          k.keyId === keyId && k.revokedAt === undefined ? { ...k, revokedAt: at } : k,
+        ),
+      });
+      changes.next({ type: 'key-revoked', deviceId, keyId, ...author, at });
+    },
+  };
+}
