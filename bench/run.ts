@@ -3,6 +3,7 @@
  * figures. Run on an idle machine; each figure is the best of several runs after a warm-up.
  */
 import { cpus } from 'node:os';
+import { benchAuthenticatedIngest } from './authenticated-ingest.js';
 import { benchGateway } from './gateway.js';
 import { benchGatt } from './gatt.js';
 import { benchHistorian } from './historian.js';
@@ -32,4 +33,5 @@ printFigures('Platform store (PGlite, in memory)', await benchStore());
 printFigures('Ledger (hash chain, Ed25519)', await benchLedger());
 printFigures('Ledger Merkle tree and transparency log', [...(await benchMerkle()), ...(await benchTlog())]);
 printFigures('Core security primitives (one core)', await benchSecurity());
+printFigures('Authenticated ingest (gateway, one core)', await benchAuthenticatedIngest());
 printFigures('Edge AI (onnxruntime-web)', await benchModel());

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -5,6 +6,7 @@ import { fromBase64Url, toBase64Url, utf8Encode } from '../encoding/bytes.js';
 import { createEnvelope } from '../encoding/envelope.js';
 import { READINGS_JSON } from '../encoding/json-codecs.js';
 import type { Envelope } from '../schemas/envelope.js';
+import { sha256HexOfText, sha256HexOfTextPortable } from './digest.js';
 import { ed25519Sign } from './ed25519.js';
 import { envelopeSigningInput, signEnvelope, verifyEnvelopeSignature } from './envelope-signature.js';
 import { createIdentity } from './identity.js';
@@ -114,5 +116,24 @@ describe('envelope signatures (one per batch)', () => {
     expect(verifyEnvelopeSignature(m, keys)).toMatchObject({ ok: false, reason: 'bad-signature' });
     const junk = { ...signed, sig: { alg: 'Ed25519' as const, kid: device.keyId, value: '!!' } };
     expect(verifyEnvelopeSignature(junk, keys)).toMatchObject({ ok: false, reason: 'bad-signature' });
+  });
+});
+
+describe('envelopeSigningInput', () => {
+  it('is the domain and the RFC 8785 JSON of the header with the SHA-256 of the payload text (checked with node:crypto)', () => {
+    const e = batch();
+    const expected =
+      'healthit-envelope/v1\n' +
+      JSON.stringify({
+        contentType: e.contentType,
+        id: e.id,
+        payloadSha256: createHash('sha256').update(e.payload, 'utf8').digest('hex'),
+        seq: e.seq,
+        source: e.source,
+        ts: e.ts,
+        v: 1,
+      });
+    expect(new TextDecoder().decode(envelopeSigningInput(e))).toBe(expected);
+    expect(sha256HexOfTextPortable(e.payload)).toBe(sha256HexOfText(e.payload));
   });
 });

@@ -1,7 +1,7 @@
 import { fromBase64Url, toBase64Url, utf8Encode } from '../encoding/bytes.js';
 import { canonicalJson } from '../encoding/canonical-json.js';
 import type { Envelope } from '../schemas/envelope.js';
-import type { JsonValue } from '../schemas/index.js';
+import { sha256HexOfText } from './digest.js';
 import { ed25519Sign, ed25519VerifyStrict } from './ed25519.js';
 
 /**
@@ -19,12 +19,24 @@ export interface EnvelopeSigner {
 
 /**
  * The bytes an envelope signature covers: {@link ENVELOPE_SIGNING_DOMAIN} ‖ UTF-8 RFC 8785 JSON of
- * the envelope without `sig` (id, source, seq, ts, content type and payload: a device's whole batch
- * of readings is signed once).
+ * `{ contentType, id, payloadSha256, seq, source, ts, v }`, where `payloadSha256` is the lowercase
+ * hex SHA-256 of the payload's base64url text. Every field of the envelope but `sig` is covered (a
+ * device's whole batch of readings is signed once), and the payload enters through one hash, so
+ * the signature's cost stays flat as batches grow.
  */
 export function envelopeSigningInput(envelope: Envelope): Uint8Array {
-  const { sig: _sig, ...signed } = envelope;
-  return utf8Encode(ENVELOPE_SIGNING_DOMAIN + canonicalJson(signed as unknown as JsonValue));
+  return utf8Encode(
+    ENVELOPE_SIGNING_DOMAIN +
+      canonicalJson({
+        contentType: envelope.contentType,
+        id: envelope.id,
+        payloadSha256: sha256HexOfText(envelope.payload),
+        seq: envelope.seq,
+        source: envelope.source,
+        ts: envelope.ts,
+        v: envelope.v,
+      }),
+  );
 }
 
 /**
