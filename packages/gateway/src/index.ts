@@ -57,4 +57,12 @@ export {
   type RegisteredDevice,
   type RegistryChange,
 } from './security/device-registry.js';
+export {
+  createOnboarding,
+  type EnrolmentFailure,
+  type EnrolmentRequest,
+  type EnrolmentResult,
+  type Onboarding,
+  type OnboardingOptions,
+} from './security/onboarding.js';
 export * from './uplink/index.js';

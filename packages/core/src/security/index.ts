@@ -5,6 +5,17 @@
  * ChaCha20-Poly1305, end to end across brokers), and replay protection.
  * @packageDocumentation
  */
+
+export {
+  ATTESTATION_DOMAIN,
+  type AttestationFailure,
+  type AttestationFields,
+  type AttestationVerdict,
+  DeviceAttestation,
+  signAttestation,
+  verifyAttestation,
+} from './attestation.js';
+export { canonicalSigningInput, signCanonical, verifyCanonical } from './canonical-signature.js';
 export {
   ED25519_KEY_CACHE_SIZE,
   type Ed25519Backend,
@@ -17,6 +28,12 @@ export {
   nativeEd25519Available,
   randomSeed,
 } from './ed25519.js';
+export {
+  ENROLMENT_DOMAIN,
+  type EnrolmentStatement,
+  proveEnrolment,
+  verifyEnrolmentProof,
+} from './enrolment.js';
 export {
   ENVELOPE_SIGNING_DOMAIN,
   type EnvelopeSignatureFailure,

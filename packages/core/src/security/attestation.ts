@@ -1,0 +1,129 @@
+import { z } from 'zod';
+import { fromBase64Url, toBase64Url } from '../encoding/bytes.js';
+import { signCanonical, verifyCanonical } from './canonical-signature.js';
+import { isStrictEd25519PublicKey } from './ed25519.js';
+
+/** The signing domain of manufacturer attestations. */
+export const ATTESTATION_DOMAIN = 'healthit-attestation/v1\n';
+
+const B64Key = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be 32 bytes of base64url');
+
+/**
+ * A manufacturer's statement that a device with this model and serial holds this key: made at the
+ * factory, checked at onboarding against the manufacturers a site trusts.
+ */
+export const DeviceAttestation = z.strictObject({
+  v: z.literal(1),
+  manufacturer: z.string().min(1).max(128),
+  model: z.string().min(1).max(128),
+  serial: z.string().min(1).max(128),
+  /** The device's Ed25519 public key, base64url. */
+  publicKey: B64Key,
+  /** The device's X25519 sealing key, base64url, when it has one. */
+  sealingKey: B64Key.optional(),
+  /** When the attestation was made (epoch ms). */
+  issuedAt: z.number().int().nonnegative(),
+  /** The manufacturer's signature: its key id and the Ed25519 signature (base64url). */
+  sig: z.strictObject({ kid: z.string().min(1).max(128), value: z.string().regex(/^[A-Za-z0-9_-]{86}$/) }),
+});
+export type DeviceAttestation = z.infer<typeof DeviceAttestation>;
+
+/** What a manufacturer attests. */
+export interface AttestationFields {
+  readonly manufacturer: string;
+  readonly model: string;
+  readonly serial: string;
+  readonly publicKey: Uint8Array;
+  readonly sealingKey?: Uint8Array;
+  readonly issuedAt: number;
+}
+
+/** The signed part of an attestation, as plain JSON (no undefined member). */
+function body(a: Omit<DeviceAttestation, 'sig'>): { [key: string]: string | number } {
+  return {
+    v: 1,
+    manufacturer: a.manufacturer,
+    model: a.model,
+    serial: a.serial,
+    publicKey: a.publicKey,
+    ...(a.sealingKey === undefined ? {} : { sealingKey: a.sealingKey }),
+    issuedAt: a.issuedAt,
+  };
+}
+
+/**
+ * Signs an attestation with the manufacturer's key (`kid` names it to verifiers).
+ * @example
+ * ```ts
+ * const attestation = signAttestation({ manufacturer: 'acme', model: 'PM-100', serial: 'SN123', publicKey, issuedAt: Date.now() }, acmeKey);
+ * ```
+ */
+export function signAttestation(
+  fields: AttestationFields,
+  manufacturer: { readonly keyId: string; readonly secretKey: Uint8Array },
+): DeviceAttestation {
+  const unsigned = body({
+    v: 1,
+    manufacturer: fields.manufacturer,
+    model: fields.model,
+    serial: fields.serial,
+    publicKey: toBase64Url(fields.publicKey),
+    ...(fields.sealingKey === undefined ? {} : { sealingKey: toBase64Url(fields.sealingKey) }),
+    issuedAt: fields.issuedAt,
+  });
+  return DeviceAttestation.parse({
+    ...unsigned,
+    sig: {
+      kid: manufacturer.keyId,
+      value: signCanonical(ATTESTATION_DOMAIN, unsigned, manufacturer.secretKey),
+    },
+  });
+}
+
+/** Why {@link verifyAttestation} refused an attestation. */
+export type AttestationFailure = 'malformed' | 'unknown-manufacturer' | 'bad-signature' | 'weak-key';
+
+/** The verdict of {@link verifyAttestation}. */
+export type AttestationVerdict =
+  | { readonly ok: true; readonly attestation: DeviceAttestation; readonly publicKey: Uint8Array }
+  | { readonly ok: false; readonly reason: AttestationFailure; readonly detail: string };
+
+/**
+ * Checks an attestation (any input) against the manufacturer keys a site trusts: the shape, the
+ * manufacturer's key by `kid` (it must belong to the attestation's manufacturer), the signature
+ * (strict Ed25519), and a usable device key. Never throws.
+ */
+export function verifyAttestation(
+  input: unknown,
+  manufacturerKey: (manufacturer: string, kid: string) => Uint8Array | undefined,
+): AttestationVerdict {
+  const parsed = DeviceAttestation.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return {
+      ok: false,
+      reason: 'malformed',
+      detail: `${issue?.path.join('.') || '(root)'}: ${issue?.message}`,
+    };
+  }
+  const a = parsed.data;
+  const key = manufacturerKey(a.manufacturer, a.sig.kid);
+  if (key === undefined) {
+    return {
+      ok: false,
+      reason: 'unknown-manufacturer',
+      detail: `no trusted key ${a.sig.kid} of manufacturer ${a.manufacturer}`,
+    };
+  }
+  if (!verifyCanonical(ATTESTATION_DOMAIN, body(a), a.sig.value, key)) {
+    return {
+      ok: false,
+      reason: 'bad-signature',
+      detail: `the signature of ${a.manufacturer}'s key ${a.sig.kid} does not verify`,
+    };
+  }
+  const publicKey = fromBase64Url(a.publicKey);
+  if (!isStrictEd25519PublicKey(publicKey))
+    return { ok: false, reason: 'weak-key', detail: 'the attested device key is not usable' };
+  return { ok: true, attestation: a, publicKey };
+}
