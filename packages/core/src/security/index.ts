@@ -7,6 +7,25 @@
  */
 
 export {
+  ACTIONS,
+  type AccessControl,
+  type AccessDecision,
+  AccessPolicy,
+  type AccessResource,
+  AccessRule,
+  type Action,
+  createAccessControl,
+  DEFAULT_ACCESS_POLICY,
+  issueRoleClaim,
+  type Principal,
+  ROLE_CLAIM_DOMAIN,
+  ROLES,
+  type Role,
+  RoleClaim,
+  type RoleClaimFailure,
+  verifyRoleClaim,
+} from './access-control.js';
+export {
   ATTESTATION_DOMAIN,
   type AttestationFailure,
   type AttestationFields,
