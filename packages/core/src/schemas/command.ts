@@ -28,6 +28,11 @@ export const Command = z.strictObject({
   expiresAt: EpochMs.optional(),
   /** The reading ids that caused the command, for the audit trail. */
   causedBy: z.array(z.string()).optional(),
+  /**
+   * Who authorised it, for commands that affect therapy: a role claim (checked by
+   * `verifyCommandAuthorisation`) and the claim key's signature of the rest of the command.
+   */
+  auth: z.strictObject({ claim: z.unknown(), sig: z.string().regex(/^[A-Za-z0-9_-]{86}$/) }).optional(),
 });
 export type Command = z.infer<typeof Command>;
 

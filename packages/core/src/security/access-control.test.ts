@@ -85,6 +85,7 @@ describe('role claims', () => {
     expect(verifyRoleClaim(JSON.parse(JSON.stringify(claim)), issuers, clock)).toEqual({
       ok: true,
       principal: nurse,
+      claim,
     });
   });
 

@@ -188,6 +188,11 @@ export const RoleClaim = z.strictObject({
   patients: z.array(z.string().min(1).max(128)).max(10_000),
   expiresAt: z.number().int().nonnegative(),
   issuer: z.string().min(1).max(128),
+  /** The subject's Ed25519 public key (base64url), when it signs requests such as commands. */
+  key: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{43}$/)
+    .optional(),
   sig: z.string().regex(/^[A-Za-z0-9_-]{86}$/),
 });
 export type RoleClaim = z.infer<typeof RoleClaim>;
@@ -229,7 +234,7 @@ export function verifyRoleClaim(
   issuers: (issuer: string) => Uint8Array | undefined,
   clock: Clock = systemClock,
 ):
-  | { readonly ok: true; readonly principal: Principal }
+  | { readonly ok: true; readonly principal: Principal; readonly claim: RoleClaim }
   | { readonly ok: false; readonly reason: RoleClaimFailure } {
   const parsed = RoleClaim.safeParse(input);
   if (!parsed.success) return { ok: false, reason: 'malformed' };
@@ -239,5 +244,9 @@ export function verifyRoleClaim(
   if (!verifyCanonical(ROLE_CLAIM_DOMAIN, claimBody(c), c.sig, key))
     return { ok: false, reason: 'bad-signature' };
   if (c.expiresAt <= clock.now()) return { ok: false, reason: 'expired' };
-  return { ok: true, principal: { id: c.subject, roles: c.roles, wards: c.wards, patients: c.patients } };
+  return {
+    ok: true,
+    principal: { id: c.subject, roles: c.roles, wards: c.wards, patients: c.patients },
+    claim: c,
+  };
 }

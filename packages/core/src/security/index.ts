@@ -36,6 +36,13 @@ export {
 } from './attestation.js';
 export { canonicalSigningInput, signCanonical, verifyCanonical } from './canonical-signature.js';
 export {
+  authoriseCommand,
+  COMMAND_DOMAIN,
+  type CommandAuthFailure,
+  type CommandAuthOptions,
+  verifyCommandAuthorisation,
+} from './command-authorisation.js';
+export {
   ED25519_KEY_CACHE_SIZE,
   type Ed25519Backend,
   ed25519PublicKey,

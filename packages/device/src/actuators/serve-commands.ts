@@ -1,8 +1,11 @@
 import {
+  type Clock,
+  type Command,
   type CommandStatus,
   commandJsonCodec,
   commandStatusJsonCodec,
   type HealthItError,
+  systemClock,
   Topics,
   type Transport,
 } from '@healthit/core';
@@ -14,6 +17,20 @@ export type ServeCommandsEvent =
   | { readonly type: 'status-published'; readonly status: CommandStatus }
   | { readonly type: 'status-publish-failed'; readonly status: CommandStatus; readonly error: unknown }
   | { readonly type: 'command-refused'; readonly topic: string; readonly error: HealthItError };
+
+/** Options of {@link serveCommands}. */
+export interface ServeCommandsOptions {
+  /**
+   * Checked before a command reaches the actuator, e.g. for therapy-changing commands
+   * `(c) => verifyCommandAuthorisation(c, { issuers, resource: { ward } })` (core): a refused command
+   * is never executed and gets a `rejected` status with reason `unauthorised: <reason>`.
+   */
+  readonly authorise?: (
+    command: Command,
+  ) => { readonly ok: true } | { readonly ok: false; readonly reason: string };
+  /** Time of the `rejected` statuses (default the system clock). */
+  readonly clock?: Clock;
+}
 
 /**
  * Puts an actuator on a transport, as its firmware would: commands arriving on
@@ -30,8 +47,10 @@ export type ServeCommandsEvent =
 export function serveCommands(
   actuator: Actuator<unknown>,
   transport: Transport,
+  options: ServeCommandsOptions = {},
 ): Observable<ServeCommandsEvent> {
   const statusTopic = Topics.deviceCommandStatus(actuator.deviceId);
+  const { authorise, clock = systemClock } = options;
   const commands$ = transport.subscribe(Topics.deviceCommands(actuator.deviceId)).pipe(
     mergeMap((message) => {
       try {
@@ -41,13 +60,46 @@ export function serveCommands(
       }
     }),
   );
+  /** A command refused before it reaches the actuator: its `rejected` status, published. */
+  const rejection = (command: Command, reason: string): Observable<ServeCommandsEvent> => {
+    const status: CommandStatus = {
+      commandId: command.id,
+      deviceId: command.deviceId,
+      state: 'rejected',
+      at: clock.now(),
+      reason,
+    };
+    return from(transport.publish(statusTopic, commandStatusJsonCodec.encode(status), { qos: 1 })).pipe(
+      map((): ServeCommandsEvent => ({ type: 'status-published', status })),
+      catchError((error: unknown) =>
+        of<ServeCommandsEvent>({ type: 'status-publish-failed', status, error }),
+      ),
+    );
+  };
   return new Observable<ServeCommandsEvent>((subscriber) => {
     const decoded$ = commands$.pipe(share());
     const refused = decoded$.subscribe((d) => {
       if (!d.ok) subscriber.next({ type: 'command-refused', topic: d.topic, error: d.error });
     });
+    const verdicts$ = decoded$.pipe(
+      mergeMap((d) => {
+        if (!d.ok) return EMPTY;
+        const verdict = authorise?.(d.command) ?? { ok: true as const };
+        return [{ command: d.command, verdict }];
+      }),
+      share(),
+    );
+    refused.add(
+      verdicts$
+        .pipe(
+          concatMap(({ command, verdict }) =>
+            verdict.ok ? EMPTY : rejection(command, `unauthorised: ${verdict.reason}`),
+          ),
+        )
+        .subscribe((e) => subscriber.next(e)),
+    );
     const served = actuator
-      .connect(decoded$.pipe(mergeMap((d) => (d.ok ? [d.command] : EMPTY))))
+      .connect(verdicts$.pipe(mergeMap(({ command, verdict }) => (verdict.ok ? [command] : EMPTY))))
       .pipe(
         concatMap((status) =>
           from(transport.publish(statusTopic, commandStatusJsonCodec.encode(status), { qos: 1 })).pipe(
