@@ -3,5 +3,10 @@
  * install `mqtt` to use this subpath).
  * @packageDocumentation
  */
-export type { MqttConnectionSettings, MqttTransportCommonOptions, MqttTransportOptions } from './options.js';
+export type {
+  MqttConnectionSettings,
+  MqttTlsSettings,
+  MqttTransportCommonOptions,
+  MqttTransportOptions,
+} from './options.js';
 export { createMqttTransport } from './transport.js';

@@ -29,6 +29,25 @@ export interface MqttConnectionSettings {
   readonly reconnectPeriodMs?: number;
   /** How long to wait for the broker's CONNACK (default 10 000 ms). */
   readonly connectTimeoutMs?: number;
+  /**
+   * TLS for `mqtts://` (or `wss://`) URLs: the CA that issued the broker's certificate and, for
+   * mutual TLS (how hospital brokers and cloud IoT hubs authenticate devices and gateways), this
+   * client's certificate and key — PEM text. The broker's certificate is always verified against
+   * `ca` (and its host name against the URL, or `servername`).
+   */
+  readonly tls?: MqttTlsSettings;
+}
+
+/** TLS settings of an MQTT connection (PEM text or bytes). */
+export interface MqttTlsSettings {
+  /** The CA certificate(s) the broker's certificate must chain to. */
+  readonly ca: string | Uint8Array;
+  /** This client's certificate (mutual TLS). */
+  readonly cert?: string | Uint8Array;
+  /** This client's private key (mutual TLS). */
+  readonly key?: string | Uint8Array;
+  /** The name to check the broker's certificate against, when it differs from the URL's host. */
+  readonly servername?: string;
 }
 
 /**
@@ -70,6 +89,33 @@ function qos(name: string, value: unknown, fallback: 0 | 1 | 2): 0 | 1 | 2 {
 function optionalString(name: string, value: unknown): string | undefined {
   if (value === undefined || typeof value === 'string') return value;
   throw new TypeError(`${name} must be a string, got ${typeof value}`);
+}
+
+function pem(name: string, value: unknown): string | Buffer | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'string') return value;
+  if (value instanceof Uint8Array) return Buffer.from(value);
+  throw new TypeError(`tls.${name} must be PEM text or bytes, got ${typeof value}`);
+}
+
+/** mqtt.js TLS options: the broker is always verified (`rejectUnauthorized: true`). */
+function tlsOptions(tls: MqttTlsSettings | undefined, url: string): Partial<IClientOptions> {
+  if (tls === undefined) return {};
+  if (!/^(mqtts|wss):/.test(url)) {
+    throw new TypeError(`tls is given but the URL ${url} is not mqtts:// or wss://`);
+  }
+  const ca = pem('ca', tls.ca);
+  if (ca === undefined) throw new TypeError('tls.ca is required: the broker certificate must be verified');
+  const cert = pem('cert', tls.cert);
+  const key = pem('key', tls.key);
+  if ((cert === undefined) !== (key === undefined)) throw new TypeError('tls.cert and tls.key go together');
+  return {
+    ca,
+    rejectUnauthorized: true,
+    ...(cert === undefined ? {} : { cert }),
+    ...(key === undefined ? {} : { key }),
+    ...(tls.servername === undefined ? {} : { servername: tls.servername }),
+  };
 }
 
 /**
@@ -124,6 +170,7 @@ export function resolveMqttOptions(options: MqttTransportOptions): ResolvedMqttO
     ...(clientId === undefined ? {} : { clientId }),
     ...(username === undefined ? {} : { username }),
     ...(password === undefined ? {} : { password }),
+    ...tlsOptions(s.tls, s.url),
   };
   return {
     subscribeQos,

@@ -1,0 +1,80 @@
+/** A Mosquitto of our own, as a child process on a free port, for tests that stop or configure the broker. */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createConnection, createServer } from 'node:net';
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject()));
+    });
+  });
+}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ port, host: '127.0.0.1' });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** A Mosquitto of our own, as a child process, for tests that stop the broker. */
+export class ChildBroker {
+  private child: ChildProcess | undefined;
+  constructor(
+    readonly port: number,
+    private readonly configPath?: string,
+  ) {}
+
+  get url(): string {
+    return `mqtt://127.0.0.1:${this.port}`;
+  }
+
+  /**
+   * Starts mosquitto and waits until it listens. A restart on the same port can lose the race with
+   * the killed broker's socket (mosquitto then exits at once), so an early exit is retried until
+   * the deadline.
+   */
+  async start(): Promise<void> {
+    const args = this.configPath === undefined ? ['-p', String(this.port)] : ['-c', this.configPath];
+    const deadline = Date.now() + 15_000;
+    let stderr = '';
+    for (;;) {
+      const child = spawn('mosquitto', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+      this.child = child;
+      child.stderr?.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      while (child.exitCode === null && child.signalCode === null) {
+        if (await portOpen(this.port)) return;
+        if (Date.now() > deadline)
+          throw new Error(`mosquitto did not listen on port ${this.port}: ${stderr}`);
+        await sleep(20);
+      }
+      if (Date.now() > deadline) throw new Error(`mosquitto kept exiting on port ${this.port}: ${stderr}`);
+      await sleep(100);
+    }
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    this.child?.kill(signal);
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    this.child = undefined;
+    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGCONT');
+    child.kill('SIGKILL');
+    await exited;
+  }
+}
