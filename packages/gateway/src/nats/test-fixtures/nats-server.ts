@@ -42,16 +42,27 @@ export interface ChildNatsServer {
 
 /**
  * Starts `nats-server -js -a 127.0.0.1 -p <free port> -sd <tmp dir>` (without `-js` when
- * `jetstream` is false) and resolves once it logs "Server is ready".
+ * `jetstream` is false; `extraArgs` appended, e.g. TLS flags) and resolves once it logs
+ * "Server is ready".
  */
-export async function startNatsServer({ jetstream = true } = {}): Promise<ChildNatsServer> {
+export async function startNatsServer({
+  jetstream = true,
+  extraArgs = [] as readonly string[],
+} = {}): Promise<ChildNatsServer> {
   const port = await freePort();
   const storeDir = await mkdtemp(join(tmpdir(), 'healthit-nats-'));
   let child: ChildProcess | undefined;
 
   const start = (): Promise<void> =>
     new Promise<void>((resolve, reject) => {
-      const args = ['-a', '127.0.0.1', '-p', String(port), ...(jetstream ? ['-js', '-sd', storeDir] : [])];
+      const args = [
+        '-a',
+        '127.0.0.1',
+        '-p',
+        String(port),
+        ...(jetstream ? ['-js', '-sd', storeDir] : []),
+        ...extraArgs,
+      ];
       const p = spawn(NATS_SERVER_BIN, args, {
         stdio: ['ignore', 'ignore', 'pipe'],
       });
