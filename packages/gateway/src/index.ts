@@ -65,4 +65,5 @@ export {
   type Onboarding,
   type OnboardingOptions,
 } from './security/onboarding.js';
+export { auditRegistry, type RegistryAudit, registryChangeRecord } from './security/registry-audit.js';
 export * from './uplink/index.js';
