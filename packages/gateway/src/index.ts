@@ -67,3 +67,10 @@ export {
 } from './security/onboarding.js';
 export { auditRegistry, type RegistryAudit, registryChangeRecord } from './security/registry-audit.js';
 export * from './uplink/index.js';
+export {
+  type DeviceHealth,
+  type DeviceHeartbeat,
+  type DeviceMonitorEvent,
+  type DeviceMonitorOptions,
+  monitorDevices,
+} from './monitoring/device-monitor.js';
