@@ -32,6 +32,21 @@ export {
   type GatewayOptions,
 } from './gateway.js';
 export * from './historian/index.js';
+export {
+  CONFIG_SET_ACTION,
+  type ConfigChange,
+  type ConfigTwin,
+  type ConfigTwins,
+  createConfigTwins,
+  type DeviceConfig,
+} from './management/device-config.js';
+export {
+  type DeviceHealth,
+  type DeviceHeartbeat,
+  type DeviceMonitorEvent,
+  type DeviceMonitorOptions,
+  monitorDevices,
+} from './monitoring/device-monitor.js';
 export * from './news2/index.js';
 export { type NormaliseResult, normaliseReading } from './preprocessing/normalise.js';
 export * from './preprocessing/operators/index.js';
@@ -67,10 +82,3 @@ export {
 } from './security/onboarding.js';
 export { auditRegistry, type RegistryAudit, registryChangeRecord } from './security/registry-audit.js';
 export * from './uplink/index.js';
-export {
-  type DeviceHealth,
-  type DeviceHeartbeat,
-  type DeviceMonitorEvent,
-  type DeviceMonitorOptions,
-  monitorDevices,
-} from './monitoring/device-monitor.js';
