@@ -80,6 +80,13 @@ export {
   publicIdentity,
 } from './identity.js';
 export {
+  issueOwnershipVoucher,
+  OwnershipVoucher,
+  VOUCHER_DOMAIN,
+  type VoucherFailure,
+  verifyOwnershipVoucher,
+} from './ownership-voucher.js';
+export {
   createReplayGuard,
   type ReplayFailure,
   type ReplayGuard,

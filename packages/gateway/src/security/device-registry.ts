@@ -1,4 +1,4 @@
-import { HealthItError, isStrictEd25519PublicKey, keyIdOf } from '@healthit/core';
+import { HealthItError, isStrictEd25519PublicKey, keyIdOf, verifyOwnershipVoucher } from '@healthit/core';
 import { type Observable, Subject } from 'rxjs';
 
 /** A device's lifecycle state. Only `active` devices are heard. */
@@ -29,6 +29,8 @@ export interface RegisteredDevice {
   readonly keys: readonly DeviceKey[];
   /** X25519 public key for sealing messages to the device (commands), when known. */
   readonly sealingKey?: Uint8Array;
+  /** The organisation that owns the device, when known. */
+  readonly owner?: string;
 }
 
 /** A change of the registry, with who made it and why: an audit record. */
@@ -65,6 +67,15 @@ export type RegistryChange =
       readonly by: string;
       readonly reason: string;
       readonly at: number;
+    }
+  | {
+      readonly type: 'owner-changed';
+      readonly deviceId: string;
+      readonly from: string;
+      readonly to: string;
+      readonly by: string;
+      readonly reason: string;
+      readonly at: number;
     };
 
 /** Who made a change and why (kept in the audit record). */
@@ -86,9 +97,22 @@ export interface DeviceRegistry {
       readonly deviceId: string;
       readonly publicKey: Uint8Array;
       readonly sealingKey?: Uint8Array;
+      readonly owner?: string;
       readonly state?: 'pending' | 'active';
     },
     author: ChangeAuthor,
+  ): RegisteredDevice;
+  /**
+   * Transfers a device to another organisation on a voucher signed by its current owner
+   * (`issueOwnershipVoucher` of core): the voucher must verify under `orgKey` (the owner's key by
+   * id), be valid now, name this device, and come from its current owner — so a voucher cannot be
+   * replayed once the device has moved on.
+   * @throws {HealthItError} `security/unauthenticated` (`detail.reason`: a `VoucherFailure` or
+   *   `not-owner`), or `state/invalid` for an unknown or decommissioned device.
+   */
+  transferOwnership(
+    voucher: unknown,
+    orgKey: (org: string, kid: string) => Uint8Array | undefined,
   ): RegisteredDevice;
   setState(deviceId: string, to: DeviceState, author: ChangeAuthor): RegisteredDevice;
   /** Adds a signing key (rotation): both keys verify until the old one is revoked. */
@@ -187,6 +211,7 @@ export function createDeviceRegistry(options: DeviceRegistryOptions = {}): Devic
         state,
         keys: [{ keyId: keyIdOf(device.publicKey), publicKey: device.publicKey.slice() }],
         ...(device.sealingKey === undefined ? {} : { sealingKey: device.sealingKey.slice() }),
+        ...(device.owner === undefined ? {} : { owner: device.owner }),
       });
       changes.next({ type: 'registered', deviceId: device.deviceId, state, ...author, at: clock.now() });
       return registered;
@@ -219,6 +244,35 @@ export function createDeviceRegistry(options: DeviceRegistryOptions = {}): Devic
       put({ ...d, keys: [...d.keys, key] });
       changes.next({ type: 'key-added', deviceId, keyId: key.keyId, ...author, at: clock.now() });
       return key;
+    },
+    transferOwnership(input, orgKey) {
+      const refuse = (reason: string, message: string): never => {
+        throw new HealthItError('security/unauthenticated', `Ownership transfer refused: ${message}`, {
+          detail: { reason },
+        });
+      };
+      const verdict = verifyOwnershipVoucher(input, orgKey, clock.now());
+      if (!verdict.ok) return refuse(verdict.reason, `the voucher is ${verdict.reason}`);
+      const v = verdict.voucher;
+      const d = need(v.deviceId);
+      if (d.state === 'decommissioned')
+        throw new HealthItError('state/invalid', `Device "${v.deviceId}" is decommissioned`);
+      if (d.owner !== v.from)
+        return refuse(
+          'not-owner',
+          `"${v.from}" does not own "${v.deviceId}" (owner: ${d.owner ?? 'unknown'})`,
+        );
+      const updated = put({ ...d, owner: v.to });
+      changes.next({
+        type: 'owner-changed',
+        deviceId: v.deviceId,
+        from: v.from,
+        to: v.to,
+        by: v.from,
+        reason: 'ownership voucher',
+        at: clock.now(),
+      });
+      return updated;
     },
     revokeKey(deviceId, keyId, author) {
       const d = need(deviceId);

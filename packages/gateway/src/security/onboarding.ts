@@ -226,6 +226,7 @@ export function createOnboarding(options: OnboardingOptions): Onboarding {
         {
           deviceId,
           publicKey,
+          owner,
           state: 'active',
           ...(attestation.sealingKey === undefined
             ? {}

@@ -8,7 +8,9 @@ export function registryChangeRecord(change: RegistryChange): LedgerRecord {
       ? `${change.from} → ${change.to}`
       : change.type === 'registered'
         ? `registered (${change.state})`
-        : `${change.type} ${change.keyId}`;
+        : change.type === 'owner-changed'
+          ? `owner ${change.from} → ${change.to}`
+          : `${change.type} ${change.keyId}`;
   const severity =
     change.type === 'key-revoked' || (change.type === 'state-changed' && change.to !== 'active')
       ? 'medium'
