@@ -1,3 +1,4 @@
+import type { StandingOrder } from '@healthit/core';
 import {
   type Alert,
   type ChannelDecoder,
@@ -96,6 +97,16 @@ export interface GatewayControlOptions {
   readonly maxActuators?: number;
   /** Runs command timeouts (default `asyncScheduler`). */
   readonly scheduler?: SchedulerLike;
+  /**
+   * Signs each command under the clinician's standing order for its device and action (core's
+   * `issueStandingOrder`), with this gateway's key (the one the order names), so that actuators
+   * checking `verifyCommandAuthorisation` accept it. A command no order covers goes out unsigned
+   * (an actuator that requires authorisation rejects it, and the loop raises the alert).
+   */
+  readonly standingOrders?: {
+    readonly orders: readonly StandingOrder[];
+    readonly gatewaySecretKey: Uint8Array;
+  };
 }
 
 /**

@@ -29,10 +29,16 @@ export const Command = z.strictObject({
   /** The reading ids that caused the command, for the audit trail. */
   causedBy: z.array(z.string()).optional(),
   /**
-   * Who authorised it, for commands that affect therapy: a role claim (checked by
-   * `verifyCommandAuthorisation`) and the claim key's signature of the rest of the command.
+   * Who authorised it, for commands that affect therapy (checked by `verifyCommandAuthorisation`):
+   * a person's role claim and the claim key's signature of the rest of the command, or a standing
+   * order signed by a clinician and the signature of the gateway the order names.
    */
-  auth: z.strictObject({ claim: z.unknown(), sig: z.string().regex(/^[A-Za-z0-9_-]{86}$/) }).optional(),
+  auth: z
+    .union([
+      z.strictObject({ claim: z.unknown(), sig: z.string().regex(/^[A-Za-z0-9_-]{86}$/) }),
+      z.strictObject({ order: z.unknown(), sig: z.string().regex(/^[A-Za-z0-9_-]{86}$/) }),
+    ])
+    .optional(),
 });
 export type Command = z.infer<typeof Command>;
 

@@ -37,6 +37,7 @@ export {
 export { canonicalSigningInput, signCanonical, verifyCanonical } from './canonical-signature.js';
 export {
   authoriseCommand,
+  authoriseCommandUnderOrder,
   COMMAND_DOMAIN,
   type CommandAuthFailure,
   type CommandAuthOptions,
@@ -109,3 +110,10 @@ export {
   sealBytes,
   sealEnvelope,
 } from './seal.js';
+export {
+  issueStandingOrder,
+  STANDING_ORDER_DOMAIN,
+  StandingOrder,
+  standingOrderBody,
+  verifyStandingOrderSignature,
+} from './standing-order.js';

@@ -57,4 +57,4 @@ export {
   oxygenConcentratorDefinition,
 } from './oxygen-concentrator.js';
 export { oxygenDelivery, type PatientOxygen } from './oxygen-delivery.js';
-export { type ServeCommandsEvent, serveCommands } from './serve-commands.js';
+export { type ServeCommandsEvent, type ServeCommandsOptions, serveCommands } from './serve-commands.js';

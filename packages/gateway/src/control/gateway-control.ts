@@ -1,5 +1,6 @@
 import {
   type Alert,
+  authoriseCommandUnderOrder,
   type Clock,
   type Command,
   type CommandStatus,
@@ -54,6 +55,18 @@ export function gatewayControl(
       },
     );
   }
+  const standing = options.standingOrders;
+  /** The command signed under the standing order covering it, if any (the newest that has not expired). */
+  const signed = (command: Command): Command => {
+    if (standing === undefined) return command;
+    const now = clock.now();
+    const order = [...standing.orders]
+      .reverse()
+      .find((o) => o.deviceId === command.deviceId && o.action === command.action && o.expiresAt > now);
+    return order === undefined
+      ? command
+      : authoriseCommandUnderOrder(command, order, standing.gatewaySecretKey);
+  };
   type StatusOrEvent = { status: CommandStatus } | { event: CommandStatusRejected };
   const decoded$ = transport.subscribe(Topics.deviceCommandStatus('+')).pipe(
     map((message): StatusOrEvent => {
@@ -88,6 +101,7 @@ export function gatewayControl(
           ...(options.actuatorOf ? { actuatorOf: options.actuatorOf } : {}),
           ...(options.maxActuators ? { maxActuators: options.maxActuators } : {}),
         }),
+        map((o) => (o.type === 'command' ? { ...o, command: signed(o.command) } : o)),
         tap((o) => {
           if (o.type !== 'command') return;
           const command = o.command;
