@@ -131,7 +131,10 @@ export function createConfigTwins(
       const d = delta(t);
       if (Object.keys(d).length === 0) return undefined;
       let carried = sent.get(deviceId);
-      if (carried === undefined) sent.set(deviceId, (carried = new Map()));
+      if (carried === undefined) {
+        carried = new Map();
+        sent.set(deviceId, carried);
+      }
       carried.set(t.desiredVersion, d);
       if (carried.size > 16) carried.delete(carried.keys().next().value as number);
       return {
