@@ -69,6 +69,8 @@ export const CommandStatus = z.strictObject({
   at: EpochMs,
   /** Why, for `rejected` and `failed` (e.g. `exceeds safety limit 6 L/min`). */
   reason: z.string().optional(),
+  /** What a completed command returned, e.g. the report of a `diagnostics.self-test`. */
+  result: JsonValue.optional(),
 });
 export type CommandStatus = z.infer<typeof CommandStatus>;
 

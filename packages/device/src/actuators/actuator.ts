@@ -6,6 +6,7 @@ import {
   DeviceId,
   HealthItError,
   isFinalCommandState,
+  type JsonValue,
   safeParse,
   ValidationError,
 } from '@healthit/core';
@@ -311,13 +312,14 @@ export function createActuator<S, F extends string = string>(
     stateSubject.next(Object.freeze({ state: next, ts: now() }));
   }
 
-  function report(entry: Entry, commandState: CommandState, reason?: string): void {
+  function report(entry: Entry, commandState: CommandState, reason?: string, result?: JsonValue): void {
     const status: CommandStatus = Object.freeze({
       commandId: entry.id,
       deviceId,
       state: commandState,
       at: now(),
       ...(reason === undefined ? {} : { reason }),
+      ...(result === undefined ? {} : { result }),
     });
     entry.history.push(status);
     const final = isFinalCommandState(commandState);
@@ -382,7 +384,19 @@ export function createActuator<S, F extends string = string>(
   function finish(slot: Slot, commandState: 'completed' | 'failed', reason?: string): void {
     running = undefined;
     slot.subscription.unsubscribe();
-    report(slot.pending.entry, commandState, reason);
+    const { spec, params, command, entry } = slot.pending;
+    let result: JsonValue | undefined;
+    let outcome = commandState;
+    let why = reason;
+    if (commandState === 'completed' && spec.result !== undefined) {
+      try {
+        result = spec.result(state, params, { command, faults: [...faults] });
+      } catch (e) {
+        outcome = 'failed';
+        why = `the ${command.action} result could not be made: ${messageOf(e)}`;
+      }
+    }
+    report(entry, outcome, why, result);
     pump();
   }
 
@@ -545,7 +559,7 @@ export function createActuator<S, F extends string = string>(
       report(entry, 'rejected', violation);
       return;
     }
-    if (faults.size > 0 && spec.preempts !== true) {
+    if (faults.size > 0 && spec.preempts !== true && spec.duringFault !== true) {
       const active = [...faults].map((f) => `"${f}" (${faultSpecs[f]?.description})`).join(', ');
       const stops = actionNames.filter((a) => actions[a]?.preempts === true);
       const allowed = stops.length > 0 ? `only ${stops.join(', ')} commands run` : 'no command runs';

@@ -1,4 +1,4 @@
-import type { Clock, Command } from '@healthit/core';
+import type { Clock, Command, JsonValue } from '@healthit/core';
 import type { Observable, SchedulerLike } from 'rxjs';
 import type { z } from 'zod';
 
@@ -72,6 +72,20 @@ export interface ActionSpec<P, S> {
    * active. Default false.
    */
   readonly preempts?: boolean;
+  /**
+   * Accepted and run while a fault is active (without preempting), e.g. a diagnostics self-test.
+   * Default false: other actions are rejected during a fault.
+   */
+  readonly duringFault?: boolean;
+  /**
+   * What the command returns when it completes: the `result` of its `completed` status (e.g. a
+   * self-test report). Given the state at completion and the faults active then.
+   */
+  result?(
+    state: S,
+    params: P,
+    context: { readonly command: Command; readonly faults: readonly string[] },
+  ): JsonValue;
   /**
    * How the action runs over time: a cold Observable of the actuator's successive states. The
    * runtime subscribes when the command starts (`running`) and applies each state as it comes;

@@ -44,6 +44,7 @@ export {
   ClinicianOverride,
   createOxygenConcentrator,
   DEFAULT_OXYGEN_CONCENTRATOR_LIMITS,
+  DIAGNOSTICS_SELF_TEST,
   OXYGEN_CONCENTRATOR_KIND,
   OXYGEN_SET_FLOW,
   OXYGEN_STOP,
@@ -55,6 +56,7 @@ export {
   type OxygenFlow,
   OxygenSetFlowParams,
   oxygenConcentratorDefinition,
+  SELF_TEST_MS,
 } from './oxygen-concentrator.js';
 export { oxygenDelivery, type PatientOxygen } from './oxygen-delivery.js';
 export { type ServeCommandsEvent, type ServeCommandsOptions, serveCommands } from './serve-commands.js';

@@ -103,7 +103,7 @@ describe('oxygen concentrator: safety limits', () => {
   it('declares its limits with units', () => {
     const o2 = createOxygenConcentrator({ deviceId: DEVICE });
     expect(o2.kind).toBe('oxygen-concentrator');
-    expect(o2.actions).toEqual(['oxygen.set-flow', 'oxygen.stop']);
+    expect(o2.actions).toEqual(['oxygen.set-flow', 'oxygen.stop', 'diagnostics.self-test']);
     expect(o2.limits).toEqual([
       { name: 'minFlowLpm', value: 0, unit: 'L/min', description: 'flow at least 0 L/min' },
       { name: 'maxFlowLpm', value: 15, unit: 'L/min', description: 'flow at most 15 L/min' },

@@ -15,6 +15,10 @@ import { finiteAbove, finiteAtLeast, formatNumber, integerIn } from './options.j
 export const OXYGEN_SET_FLOW = 'oxygen.set-flow';
 /** The action that stops the oxygen flow (preempting): no params. */
 export const OXYGEN_STOP = 'oxygen.stop';
+/** The self-test every simulated actuator runs on request: no params; the report is the status `result`. */
+export const DIAGNOSTICS_SELF_TEST = 'diagnostics.self-test';
+/** How long the concentrator's self-test takes, ms. */
+export const SELF_TEST_MS = 2_000;
 
 /** The kind of {@link createOxygenConcentrator} actuators. */
 export const OXYGEN_CONCENTRATOR_KIND = 'oxygen-concentrator';
@@ -102,6 +106,8 @@ function resolveLimits(partial: Partial<OxygenConcentratorLimits> = {}): OxygenC
  *   present. Without `durationMs` the flow is set and the command completes at once; with it the
  *   flow is held for `durationMs`, then returns to the flow before the command.
  * - `oxygen.stop {}`: preempting; the flow goes to 0 at once, whatever runs or waits.
+ * - `diagnostics.self-test {}`: runs for {@link SELF_TEST_MS}, also during a fault; its `completed`
+ *   status carries the report `{ passed, checks: { power, flowSensor }, flowLpm, limits }`.
  * - faults `power-loss` and `no-flow`: the delivered flow drops to 0.
  *
  * The delivered flow is therefore always 0 or within `[minFlowLpm, maxFlowLpm]`.
@@ -166,12 +172,29 @@ export function oxygenConcentratorDefinition(
     run: () => of(Object.freeze({ flowLpm: 0 })),
   });
 
+  const selfTest = defineAction<Record<string, never>, OxygenConcentratorState>({
+    description: 'run the self-test (power, flow sensor) and report; runs during a fault too',
+    params: z.strictObject({}),
+    duringFault: true,
+    run: (_params, { state, scheduler }) => timer(SELF_TEST_MS, scheduler).pipe(map(() => state)),
+    result: (state, _params, { faults }) => {
+      const power = faults.includes('power-loss') ? 'failed' : 'ok';
+      const flowSensor = faults.includes('no-flow') ? 'failed' : 'ok';
+      return {
+        passed: power === 'ok' && flowSensor === 'ok',
+        checks: { power, flowSensor },
+        flowLpm: state.flowLpm,
+        limits: { minFlowLpm, maxFlowLpm, maxStepLpm },
+      };
+    },
+  });
+
   const off = (): OxygenConcentratorState => Object.freeze({ flowLpm: 0 });
   return defineActuator({
     kind: OXYGEN_CONCENTRATOR_KIND,
     initialState: off(),
     limits: [minFlow, maxFlow, maxStep, maxDuration],
-    actions: { [OXYGEN_SET_FLOW]: setFlow, [OXYGEN_STOP]: stop },
+    actions: { [OXYGEN_SET_FLOW]: setFlow, [OXYGEN_STOP]: stop, [DIAGNOSTICS_SELF_TEST]: selfTest },
     faults: {
       'power-loss': { description: 'power lost: no oxygen is delivered', apply: off },
       'no-flow': {
