@@ -119,6 +119,25 @@ describe('role claims', () => {
     });
   });
 
+  it('attack: a claim whose key was swapped for the attacker’s (every member is signed) → refused', () => {
+    const withKey = issueRoleClaim(
+      {
+        subject: 'dr:kim',
+        roles: ['clinician'],
+        wards: ['ward-3'],
+        patients: [],
+        expiresAt: T0 + 3_600_000,
+        key: 'A'.repeat(43),
+      },
+      { id: 'hospital-idp', secretKey: idp.signing.secretKey },
+    );
+    expect(verifyRoleClaim(withKey, issuers, clock).ok).toBe(true);
+    expect(verifyRoleClaim({ ...withKey, key: 'B'.repeat(43) }, issuers, clock)).toEqual({
+      ok: false,
+      reason: 'bad-signature',
+    });
+  });
+
   it('an expired claim is refused', () => {
     const later = createFakeClock(T0 + 3_600_000);
     expect(verifyRoleClaim(claim, issuers, later)).toEqual({ ok: false, reason: 'expired' });

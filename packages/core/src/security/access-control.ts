@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Clock } from '../ports/clock.js';
 import { systemClock } from '../ports/clock.js';
-import { signCanonical, verifyCanonical } from './canonical-signature.js';
+import { signCanonical, verifyCanonical, withoutSignature } from './canonical-signature.js';
 
 /** The roles of people and systems around a ward. */
 export const ROLES = ['clinician', 'nurse', 'biomed', 'device', 'gateway', 'auditor', 'integrator'] as const;
@@ -197,17 +197,7 @@ export const RoleClaim = z.strictObject({
 });
 export type RoleClaim = z.infer<typeof RoleClaim>;
 
-function claimBody(c: Omit<RoleClaim, 'sig'>): { [key: string]: string | number | string[] } {
-  return {
-    v: c.v,
-    subject: c.subject,
-    roles: [...c.roles],
-    wards: [...c.wards],
-    patients: [...c.patients],
-    expiresAt: c.expiresAt,
-    issuer: c.issuer,
-  };
-}
+const claimBody = (c: Omit<RoleClaim, 'sig'>) => withoutSignature(c);
 
 /** Issues a role claim signed by `authority` (its id is the claim's `issuer`). */
 export function issueRoleClaim(

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { fromBase64Url, toBase64Url } from '../encoding/bytes.js';
-import { signCanonical, verifyCanonical } from './canonical-signature.js';
+import { signCanonical, verifyCanonical, withoutSignature } from './canonical-signature.js';
 import { isStrictEd25519PublicKey } from './ed25519.js';
 
 /** The signing domain of manufacturer attestations. */
@@ -38,18 +38,8 @@ export interface AttestationFields {
   readonly issuedAt: number;
 }
 
-/** The signed part of an attestation, as plain JSON (no undefined member). */
-function body(a: Omit<DeviceAttestation, 'sig'>): { [key: string]: string | number } {
-  return {
-    v: 1,
-    manufacturer: a.manufacturer,
-    model: a.model,
-    serial: a.serial,
-    publicKey: a.publicKey,
-    ...(a.sealingKey === undefined ? {} : { sealingKey: a.sealingKey }),
-    issuedAt: a.issuedAt,
-  };
-}
+/** The signed part of an attestation. */
+const body = (a: Omit<DeviceAttestation, 'sig'>) => withoutSignature(a);
 
 /**
  * Signs an attestation with the manufacturer's key (`kid` names it to verifiers).

@@ -48,3 +48,13 @@ export function verifyCanonical(
   }
   return ed25519VerifyStrict(sig, input, publicKey);
 }
+
+/**
+ * The signed part of a signed document as plain JSON: every member but `signatureField`, members
+ * that are undefined left out. Documents are parsed with strict schemas before they are verified,
+ * so this is exactly the members the schema allows: a member added to the schema is signed too.
+ */
+export function withoutSignature(document: object, signatureField = 'sig'): { [key: string]: JsonValue } {
+  const { [signatureField]: _signature, ...rest } = document as Record<string, unknown>;
+  return JSON.parse(JSON.stringify(rest)) as { [key: string]: JsonValue };
+}

@@ -10,7 +10,7 @@ import {
   type RoleClaim,
   verifyRoleClaim,
 } from './access-control.js';
-import { signCanonical, verifyCanonical } from './canonical-signature.js';
+import { signCanonical, verifyCanonical, withoutSignature } from './canonical-signature.js';
 import { StandingOrder, verifyStandingOrderSignature } from './standing-order.js';
 
 /** The signing domain of authorised commands. */
@@ -18,8 +18,7 @@ export const COMMAND_DOMAIN = 'healthit-command/v1\n';
 
 /** The signed part of a command: every member but `auth`, as plain JSON. */
 function commandBody(command: Command): JsonValue {
-  const { auth: _auth, ...rest } = command;
-  return JSON.parse(JSON.stringify(rest)) as JsonValue;
+  return withoutSignature(command, 'auth');
 }
 
 /**

@@ -1,20 +1,15 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { utf8Encode } from '../encoding/bytes.js';
+import { nodeCryptoModule } from './node-crypto.js';
 
 type HashText = (text: string) => string;
 
 function nativeHashText(): HashText | undefined {
-  try {
-    const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-    const crypto = proc?.getBuiltinModule?.('node:crypto') as
-      | { hash?: (algorithm: string, data: string, encoding: 'hex') => string }
-      | undefined;
-    const hash = crypto?.hash;
-    return typeof hash === 'function' ? (text) => hash('sha256', text, 'hex') : undefined;
-  } catch {
-    return undefined;
-  }
+  const hash = nodeCryptoModule()?.hash as
+    | ((algorithm: string, data: string, encoding: 'hex') => string)
+    | undefined;
+  return typeof hash === 'function' ? (text) => hash('sha256', text, 'hex') : undefined;
 }
 
 const portable: HashText = (text) => bytesToHex(sha256(utf8Encode(text)));

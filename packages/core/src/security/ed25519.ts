@@ -1,4 +1,6 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
+import { toBase64Url } from '../encoding/bytes.js';
+import { cachedPrivateKey, nodeCryptoModule } from './node-crypto.js';
 
 /**
  * Which Ed25519 implementation verifies: `native` is node:crypto (OpenSSL), found at run time through
@@ -22,16 +24,11 @@ let nodeCrypto: NodeCryptoSubset | null | undefined;
 
 function loadNodeCrypto(): NodeCryptoSubset | null {
   if (nodeCrypto !== undefined) return nodeCrypto;
-  try {
-    const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-    const mod = proc?.getBuiltinModule?.('node:crypto') as Partial<NodeCryptoSubset> | undefined;
-    nodeCrypto =
-      mod && typeof mod.verify === 'function' && typeof mod.createPublicKey === 'function'
-        ? (mod as NodeCryptoSubset)
-        : null;
-  } catch {
-    nodeCrypto = null;
-  }
+  const mod = nodeCryptoModule() as Partial<NodeCryptoSubset> | undefined;
+  nodeCrypto =
+    mod && typeof mod.verify === 'function' && typeof mod.createPublicKey === 'function'
+      ? (mod as NodeCryptoSubset)
+      : null;
   return nodeCrypto;
 }
 
@@ -122,10 +119,7 @@ function verifyNative(
   let key = nativeKeys.get(id);
   try {
     if (key === undefined) {
-      const x = btoa(String.fromCharCode(...publicKey))
-        .replace(/\+/g, '-')
-        .replace(/\//g, '_')
-        .replace(/=+$/, '');
+      const x = toBase64Url(publicKey);
       key = boundedSet(
         nativeKeys,
         id,
@@ -189,10 +183,7 @@ const PKCS8_ED25519 = Uint8Array.from([
   0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
 ]);
 
-/**
- * node:crypto KeyObjects of secret keys, by array identity (a signer reuses its key array): no
- * secret becomes a map key string, and entries go with the arrays.
- */
+/** node:crypto KeyObjects of secret keys, by array identity (see `cachedPrivateKey`). */
 const nativeSecretKeys = new WeakMap<Uint8Array, unknown>();
 
 function signNative(
@@ -201,14 +192,7 @@ function signNative(
   secretKey: Uint8Array,
 ): Uint8Array | undefined {
   if (typeof crypto.sign !== 'function' || typeof crypto.createPrivateKey !== 'function') return undefined;
-  let key = nativeSecretKeys.get(secretKey);
-  if (key === undefined) {
-    const der = new Uint8Array(PKCS8_ED25519.length + 32);
-    der.set(PKCS8_ED25519, 0);
-    der.set(secretKey, PKCS8_ED25519.length);
-    key = crypto.createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
-    nativeSecretKeys.set(secretKey, key);
-  }
+  const key = cachedPrivateKey(crypto.createPrivateKey, PKCS8_ED25519, secretKey, nativeSecretKeys);
   const signature = crypto.sign(null, message, key);
   return new Uint8Array(signature.buffer, signature.byteOffset, signature.byteLength);
 }

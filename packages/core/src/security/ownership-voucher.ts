@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { signCanonical, verifyCanonical } from './canonical-signature.js';
+import { signCanonical, verifyCanonical, withoutSignature } from './canonical-signature.js';
 
 /** The signing domain of ownership vouchers. */
 export const VOUCHER_DOMAIN = 'healthit-ownership-voucher/v1\n';
@@ -20,17 +20,7 @@ export const OwnershipVoucher = z.strictObject({
 });
 export type OwnershipVoucher = z.infer<typeof OwnershipVoucher>;
 
-function body(v: Omit<OwnershipVoucher, 'sig'>): { [key: string]: string | number } {
-  return {
-    v: 1,
-    deviceId: v.deviceId,
-    from: v.from,
-    to: v.to,
-    issuedAt: v.issuedAt,
-    expiresAt: v.expiresAt,
-    kid: v.kid,
-  };
-}
+const body = (v: Omit<OwnershipVoucher, 'sig'>) => withoutSignature(v);
 
 /** Issues a voucher signed by the giving organisation's key. */
 export function issueOwnershipVoucher(

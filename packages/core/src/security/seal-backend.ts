@@ -2,6 +2,9 @@ import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { x25519 } from '@noble/curves/ed25519.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
+import { concatBytes } from '@noble/hashes/utils.js';
+import { fromBase64Url, toBase64Url } from '../encoding/bytes.js';
+import { cachedPrivateKey, nodeCryptoModule } from './node-crypto.js';
 
 /**
  * The primitives a seal is made of, behind one interface: node:crypto (OpenSSL) on Node, found at
@@ -93,42 +96,23 @@ const PKCS8_X25519 = Uint8Array.from([
   0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20,
 ]);
 
-function b64url(bytes: Uint8Array): string {
-  let s = '';
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-
-function fromB64url(text: string): Uint8Array {
-  const s = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
-  return Uint8Array.from(s, (c) => c.charCodeAt(0));
-}
-
 function nativeBackend(crypto: NodeCrypto): SealBackend {
-  // KeyObjects of secret keys by array identity (a caller reuses its key array): no secret ever
-  // becomes a map key string; entries go with the arrays.
+  // KeyObjects and public keys of secret keys, by array identity (see `cachedPrivateKey`): a
+  // recipient opening many envelopes with one key imports it and derives its public key once
   const privateKeys = new WeakMap<Uint8Array, KeyObjectLike>();
-  const privateKey = (secretKey: Uint8Array): KeyObjectLike => {
-    let key = privateKeys.get(secretKey);
-    if (key === undefined) {
-      const der = new Uint8Array(PKCS8_X25519.length + 32);
-      der.set(PKCS8_X25519, 0);
-      der.set(secretKey, PKCS8_X25519.length);
-      key = crypto.createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
-      privateKeys.set(secretKey, key);
-    }
-    return key;
-  };
+  const publicKeys = new WeakMap<Uint8Array, Uint8Array>();
+  const privateKey = (secretKey: Uint8Array): KeyObjectLike =>
+    cachedPrivateKey(crypto.createPrivateKey, PKCS8_X25519, secretKey, privateKeys);
   const aeadOptions = { authTagLength: 16 } as const;
   const rawPublic = (key: KeyObjectLike): Uint8Array => {
     const x = key.export({ format: 'jwk' }).x;
     if (x === undefined) throw new Error('no X25519 public key');
-    return fromB64url(x);
+    return fromBase64Url(x);
   };
   const agree = (secret: KeyObjectLike, publicKey: Uint8Array): Uint8Array => {
     if (publicKey.length !== 32) throw new Error('X25519 public key must be 32 bytes');
     const pub = crypto.createPublicKey({
-      key: { kty: 'OKP', crv: 'X25519', x: b64url(publicKey) },
+      key: { kty: 'OKP', crv: 'X25519', x: toBase64Url(publicKey) },
       format: 'jwk',
     });
     return nonZero(new Uint8Array(crypto.diffieHellman({ privateKey: secret, publicKey: pub })));
@@ -146,21 +130,21 @@ function nativeBackend(crypto: NodeCrypto): SealBackend {
         agree: (publicKey) => agree(pair.privateKey, publicKey),
       };
     },
-    x25519PublicKey: (secretKey) => rawPublic(crypto.createPublicKey(privateKey(secretKey))),
+    x25519PublicKey(secretKey) {
+      let key = publicKeys.get(secretKey);
+      if (key === undefined) {
+        key = rawPublic(crypto.createPublicKey(privateKey(secretKey)));
+        publicKeys.set(secretKey, key);
+      }
+      return key;
+    },
     x25519Agree: (secretKey, publicKey) => agree(privateKey(secretKey), publicKey),
     hkdfSha256: (ikm, salt, info, length) =>
       new Uint8Array(crypto.hkdfSync('sha256', ikm, salt, info, length)),
     seal(key, nonce, aad, plaintext) {
       const c = crypto.createCipheriv('chacha20-poly1305', key, nonce, aeadOptions);
       c.setAAD(aad, { plaintextLength: plaintext.length });
-      const body = c.update(plaintext);
-      const rest = c.final();
-      const tag = c.getAuthTag();
-      const out = new Uint8Array(body.length + rest.length + tag.length);
-      out.set(body, 0);
-      out.set(rest, body.length);
-      out.set(tag, body.length + rest.length);
-      return out;
+      return concatBytes(c.update(plaintext), c.final(), c.getAuthTag());
     },
     open(key, nonce, aad, sealed) {
       if (sealed.length < 16) throw new Error('shorter than the tag');
@@ -168,26 +152,17 @@ function nativeBackend(crypto: NodeCrypto): SealBackend {
       const ciphertext = sealed.subarray(0, sealed.length - 16);
       d.setAAD(aad, { plaintextLength: ciphertext.length });
       d.setAuthTag(sealed.subarray(sealed.length - 16));
-      const body = d.update(ciphertext);
-      const rest = d.final(); // throws when the tag does not verify
-      const out = new Uint8Array(body.length + rest.length);
-      out.set(body, 0);
-      out.set(rest, body.length);
-      return out;
+      return concatBytes(d.update(ciphertext), d.final()); // final throws when the tag does not verify
     },
   };
 }
 
 function loadNative(): SealBackend | undefined {
-  try {
-    const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-    const mod = proc?.getBuiltinModule?.('node:crypto') as Partial<NodeCrypto> | undefined;
-    if (mod === undefined || typeof mod.diffieHellman !== 'function' || typeof mod.hkdfSync !== 'function')
-      return undefined;
-    return nativeBackend(mod as NodeCrypto);
-  } catch {
+  const mod = nodeCryptoModule() as Partial<NodeCrypto> | undefined;
+  if (mod === undefined || typeof mod.diffieHellman !== 'function' || typeof mod.hkdfSync !== 'function') {
     return undefined;
   }
+  return nativeBackend(mod as NodeCrypto);
 }
 
 /** node:crypto when present, @noble otherwise. @internal */

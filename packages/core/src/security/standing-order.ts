@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { fromBase64Url } from '../encoding/bytes.js';
-import { signCanonical, verifyCanonical } from './canonical-signature.js';
+import type { JsonValue } from '../schemas/index.js';
+import { signCanonical, verifyCanonical, withoutSignature } from './canonical-signature.js';
 
 /** The signing domain of standing orders. */
 export const STANDING_ORDER_DOMAIN = 'healthit-standing-order/v1\n';
@@ -29,22 +30,8 @@ export const StandingOrder = z.strictObject({
 export type StandingOrder = z.infer<typeof StandingOrder>;
 
 /** The signed part of an order (everything but `sig`; the claim as given). */
-export function standingOrderBody(o: Omit<StandingOrder, 'sig'>): { [key: string]: never } {
-  return JSON.parse(
-    JSON.stringify({
-      v: 1,
-      id: o.id,
-      deviceId: o.deviceId,
-      action: o.action,
-      param: o.param,
-      min: o.min,
-      max: o.max,
-      gatewayId: o.gatewayId,
-      gatewayKey: o.gatewayKey,
-      expiresAt: o.expiresAt,
-      claim: o.claim,
-    }),
-  ) as { [key: string]: never };
+export function standingOrderBody(o: Omit<StandingOrder, 'sig'>): { [key: string]: JsonValue } {
+  return withoutSignature(o);
 }
 
 /** Issues a standing order signed by the clinician (`secretKey` must be the key her claim names). */

@@ -53,15 +53,7 @@ export type RegistryChange =
       readonly at: number;
     }
   | {
-      readonly type: 'key-added';
-      readonly deviceId: string;
-      readonly keyId: string;
-      readonly by: string;
-      readonly reason: string;
-      readonly at: number;
-    }
-  | {
-      readonly type: 'key-revoked';
+      readonly type: 'key-added' | 'key-revoked';
       readonly deviceId: string;
       readonly keyId: string;
       readonly by: string;
