@@ -36,6 +36,13 @@ export {
 } from './attestation.js';
 export { canonicalSigningInput, signCanonical, verifyCanonical } from './canonical-signature.js';
 export {
+  CERTIFICATE_REQUEST_DOMAIN,
+  type CertificateRequestStatement,
+  certificateRequestDigest,
+  proveCertificateRequest,
+  verifyCertificateRequestProof,
+} from './certificate-request-proof.js';
+export {
   authoriseCommand,
   authoriseCommandUnderOrder,
   COMMAND_DOMAIN,

@@ -1,0 +1,140 @@
+import { type Clock, HealthItError } from '@healthit/core';
+import { renewalDue } from '@healthit/core/certificates';
+
+/** Why a certificate was revoked: RFC 5280 §5.3.1 reason codes the platform uses. */
+export type RevocationReason =
+  | 'unspecified'
+  | 'keyCompromise'
+  | 'affiliationChanged'
+  | 'superseded'
+  | 'cessationOfOperation'
+  | 'certificateHold'
+  | 'privilegeWithdrawn';
+
+/** A certificate the CA issued, and its revocation if any. */
+export interface CertificateRecord {
+  /** Lowercase hex. */
+  readonly serialNumber: string;
+  readonly subjectId: string;
+  readonly kind: 'device' | 'gateway' | 'service';
+  readonly notBefore: number;
+  readonly notAfter: number;
+  readonly issuedAt: number;
+  readonly certificatePem: string;
+  readonly revokedAt?: number;
+  readonly revocationReason?: RevocationReason;
+}
+
+/** A certificate's standing at a time. */
+export type CertificateStatus = 'valid' | 'revoked' | 'expired' | 'unknown';
+
+/** The CA's record of what it issued (see {@link createCertificateInventory}). @internal */
+export interface CertificateInventory {
+  add(record: CertificateRecord): CertificateRecord;
+  /** A serial number not yet used, from `random`. */
+  freshSerial(random: () => string): string;
+  /** The standing of a certificate now; hex serial, any case. */
+  status(serialNumber: string): CertificateStatus;
+  /** A subject's certificates, oldest first. */
+  certificatesOf(subjectId: string): CertificateRecord[];
+  /** Every record held. */
+  records(): CertificateRecord[];
+  revoke(serialNumber: string, reason: RevocationReason): { record: CertificateRecord; changed: boolean };
+  revokeSubject(subjectId: string, reason: RevocationReason): CertificateRecord[];
+  /** Revoked certificates not yet expired: a CRL's entries. */
+  revokedLive(): CertificateRecord[];
+  renewalsDue(fraction?: number): CertificateRecord[];
+}
+
+/**
+ * The inventory, bounded: when full, expired records are dropped (oldest first); if every record is
+ * live, issuing fails with `buffer/overflow` rather than forgetting a certificate that may need revoking.
+ * @internal
+ */
+export function createCertificateInventory(options: {
+  readonly clock: Clock;
+  readonly maxCertificates: number;
+  readonly records: readonly CertificateRecord[];
+}): CertificateInventory {
+  const { clock, maxCertificates } = options;
+  if (!Number.isInteger(maxCertificates) || maxCertificates < 1) {
+    throw new HealthItError(
+      'config/invalid',
+      `maxCertificates must be a positive integer, got ${maxCertificates}`,
+    );
+  }
+  /** By serial, in insertion (issue) order. */
+  const bySerial = new Map<string, CertificateRecord>();
+  const live = (r: CertificateRecord, now: number) => r.revokedAt === undefined && now < r.notAfter;
+
+  function pruneExpired(now: number): void {
+    for (const [serial, r] of bySerial) {
+      if (r.notAfter <= now) bySerial.delete(serial);
+    }
+  }
+
+  function put(record: CertificateRecord): CertificateRecord {
+    if (bySerial.size >= maxCertificates) pruneExpired(clock.now());
+    if (bySerial.size >= maxCertificates) {
+      throw new HealthItError(
+        'buffer/overflow',
+        `The CA holds ${bySerial.size} unexpired certificates (maxCertificates): none can be dropped`,
+      );
+    }
+    const frozen = Object.freeze({ ...record, serialNumber: record.serialNumber.toLowerCase() });
+    bySerial.set(frozen.serialNumber, frozen);
+    return frozen;
+  }
+
+  function revoke(
+    serialNumber: string,
+    reason: RevocationReason,
+  ): { record: CertificateRecord; changed: boolean } {
+    const record = bySerial.get(serialNumber.toLowerCase());
+    if (record === undefined) {
+      throw new HealthItError(
+        'state/invalid',
+        `No certificate with serial ${serialNumber} was issued by this CA`,
+      );
+    }
+    if (record.revokedAt !== undefined) return { record, changed: false };
+    const updated = Object.freeze({ ...record, revokedAt: clock.now(), revocationReason: reason });
+    bySerial.set(updated.serialNumber, updated);
+    return { record: updated, changed: true };
+  }
+
+  for (const r of options.records) put(r);
+
+  return {
+    add: put,
+    freshSerial(random) {
+      for (;;) {
+        const serial = random().toLowerCase();
+        if (!bySerial.has(serial)) return serial;
+      }
+    },
+    status(serialNumber) {
+      const r = bySerial.get(serialNumber.toLowerCase());
+      if (r === undefined) return 'unknown';
+      if (r.revokedAt !== undefined) return 'revoked';
+      const now = clock.now();
+      return now < r.notBefore || now >= r.notAfter ? 'expired' : 'valid';
+    },
+    certificatesOf: (subjectId) => [...bySerial.values()].filter((r) => r.subjectId === subjectId),
+    records: () => [...bySerial.values()],
+    revoke,
+    revokeSubject(subjectId, reason) {
+      const now = clock.now();
+      const hit = [...bySerial.values()].filter((r) => r.subjectId === subjectId && live(r, now));
+      return hit.map((r) => revoke(r.serialNumber, reason).record);
+    },
+    revokedLive() {
+      const now = clock.now();
+      return [...bySerial.values()].filter((r) => r.revokedAt !== undefined && now < r.notAfter);
+    },
+    renewalsDue(fraction) {
+      const now = clock.now();
+      return [...bySerial.values()].filter((r) => live(r, now) && renewalDue(r, now, fraction));
+    },
+  };
+}
