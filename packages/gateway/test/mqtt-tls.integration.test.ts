@@ -13,7 +13,7 @@ import { filter, firstValueFrom, timeout } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMqttTransport, type MqttTlsSettings } from '../src/mqtt/index.js';
 import { resolveMqttOptions } from '../src/mqtt/options.js';
-import { ChildBroker, freePort } from './mosquitto-child.js';
+import { ChildBroker, freePort } from '../src/testing/mosquitto-child.js';
 import { createTestPki, type TestPki } from './tls/test-pki.js';
 
 let dir: string;

@@ -14,7 +14,7 @@ import { connectAsync, type MqttClient, type Packet } from 'mqtt';
 import { filter, firstValueFrom, type Subscription, timeout } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMqttTransport, type MqttConnectionSettings } from '../src/mqtt/index.js';
-import { ChildBroker, freePort } from './mosquitto-child.js';
+import { ChildBroker, freePort } from '../src/testing/mosquitto-child.js';
 
 // Real Mosquitto. HEALTHIT_MQTT_URL overrides the broker; the default is the local one.
 const MQTT_URL = process.env.HEALTHIT_MQTT_URL ?? 'mqtt://127.0.0.1:1883';

@@ -9,4 +9,4 @@ export type {
   MqttTransportCommonOptions,
   MqttTransportOptions,
 } from './options.js';
-export { createMqttTransport } from './transport.js';
+export { createMqttTransport, type MqttTransport } from './transport.js';

@@ -1,6 +1,7 @@
 import { connect } from 'mqtt';
 import { describe, expect, it } from 'vitest';
 import { type MqttTransportOptions, resolveMqttOptions } from './options.js';
+import { createMqttTransport } from './transport.js';
 
 describe('resolveMqttOptions', () => {
   it('defaults to MQTT 5, QoS 1, a clean session with resubscription and no QoS 0 offline queue', () => {
@@ -46,6 +47,29 @@ describe('resolveMqttOptions', () => {
       reconnectPeriod: 0,
       connectTimeout: 500,
     });
+  });
+
+  it('keeps a persistent session (MQTT 5 session expiry) when asked, and only with a fixed clientId', () => {
+    const r = resolveMqttOptions({ url: 'mqtt://broker:1883', clientId: 'gw-1', sessionExpirySeconds: 300 });
+    expect(r.connect?.options).toMatchObject({ clean: false, properties: { sessionExpiryInterval: 300 } });
+    expect(resolveMqttOptions({ url: 'mqtt://broker:1883' }).connect?.options.clean).toBe(true);
+    expect(() => resolveMqttOptions({ url: 'mqtt://broker:1883', sessionExpirySeconds: 300 })).toThrow(
+      /sessionExpirySeconds needs a fixed clientId/,
+    );
+    expect(() =>
+      resolveMqttOptions({ url: 'mqtt://b:1883', clientId: 'x', sessionExpirySeconds: 0 }),
+    ).toThrow(/positive number of seconds/);
+  });
+
+  it('rotateCredentials refuses a caller-owned client and a client without a certificate', async () => {
+    const client = connect('mqtt://127.0.0.1:1', { manualConnect: true });
+    const borrowed = createMqttTransport({ client });
+    await expect(borrowed.rotateCredentials({ cert: 'c', key: 'k' })).rejects.toThrow(/owns its client/);
+    await borrowed.close();
+    const plain = createMqttTransport({ url: 'mqtt://127.0.0.1:1', reconnectPeriodMs: 0 });
+    await expect(plain.rotateCredentials({ cert: 'c', key: 'k' })).rejects.toThrow(/client certificate/);
+    await plain.close();
+    await expect(plain.rotateCredentials({ cert: 'c', key: 'k' })).rejects.toThrow(/closed/);
   });
 
   it('takes a caller-owned client as it is', () => {

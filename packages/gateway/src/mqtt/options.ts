@@ -19,6 +19,13 @@ export interface MqttConnectionSettings {
   readonly url: string;
   /** Client identifier (default: a random `mqttjs_…` id). */
   readonly clientId?: string;
+  /**
+   * Keep the MQTT session for this long (seconds) after a disconnect: the broker queues QoS 1/2
+   * messages for the subscriptions meanwhile and delivers them on reconnect, so a subscriber that
+   * reconnects (a network blip, a certificate rotation, a restart) misses nothing. Needs a fixed
+   * `clientId`. Default: a clean session (nothing is queued while disconnected).
+   */
+  readonly sessionExpirySeconds?: number;
   readonly username?: string;
   readonly password?: string;
   /** MQTT protocol version: 4 (3.1.1) or 5 (default). */
@@ -98,6 +105,17 @@ function pem(name: string, value: unknown): string | Buffer | undefined {
   throw new TypeError(`tls.${name} must be PEM text or bytes, got ${typeof value}`);
 }
 
+/** A client certificate and its key, checked as {@link MqttTlsSettings} are. */
+export function clientCredentials(tls: Pick<MqttTlsSettings, 'cert' | 'key'>): {
+  readonly cert: string | Buffer;
+  readonly key: string | Buffer;
+} {
+  const cert = pem('cert', tls.cert);
+  const key = pem('key', tls.key);
+  if (cert === undefined || key === undefined) throw new TypeError('tls.cert and tls.key go together');
+  return { cert, key };
+}
+
 /** mqtt.js TLS options: the broker is always verified (`rejectUnauthorized: true`). */
 function tlsOptions(tls: MqttTlsSettings | undefined, url: string): Partial<IClientOptions> {
   if (tls === undefined) return {};
@@ -106,21 +124,18 @@ function tlsOptions(tls: MqttTlsSettings | undefined, url: string): Partial<ICli
   }
   const ca = pem('ca', tls.ca);
   if (ca === undefined) throw new TypeError('tls.ca is required: the broker certificate must be verified');
-  const cert = pem('cert', tls.cert);
-  const key = pem('key', tls.key);
-  if ((cert === undefined) !== (key === undefined)) throw new TypeError('tls.cert and tls.key go together');
+  const mutual = tls.cert !== undefined || tls.key !== undefined ? clientCredentials(tls) : undefined;
   return {
     ca,
     rejectUnauthorized: true,
-    ...(cert === undefined ? {} : { cert }),
-    ...(key === undefined ? {} : { key }),
+    ...mutual,
     ...(tls.servername === undefined ? {} : { servername: tls.servername }),
   };
 }
 
 /**
  * Validates {@link MqttTransportOptions} and derives the mqtt.js options for an owned client:
- * clean session, `resubscribe: true`, `queueQoSZero: false`.
+ * a clean session unless `sessionExpirySeconds`, `resubscribe: true`, `queueQoSZero: false`.
  *
  * @throws {TypeError} when neither or both of `client` and `url` are given, or an option has the wrong type.
  * @throws {RangeError} for an out-of-range number, QoS or protocol version.
@@ -157,6 +172,13 @@ export function resolveMqttOptions(options: MqttTransportOptions): ResolvedMqttO
     throw new RangeError(`protocolVersion must be 4 (MQTT 3.1.1) or 5, got ${protocolVersion}`);
   }
   const clientId = optionalString('clientId', s.clientId);
+  const sessionExpiry =
+    s.sessionExpirySeconds === undefined
+      ? undefined
+      : nonNegativeInteger('sessionExpirySeconds', s.sessionExpirySeconds, 0);
+  if (sessionExpiry !== undefined && (clientId === undefined || sessionExpiry === 0)) {
+    throw new TypeError('sessionExpirySeconds needs a fixed clientId and a positive number of seconds');
+  }
   const username = optionalString('username', s.username);
   const password = optionalString('password', s.password);
   const connectOptions: IClientOptions = {
@@ -164,7 +186,12 @@ export function resolveMqttOptions(options: MqttTransportOptions): ResolvedMqttO
     keepalive: nonNegativeInteger('keepaliveSeconds', s.keepaliveSeconds, 30),
     reconnectPeriod: nonNegativeInteger('reconnectPeriodMs', s.reconnectPeriodMs, 1000),
     connectTimeout: nonNegativeInteger('connectTimeoutMs', s.connectTimeoutMs, 10_000),
-    clean: true,
+    clean: sessionExpiry === undefined,
+    ...(sessionExpiry === undefined
+      ? {}
+      : protocolVersion === 5
+        ? { properties: { sessionExpiryInterval: sessionExpiry } }
+        : {}),
     resubscribe: true,
     queueQoSZero: false,
     ...(clientId === undefined ? {} : { clientId }),

@@ -16,8 +16,8 @@ import {
   type MqttClient,
   ReasonCodes,
 } from 'mqtt';
-import { BehaviorSubject, type Observable, type Subscriber } from 'rxjs';
-import { type MqttTransportOptions, resolveMqttOptions } from './options.js';
+import { BehaviorSubject, filter, firstValueFrom, type Observable, type Subscriber, skip } from 'rxjs';
+import { clientCredentials, type MqttTransportOptions, resolveMqttOptions } from './options.js';
 import { createSubscriptionRegistry, type FilterEntry } from './subscription-registry.js';
 
 type Listener = Subscriber<TransportMessage>;
@@ -80,7 +80,24 @@ function reasonCodeOf(err: unknown): number | undefined {
  * await transport.close();
  * ```
  */
-export function createMqttTransport(options: MqttTransportOptions): Transport {
+/** The MQTT transport: a {@link Transport} whose client certificate can be renewed in place. */
+export interface MqttTransport extends Transport {
+  /**
+   * Presents a renewed client certificate and key from now on (certificates are renewed before
+   * they expire): the connection is ended gracefully, after the broker has acknowledged every
+   * in-flight QoS 1/2 publish, and reopened with the new credentials; subscriptions are restored.
+   * Resolves once connected again. Publishes made meanwhile fail with `transport/disconnected` and
+   * are retried by their caller (the outbox), so nothing is lost.
+   * @throws {HealthItError} `state/invalid` on a caller-owned client or one without client TLS;
+   * `transport/closed` once closed.
+   */
+  rotateCredentials(credentials: {
+    readonly cert: string | Uint8Array;
+    readonly key: string | Uint8Array;
+  }): Promise<void>;
+}
+
+export function createMqttTransport(options: MqttTransportOptions): MqttTransport {
   const resolved = resolveMqttOptions(options);
   const owned = resolved.client === undefined;
   const client: MqttClient = resolved.client ?? connect(resolved.connect!.url, resolved.connect!.options);
@@ -197,8 +214,41 @@ export function createMqttTransport(options: MqttTransportOptions): Transport {
     }).finally(() => client.off('error', onError));
   }
 
+  async function rotateCredentials(credentials: {
+    readonly cert: string | Uint8Array;
+    readonly key: string | Uint8Array;
+  }): Promise<void> {
+    if (closed)
+      throw new HealthItError('transport/closed', 'Cannot rotate credentials: the MQTT transport is closed');
+    if (!owned || client.options.cert === undefined) {
+      throw new HealthItError(
+        'state/invalid',
+        'rotateCredentials needs a transport that owns its client and connects with a client certificate (tls.cert)',
+      );
+    }
+    const { cert, key } = clientCredentials(credentials);
+    const reconnected = firstValueFrom(
+      state$.pipe(
+        skip(1),
+        filter((s) => s === 'connected' || s === 'closed'),
+      ),
+    );
+    client.options.cert = cert;
+    client.options.key = key;
+    // A graceful end (mqtt.js waits until every in-flight publish is acknowledged, and refuses new
+    // ones meanwhile), then a new connection that presents the new certificate.
+    client.reconnect();
+    if ((await reconnected) === 'closed') {
+      throw new HealthItError(
+        'transport/closed',
+        'The MQTT transport was closed while rotating its credentials',
+      );
+    }
+  }
+
   return {
     state$: state$.asObservable(),
+    rotateCredentials,
 
     async publish(topic: string, payload: Uint8Array, opts: PublishOptions = {}): Promise<void> {
       if (closed) {

@@ -9,3 +9,5 @@ export {
   type OutboxFactory,
   type OutboxUnderTest,
 } from '../uplink/outbox-conformance.js';
+export { freePort } from './free-port.js';
+export { ChildBroker } from './mosquitto-child.js';

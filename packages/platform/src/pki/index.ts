@@ -19,4 +19,10 @@ export {
   type EnrolmentServerOptions,
   startEnrolmentServer,
 } from './enrolment-server.js';
+export {
+  type LifecycleChange,
+  type LifecycleRevocation,
+  revocationReasonFor,
+  revokeWithLifecycle,
+} from './lifecycle-revocation.js';
 export { issueServerCredentials, type ServerCredentialsRequest } from './server-credentials.js';

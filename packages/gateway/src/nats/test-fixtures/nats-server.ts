@@ -5,26 +5,16 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../../testing/free-port.js';
+
+export { freePort };
 
 /** The server binary: `HEALTHIT_NATS_SERVER_BIN`, else `/usr/sbin/nats-server`, else from `PATH`. */
 export const NATS_SERVER_BIN =
   process.env.HEALTHIT_NATS_SERVER_BIN ??
   (existsSync('/usr/sbin/nats-server') ? '/usr/sbin/nats-server' : 'nats-server');
-
-/** A port that was free a moment ago (the OS picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      srv.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject()));
-    });
-  });
-}
 
 /** A NATS server child process. */
 export interface ChildNatsServer {

@@ -1,0 +1,222 @@
+/**
+ * Device certificates end to end, the way a hospital deploys them: the platform's CA and its EST
+ * enrolment server over HTTPS, a Mosquitto of our own that requires client certificates from that
+ * CA and checks its CRL, the gateway's device registry deciding who may enrol, a device and the
+ * gateway enrolling, talking over mutual TLS, renewing their certificates mid-stream without losing
+ * a message, and the device decommissioned: its certificate revoked with it, the broker refusing it.
+ */
+import { chmod, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createIdentity, type Identity, utf8Decode, utf8Encode } from '@healthit/core';
+import { createCertificateClient, type TlsCredentials } from '@healthit/core/certificates';
+import { createDeviceRegistry } from '@healthit/gateway';
+import { createMqttTransport, type MqttTransport } from '@healthit/gateway/mqtt';
+import { ChildBroker, freePort } from '@healthit/gateway/testing';
+import {
+  type CertificateAuthority,
+  createCertificateAuthority,
+  type EnrolmentServer,
+  issueServerCredentials,
+  revokeWithLifecycle,
+  startEnrolmentServer,
+} from '@healthit/platform/pki';
+import { connectAsync } from 'mqtt';
+import { filter, firstValueFrom, type Subscription, timeout } from 'rxjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const author = { by: 'biomed:alice', reason: 'test' };
+let dir: string;
+let ca: CertificateAuthority;
+let enrolment: EnrolmentServer;
+let broker: ChildBroker;
+let brokerUrl: string;
+let crlPath: string;
+const transports: MqttTransport[] = [];
+let revocations: Subscription | undefined;
+
+const registry = createDeviceRegistry();
+const device = createIdentity({ id: 'pulse-ox-21', kind: 'device' });
+const gateway = createIdentity({ id: 'gw-ward-7', kind: 'gateway' });
+/** The platform's record of gateways (devices are in the gateway's registry). */
+const gateways = new Map<string, Identity>([[gateway.keyId, gateway]]);
+
+/** Publishes the CA's current CRL where the broker reads it (atomically), and has the broker reload it. */
+async function publishCrl(reload = true): Promise<void> {
+  await writeFile(`${crlPath}.tmp`, await ca.crlPem(), { mode: 0o644 });
+  await rename(`${crlPath}.tmp`, crlPath);
+  if (reload) broker.signal('SIGHUP');
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'healthit-device-certs-'));
+  // Mosquitto started as root drops to its own user: it must be able to read the files (test only).
+  await chmod(dir, 0o755);
+  ca = await createCertificateAuthority({ name: 'Ward 7 IoMT CA' });
+  const serverTls = await issueServerCredentials(ca, { subjectId: 'platform', ipAddresses: ['127.0.0.1'] });
+  enrolment = await startEnrolmentServer({
+    ca,
+    tls: serverTls,
+    identityKey: (subjectId, kind, keyId) => {
+      if (kind === 'device') return registry.activeKey(subjectId, keyId);
+      const gw = gateways.get(keyId);
+      return kind === 'gateway' && gw?.id === subjectId ? gw.signing.publicKey : undefined;
+    },
+  });
+  registry.register({ deviceId: device.id, publicKey: device.signing.publicKey, state: 'active' }, author);
+  revocations = revokeWithLifecycle(ca, registry.changes$).subscribe(() => void publishCrl());
+
+  const brokerTls = await issueServerCredentials(ca, { subjectId: 'broker', ipAddresses: ['127.0.0.1'] });
+  crlPath = join(dir, 'crl.pem');
+  await writeFile(join(dir, 'ca.pem'), ca.certificatePem);
+  await writeFile(join(dir, 'broker.pem'), brokerTls.certificatePem);
+  await writeFile(join(dir, 'broker.key'), brokerTls.privateKeyPem, { mode: 0o644 });
+  await publishCrl(false);
+  const port = await freePort();
+  const config = join(dir, 'mosquitto.conf');
+  await writeFile(
+    config,
+    [
+      `listener ${port} 127.0.0.1`,
+      `cafile ${join(dir, 'ca.pem')}`,
+      `certfile ${join(dir, 'broker.pem')}`,
+      `keyfile ${join(dir, 'broker.key')}`,
+      'require_certificate true',
+      'use_identity_as_username true',
+      `crlfile ${crlPath}`,
+      'allow_anonymous false',
+      '',
+    ].join('\n'),
+  );
+  broker = new ChildBroker(port, config);
+  await broker.start();
+  brokerUrl = `mqtts://127.0.0.1:${port}`;
+}, 60_000);
+
+afterAll(async () => {
+  revocations?.unsubscribe();
+  await Promise.all(transports.map((t) => t.close()));
+  await broker?.stop();
+  await enrolment?.close();
+  if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+});
+
+const enrolmentClient = (identity: Identity) =>
+  createCertificateClient({ url: enrolment.url, trust: ca.certificatePem, identity });
+
+function transportFor(credentials: TlsCredentials, clientId: string, persistent = false): MqttTransport {
+  const t = createMqttTransport({
+    url: brokerUrl,
+    clientId,
+    reconnectPeriodMs: 100,
+    ...(persistent ? { sessionExpirySeconds: 300 } : {}),
+    tls: { ca: ca.certificatePem, cert: credentials.certificatePem, key: credentials.privateKeyPem },
+  });
+  transports.push(t);
+  return t;
+}
+
+const connected = (t: MqttTransport) =>
+  firstValueFrom(
+    t.state$.pipe(
+      filter((s) => s === 'connected'),
+      timeout(10_000),
+    ),
+  );
+
+/** Whether the broker accepts a connection with these credentials (a fresh client, no retries). */
+async function brokerAccepts(credentials: TlsCredentials): Promise<boolean> {
+  try {
+    const client = await connectAsync(brokerUrl, {
+      ca: ca.certificatePem,
+      cert: credentials.certificatePem,
+      key: credentials.privateKeyPem,
+      reconnectPeriod: 0,
+      connectTimeout: 5_000,
+    });
+    await client.endAsync();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('device certificates: enrol, mutual TLS, renew mid-stream, revoke with the device', () => {
+  let deviceCreds: TlsCredentials;
+  let gatewayCreds: TlsCredentials;
+
+  it('a registered device and the gateway enrol over HTTPS and connect to the broker with their certificates', async () => {
+    deviceCreds = await enrolmentClient(device).enrol();
+    gatewayCreds = await enrolmentClient(gateway).enrol();
+    expect(await brokerAccepts(deviceCreds)).toBe(true);
+    expect(await brokerAccepts(gatewayCreds)).toBe(true);
+  });
+
+  it('attack: an unregistered device cannot get a certificate, and without one the broker refuses it', async () => {
+    const rogue = createIdentity({ id: 'pulse-ox-99', kind: 'device' });
+    await expect(enrolmentClient(rogue).enrol()).rejects.toThrow(/HTTP 403/);
+    const foreign = await createCertificateAuthority({ name: 'Elsewhere CA' });
+    const { createCertificateRequest, credentialsFor } = await import('@healthit/core/certificates');
+    const csr = await createCertificateRequest('pulse-ox-99');
+    const record = await foreign.issue({ csr: csr.der, subjectId: 'pulse-ox-99', kind: 'device' });
+    expect(await brokerAccepts(await credentialsFor(record.certificatePem, csr))).toBe(false);
+  });
+
+  it('both renew their certificates mid-stream (device publishing, gateway subscribed): every message arrives, in order (QoS 1 redeliveries dropped by seq, as the gateway does)', async () => {
+    const gw = transportFor(gatewayCreds, 'gw-ward-7', true);
+    const received: number[] = [];
+    const sub = gw
+      .subscribe('ward/7/+/vitals')
+      .subscribe((m) => received.push(JSON.parse(utf8Decode(m.payload)).seq));
+    await connected(gw);
+    const dev = transportFor(deviceCreds, 'pulse-ox-21');
+    await connected(dev);
+    await new Promise((r) => setTimeout(r, 200)); // the SUBACK
+
+    const total = 60;
+    const publishAll = (async () => {
+      for (let seq = 1; seq <= total; seq++) {
+        // What the device's outbox does: retry a publish the transport could not make while reconnecting.
+        for (;;) {
+          try {
+            await dev.publish('ward/7/pulse-ox-21/vitals', utf8Encode(JSON.stringify({ seq })), { qos: 1 });
+            break;
+          } catch {
+            await new Promise((r) => setTimeout(r, 50));
+          }
+        }
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    })();
+
+    await new Promise((r) => setTimeout(r, 150));
+    const renewedDevice = await enrolmentClient(device).reenrol(deviceCreds);
+    await dev.rotateCredentials({ cert: renewedDevice.certificatePem, key: renewedDevice.privateKeyPem });
+    const renewedGateway = await enrolmentClient(gateway).reenrol(gatewayCreds);
+    await gw.rotateCredentials({ cert: renewedGateway.certificatePem, key: renewedGateway.privateKeyPem });
+    await publishAll;
+    await new Promise((r) => setTimeout(r, 500));
+    sub.unsubscribe();
+
+    expect([...new Set(received)]).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+    expect(ca.status(deviceCreds.serialNumber)).toBe('revoked'); // superseded
+    expect(ca.status(renewedDevice.serialNumber)).toBe('valid');
+    expect(await brokerAccepts(deviceCreds)).toBe(true); // until the broker has the new CRL
+    await publishCrl();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await brokerAccepts(deviceCreds)).toBe(false); // the superseded certificate is done
+    expect(await brokerAccepts(renewedDevice)).toBe(true);
+    deviceCreds = renewedDevice;
+    gatewayCreds = renewedGateway;
+  });
+
+  it('decommissioning the device revokes its certificate; after the CRL reload the broker refuses it, the gateway still connects', async () => {
+    registry.setState(device.id, 'decommissioned', { by: 'biomed:alice', reason: 'returned to vendor' });
+    const record = ca.records().find((r) => r.serialNumber === deviceCreds.serialNumber);
+    expect(record?.revocationReason).toBe('cessationOfOperation');
+    await new Promise((r) => setTimeout(r, 500)); // the CRL written and the broker reloaded
+    expect(await brokerAccepts(deviceCreds)).toBe(false);
+    expect(await brokerAccepts(gatewayCreds)).toBe(true);
+    await expect(enrolmentClient(device).enrol()).rejects.toThrow(/HTTP 403/); // and cannot enrol again
+  });
+});

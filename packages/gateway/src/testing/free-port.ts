@@ -1,0 +1,13 @@
+import { createServer } from 'node:net';
+
+/** A port that was free a moment ago (the OS picks it), for a child broker or server in a test. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      srv.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject()));
+    });
+  });
+}
