@@ -44,7 +44,6 @@ export {
   ClinicianOverride,
   createOxygenConcentrator,
   DEFAULT_OXYGEN_CONCENTRATOR_LIMITS,
-  DIAGNOSTICS_SELF_TEST,
   OXYGEN_CONCENTRATOR_KIND,
   OXYGEN_SET_FLOW,
   OXYGEN_STOP,
@@ -56,7 +55,19 @@ export {
   type OxygenFlow,
   OxygenSetFlowParams,
   oxygenConcentratorDefinition,
-  SELF_TEST_MS,
 } from './oxygen-concentrator.js';
 export { oxygenDelivery, type PatientOxygen } from './oxygen-delivery.js';
+export {
+  checkFailed,
+  checkOk,
+  DIAGNOSTICS_SELF_TEST,
+  defineSelfTest,
+  SELF_TEST_MS,
+  type SelfTestCheck,
+  type SelfTestCheckStatus,
+  type SelfTestDetails,
+  type SelfTestReport,
+  type SelfTestSpec,
+  selfTestReport,
+} from './self-test.js';
 export { type ServeCommandsEvent, type ServeCommandsOptions, serveCommands } from './serve-commands.js';

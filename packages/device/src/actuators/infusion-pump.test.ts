@@ -142,7 +142,7 @@ describe('infusion pump: safety limits', () => {
   it('declares its default limits', () => {
     const pump = createInfusionPump({ deviceId: DEVICE });
     expect(pump.kind).toBe('infusion-pump');
-    expect(pump.actions).toEqual(['infusion.start', 'infusion.stop']);
+    expect(pump.actions).toEqual(['infusion.start', 'infusion.stop', 'diagnostics.self-test']);
     expect(pump.limits.map((l) => [l.name, l.value, l.unit])).toEqual([
       ['minRateMlPerH', 0.1, 'mL/h'],
       ['maxRateMlPerH', 999, 'mL/h'],

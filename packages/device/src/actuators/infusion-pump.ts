@@ -10,6 +10,7 @@ import {
   safetyLimit,
 } from './definition.js';
 import { finiteAbove, formatNumber, integerIn } from './options.js';
+import { checkFailed, checkOk, DIAGNOSTICS_SELF_TEST, defineSelfTest } from './self-test.js';
 
 /** The action that starts an infusion: params {@link InfusionStartParams}. */
 export const INFUSION_START = 'infusion.start';
@@ -98,6 +99,11 @@ export function infusionDurationMs(rateMlPerH: number, volumeMl: number): number
  *   scheduler), reporting progress every `reportPeriodMs`, then completes with the rate at 0. A
  *   start sent during an infusion waits in the queue for it to finish.
  * - `infusion.stop {}`: preempting; the pump stops at once (the volume delivered so far is kept).
+ * - `diagnostics.self-test {}` (`defineSelfTest`): runs for `SELF_TEST_MS`, also during a fault; its
+ *   `completed` status carries the `SelfTestReport`
+ *   `{ passed, failed, checks: { power, motor, occlusion, airInLine, door }, rateMlPerH,
+ *   totalDeliveredMl, limits }`. `occlusion` fails while the `occlusion` fault is active,
+ *   `airInLine` while `air-in-line` is; the simulation has no power, drive or door faults.
  * - faults `occlusion` and `air-in-line`: the pump stops; the running infusion fails.
  *
  * @throws {TypeError} / {RangeError} for a malformed limit or report period.
@@ -199,12 +205,37 @@ export function infusionPumpDefinition(
     run: (_params, { state }) => of(Object.freeze({ ...state, rateMlPerH: 0 })),
   });
 
+  const selfTest = defineSelfTest<InfusionPumpState, InfusionPumpFault>({
+    description:
+      'run the self-test (power, motor, occlusion, air-in-line, door) and report; runs during a fault too',
+    checks: (_state, faults) => ({
+      power: checkOk('supply present (mains or battery): no power alarm'),
+      motor: checkOk('motor and drive (pumping mechanism): no mechanism alarm'),
+      occlusion: faults.includes('occlusion')
+        ? checkFailed(
+            'downstream occlusion: pressure at the downstream sensor above the occlusion alarm threshold (closed clamp, kinked line or blocked cannula); remove the cause without giving the built-up pressure to the patient as a bolus, then clear the alarm',
+          )
+        : checkOk('downstream pressure below the occlusion alarm threshold'),
+      airInLine: faults.includes('air-in-line')
+        ? checkFailed(
+            'air in line: the air-in-line detector sensed air in the set; remove the air from the line (do not infuse it), then clear the alarm',
+          )
+        : checkOk('no air detected by the air-in-line detector'),
+      door: checkOk('door closed on a loaded administration set'),
+    }),
+    details: ({ rateMlPerH, totalDeliveredMl }) => ({
+      rateMlPerH,
+      totalDeliveredMl,
+      limits: { minRateMlPerH, maxRateMlPerH, minVolumeMl, maxVolumeMl },
+    }),
+  });
+
   const stopped = (state: InfusionPumpState): InfusionPumpState => Object.freeze({ ...state, rateMlPerH: 0 });
   return defineActuator({
     kind: INFUSION_PUMP_KIND,
     initialState: Object.freeze({ rateMlPerH: 0, deliveredMl: 0, volumeMl: 0, totalDeliveredMl: 0 }),
     limits: [minRate, maxRate, minVolume, maxVolume],
-    actions: { [INFUSION_START]: start, [INFUSION_STOP]: stop },
+    actions: { [INFUSION_START]: start, [INFUSION_STOP]: stop, [DIAGNOSTICS_SELF_TEST]: selfTest },
     faults: {
       occlusion: { description: 'downstream occlusion: the pump stopped infusing', apply: stopped },
       'air-in-line': { description: 'air in the infusion line: the pump stopped infusing', apply: stopped },

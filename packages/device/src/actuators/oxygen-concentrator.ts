@@ -10,16 +10,12 @@ import {
   safetyLimit,
 } from './definition.js';
 import { finiteAbove, finiteAtLeast, formatNumber, integerIn } from './options.js';
+import { checkFailed, checkOk, DIAGNOSTICS_SELF_TEST, defineSelfTest } from './self-test.js';
 
 /** The action that sets the oxygen flow: params {@link OxygenSetFlowParams}. */
 export const OXYGEN_SET_FLOW = 'oxygen.set-flow';
 /** The action that stops the oxygen flow (preempting): no params. */
 export const OXYGEN_STOP = 'oxygen.stop';
-/** The self-test every simulated actuator runs on request: no params; the report is the status `result`. */
-export const DIAGNOSTICS_SELF_TEST = 'diagnostics.self-test';
-/** How long the concentrator's self-test takes, ms. */
-export const SELF_TEST_MS = 2_000;
-
 /** The kind of {@link createOxygenConcentrator} actuators. */
 export const OXYGEN_CONCENTRATOR_KIND = 'oxygen-concentrator';
 
@@ -106,8 +102,9 @@ function resolveLimits(partial: Partial<OxygenConcentratorLimits> = {}): OxygenC
  *   present. Without `durationMs` the flow is set and the command completes at once; with it the
  *   flow is held for `durationMs`, then returns to the flow before the command.
  * - `oxygen.stop {}`: preempting; the flow goes to 0 at once, whatever runs or waits.
- * - `diagnostics.self-test {}`: runs for {@link SELF_TEST_MS}, also during a fault; its `completed`
- *   status carries the report `{ passed, checks: { power, flowSensor }, flowLpm, limits }`.
+ * - `diagnostics.self-test {}` ({@link defineSelfTest}): runs for `SELF_TEST_MS`, also during a
+ *   fault; its `completed` status carries the `SelfTestReport`
+ *   `{ passed, failed, checks: { power, flow }, flowLpm, limits }`.
  * - faults `power-loss` and `no-flow`: the delivered flow drops to 0.
  *
  * The delivered flow is therefore always 0 or within `[minFlowLpm, maxFlowLpm]`.
@@ -172,21 +169,19 @@ export function oxygenConcentratorDefinition(
     run: () => of(Object.freeze({ flowLpm: 0 })),
   });
 
-  const selfTest = defineAction<Record<string, never>, OxygenConcentratorState>({
-    description: 'run the self-test (power, flow sensor) and report; runs during a fault too',
-    params: z.strictObject({}),
-    duringFault: true,
-    run: (_params, { state, scheduler }) => timer(SELF_TEST_MS, scheduler).pipe(map(() => state)),
-    result: (state, _params, { faults }) => {
-      const power = faults.includes('power-loss') ? 'failed' : 'ok';
-      const flowSensor = faults.includes('no-flow') ? 'failed' : 'ok';
-      return {
-        passed: power === 'ok' && flowSensor === 'ok',
-        checks: { power, flowSensor },
-        flowLpm: state.flowLpm,
-        limits: { minFlowLpm, maxFlowLpm, maxStepLpm },
-      };
-    },
+  const selfTest = defineSelfTest<OxygenConcentratorState, OxygenConcentratorFault>({
+    description: 'run the self-test (power, outlet flow) and report; runs during a fault too',
+    checks: ({ flowLpm }, faults) => ({
+      power: faults.includes('power-loss')
+        ? checkFailed('power lost: the compressor stopped and no oxygen is delivered; restore the supply')
+        : checkOk('supply present: the compressor runs'),
+      flow: faults.includes('no-flow')
+        ? checkFailed(
+            'no flow at the outlet (kinked or disconnected tubing): no oxygen reaches the patient; check the tubing and cannula, then clear the alarm',
+          )
+        : checkOk(`outlet flow as set (${lpm(flowLpm)} L/min)`),
+    }),
+    details: ({ flowLpm }) => ({ flowLpm, limits: { minFlowLpm, maxFlowLpm, maxStepLpm } }),
   });
 
   const off = (): OxygenConcentratorState => Object.freeze({ flowLpm: 0 });
