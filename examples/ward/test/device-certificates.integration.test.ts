@@ -1,16 +1,24 @@
 /**
  * Device certificates end to end, the way a hospital deploys them: the platform's CA and its EST
  * enrolment server over HTTPS, a Mosquitto of our own that requires client certificates from that
- * CA and checks its CRL, the gateway's device registry deciding who may enrol, a device and the
- * gateway enrolling, talking over mutual TLS, renewing their certificates mid-stream without losing
- * a message, and the device decommissioned: its certificate revoked with it, the broker refusing it.
+ * CA and checks its CRL, a device onboarded at the gateway (manufacturer attestation, one-time
+ * token, proof of possession) and then issued its certificate, the gateway enrolling too, both
+ * talking over mutual TLS, renewing their certificates mid-stream without losing a message, and the
+ * device decommissioned: its certificate revoked with it, the broker refusing it.
  */
 import { chmod, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createIdentity, type Identity, utf8Decode, utf8Encode } from '@healthit/core';
+import {
+  createIdentity,
+  type Identity,
+  proveEnrolment,
+  signAttestation,
+  utf8Decode,
+  utf8Encode,
+} from '@healthit/core';
 import { createCertificateClient, type TlsCredentials } from '@healthit/core/certificates';
-import { createDeviceRegistry } from '@healthit/gateway';
+import { createDeviceRegistry, createOnboarding } from '@healthit/gateway';
 import { createMqttTransport, type MqttTransport } from '@healthit/gateway/mqtt';
 import { ChildBroker, freePort } from '@healthit/gateway/testing';
 import {
@@ -25,7 +33,6 @@ import { connectAsync } from 'mqtt';
 import { filter, firstValueFrom, type Subscription, timeout } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const author = { by: 'biomed:alice', reason: 'test' };
 let dir: string;
 let ca: CertificateAuthority;
 let enrolment: EnrolmentServer;
@@ -36,6 +43,14 @@ const transports: MqttTransport[] = [];
 let revocations: Subscription | undefined;
 
 const registry = createDeviceRegistry();
+const manufacturer = createIdentity({ id: 'acme-medical', kind: 'service' });
+const onboarding = createOnboarding({
+  registry,
+  gatewayId: 'gw-ward-7',
+  owner: 'st-elsewhere',
+  trustedManufacturers: (m, kid) =>
+    m === 'acme-medical' && kid === manufacturer.keyId ? manufacturer.signing.publicKey : undefined,
+});
 const device = createIdentity({ id: 'pulse-ox-21', kind: 'device' });
 const gateway = createIdentity({ id: 'gw-ward-7', kind: 'gateway' });
 /** The platform's record of gateways (devices are in the gateway's registry). */
@@ -63,7 +78,6 @@ beforeAll(async () => {
       return kind === 'gateway' && gw?.id === subjectId ? gw.signing.publicKey : undefined;
     },
   });
-  registry.register({ deviceId: device.id, publicKey: device.signing.publicKey, state: 'active' }, author);
   revocations = revokeWithLifecycle(ca, registry.changes$).subscribe(() => void publishCrl());
 
   const brokerTls = await issueServerCredentials(ca, { subjectId: 'broker', ipAddresses: ['127.0.0.1'] });
@@ -141,11 +155,47 @@ async function brokerAccepts(credentials: TlsCredentials): Promise<boolean> {
   }
 }
 
+/** Whether the broker comes to refuse these credentials within `ms` (it reloads its CRL on SIGHUP). */
+async function refusedWithin(credentials: TlsCredentials, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (!(await brokerAccepts(credentials))) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
+
 describe('device certificates: enrol, mutual TLS, renew mid-stream, revoke with the device', () => {
   let deviceCreds: TlsCredentials;
   let gatewayCreds: TlsCredentials;
 
-  it('a registered device and the gateway enrol over HTTPS and connect to the broker with their certificates', async () => {
+  it('attack: a device not yet onboarded cannot get a certificate', async () => {
+    await expect(enrolmentClient(device).enrol()).rejects.toThrow(/HTTP 403.*may not enrol/);
+  });
+
+  it('a device onboarded at the gateway, and the gateway, enrol over HTTPS and connect to the broker with their certificates', async () => {
+    // Onboarding: the manufacturer's attestation of the device key, the installer's one-time token,
+    // and the device's proof of possession over the gateway's fresh challenge.
+    const attestation = signAttestation(
+      {
+        manufacturer: 'acme-medical',
+        model: 'OX-2',
+        serial: 'SN-21',
+        publicKey: device.signing.publicKey,
+        sealingKey: device.sealing.publicKey,
+        issuedAt: Date.now() - 1000,
+      },
+      { keyId: manufacturer.keyId, secretKey: manufacturer.signing.secretKey },
+    );
+    const token = onboarding.issueToken({ serial: 'SN-21', expiresInMs: 3_600_000 });
+    const { challenge } = onboarding.challenge();
+    const proof = proveEnrolment(
+      { challenge, deviceId: device.id, gatewayId: 'gw-ward-7', serial: 'SN-21' },
+      device.signing.secretKey,
+    );
+    const onboarded = await onboarding.enrol({ deviceId: device.id, attestation, token, challenge, proof });
+    expect(onboarded.ok).toBe(true);
+
     deviceCreds = await enrolmentClient(device).enrol();
     gatewayCreds = await enrolmentClient(gateway).enrol();
     expect(await brokerAccepts(deviceCreds)).toBe(true);
@@ -203,8 +253,7 @@ describe('device certificates: enrol, mutual TLS, renew mid-stream, revoke with 
     expect(ca.status(renewedDevice.serialNumber)).toBe('valid');
     expect(await brokerAccepts(deviceCreds)).toBe(true); // until the broker has the new CRL
     await publishCrl();
-    await new Promise((r) => setTimeout(r, 300));
-    expect(await brokerAccepts(deviceCreds)).toBe(false); // the superseded certificate is done
+    expect(await refusedWithin(deviceCreds, 10_000)).toBe(true); // the superseded certificate is done
     expect(await brokerAccepts(renewedDevice)).toBe(true);
     deviceCreds = renewedDevice;
     gatewayCreds = renewedGateway;
@@ -214,8 +263,7 @@ describe('device certificates: enrol, mutual TLS, renew mid-stream, revoke with 
     registry.setState(device.id, 'decommissioned', { by: 'biomed:alice', reason: 'returned to vendor' });
     const record = ca.records().find((r) => r.serialNumber === deviceCreds.serialNumber);
     expect(record?.revocationReason).toBe('cessationOfOperation');
-    await new Promise((r) => setTimeout(r, 500)); // the CRL written and the broker reloaded
-    expect(await brokerAccepts(deviceCreds)).toBe(false);
+    expect(await refusedWithin(deviceCreds, 10_000)).toBe(true); // once the CRL is written and reloaded
     expect(await brokerAccepts(gatewayCreds)).toBe(true);
     await expect(enrolmentClient(device).enrol()).rejects.toThrow(/HTTP 403/); // and cannot enrol again
   });
