@@ -6,7 +6,7 @@
  * talking over mutual TLS, renewing their certificates mid-stream without losing a message, and the
  * device decommissioned: its certificate revoked with it, the broker refusing it.
  */
-import { chmod, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -20,7 +20,6 @@ import {
 import { createCertificateClient, type TlsCredentials } from '@healthit/core/certificates';
 import { createDeviceRegistry, createOnboarding } from '@healthit/gateway';
 import { createMqttTransport, type MqttTransport } from '@healthit/gateway/mqtt';
-import { ChildBroker, freePort } from '@healthit/gateway/testing';
 import {
   type CertificateAuthority,
   createCertificateAuthority,
@@ -29,16 +28,15 @@ import {
   revokeWithLifecycle,
   startEnrolmentServer,
 } from '@healthit/platform/pki';
-import { connectAsync } from 'mqtt';
 import { filter, firstValueFrom, type Subscription, timeout } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { brokerAccepts as accepts } from '../src/broker-accepts.js';
+import { startTlsBroker, type TlsBroker } from '../src/tls-broker.js';
 
 let dir: string;
 let ca: CertificateAuthority;
 let enrolment: EnrolmentServer;
-let broker: ChildBroker;
-let brokerUrl: string;
-let crlPath: string;
+let broker: TlsBroker;
 const transports: MqttTransport[] = [];
 let revocations: Subscription | undefined;
 
@@ -56,17 +54,8 @@ const gateway = createIdentity({ id: 'gw-ward-7', kind: 'gateway' });
 /** The platform's record of gateways (devices are in the gateway's registry). */
 const gateways = new Map<string, Identity>([[gateway.keyId, gateway]]);
 
-/** Publishes the CA's current CRL where the broker reads it (atomically), and has the broker reload it. */
-async function publishCrl(reload = true): Promise<void> {
-  await writeFile(`${crlPath}.tmp`, await ca.crlPem(), { mode: 0o644 });
-  await rename(`${crlPath}.tmp`, crlPath);
-  if (reload) broker.signal('SIGHUP');
-}
-
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'healthit-device-certs-'));
-  // Mosquitto started as root drops to its own user: it must be able to read the files (test only).
-  await chmod(dir, 0o755);
   ca = await createCertificateAuthority({ name: 'Ward 7 IoMT CA' });
   const serverTls = await issueServerCredentials(ca, { subjectId: 'platform', ipAddresses: ['127.0.0.1'] });
   enrolment = await startEnrolmentServer({
@@ -78,33 +67,9 @@ beforeAll(async () => {
       return kind === 'gateway' && gw?.id === subjectId ? gw.signing.publicKey : undefined;
     },
   });
-  revocations = revokeWithLifecycle(ca, registry.changes$).subscribe(() => void publishCrl());
+  revocations = revokeWithLifecycle(ca, registry.changes$).subscribe(() => void broker.publishCrl());
 
-  const brokerTls = await issueServerCredentials(ca, { subjectId: 'broker', ipAddresses: ['127.0.0.1'] });
-  crlPath = join(dir, 'crl.pem');
-  await writeFile(join(dir, 'ca.pem'), ca.certificatePem);
-  await writeFile(join(dir, 'broker.pem'), brokerTls.certificatePem);
-  await writeFile(join(dir, 'broker.key'), brokerTls.privateKeyPem, { mode: 0o644 });
-  await publishCrl(false);
-  const port = await freePort();
-  const config = join(dir, 'mosquitto.conf');
-  await writeFile(
-    config,
-    [
-      `listener ${port} 127.0.0.1`,
-      `cafile ${join(dir, 'ca.pem')}`,
-      `certfile ${join(dir, 'broker.pem')}`,
-      `keyfile ${join(dir, 'broker.key')}`,
-      'require_certificate true',
-      'use_identity_as_username true',
-      `crlfile ${crlPath}`,
-      'allow_anonymous false',
-      '',
-    ].join('\n'),
-  );
-  broker = new ChildBroker(port, config);
-  await broker.start();
-  brokerUrl = `mqtts://127.0.0.1:${port}`;
+  broker = await startTlsBroker(ca, dir);
 }, 60_000);
 
 afterAll(async () => {
@@ -120,7 +85,7 @@ const enrolmentClient = (identity: Identity) =>
 
 function transportFor(credentials: TlsCredentials, clientId: string, persistent = false): MqttTransport {
   const t = createMqttTransport({
-    url: brokerUrl,
+    url: broker.url,
     clientId,
     reconnectPeriodMs: 100,
     ...(persistent ? { sessionExpirySeconds: 300 } : {}),
@@ -139,21 +104,7 @@ const connected = (t: MqttTransport) =>
   );
 
 /** Whether the broker accepts a connection with these credentials (a fresh client, no retries). */
-async function brokerAccepts(credentials: TlsCredentials): Promise<boolean> {
-  try {
-    const client = await connectAsync(brokerUrl, {
-      ca: ca.certificatePem,
-      cert: credentials.certificatePem,
-      key: credentials.privateKeyPem,
-      reconnectPeriod: 0,
-      connectTimeout: 5_000,
-    });
-    await client.endAsync();
-    return true;
-  } catch {
-    return false;
-  }
-}
+const brokerAccepts = (credentials: TlsCredentials) => accepts(broker.url, ca.certificatePem, credentials);
 
 /** Whether the broker comes to refuse these credentials within `ms` (it reloads its CRL on SIGHUP). */
 async function refusedWithin(credentials: TlsCredentials, ms: number): Promise<boolean> {
@@ -252,7 +203,7 @@ describe('device certificates: enrol, mutual TLS, renew mid-stream, revoke with 
     expect(ca.status(deviceCreds.serialNumber)).toBe('revoked'); // superseded
     expect(ca.status(renewedDevice.serialNumber)).toBe('valid');
     expect(await brokerAccepts(deviceCreds)).toBe(true); // until the broker has the new CRL
-    await publishCrl();
+    await broker.publishCrl();
     expect(await refusedWithin(deviceCreds, 10_000)).toBe(true); // the superseded certificate is done
     expect(await brokerAccepts(renewedDevice)).toBe(true);
     deviceCreds = renewedDevice;
