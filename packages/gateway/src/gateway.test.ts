@@ -177,6 +177,51 @@ describe('createGateway', () => {
     for (const s of subs) s.unsubscribe();
   });
 
+  it('multicasts readings$ as share() does: in turn, late subscribers from then on, reconnecting', async () => {
+    const bus = createInProcessTransport();
+    let subscribes = 0;
+    const counting = {
+      ...bus,
+      subscribe: (filter: string) => {
+        subscribes++;
+        return bus.subscribe(filter);
+      },
+    };
+    const gw = createGateway({ transport: counting });
+    const topic = Topics.deviceReadings('mon-1');
+    const publish = (seq: number) =>
+      bus.publish(
+        topic,
+        envelopeBytes('mon-1', seq, [
+          reading('mon-1', seq, 'spo2', 97, '%'),
+          reading('mon-1', seq + 1, 'spo2', 96, '%'),
+        ]),
+      );
+    const log: string[] = [];
+    const a = gw.readings$.subscribe((r) => log.push(`a${r.seq}`));
+    await publish(1);
+    const b = gw.readings$.subscribe((r) => log.push(`b${r.seq}`));
+    await publish(3);
+    expect(log).toEqual(['a1', 'a2', 'a3', 'b3', 'a4', 'b4']);
+    expect(subscribes).toBe(1);
+    a.unsubscribe();
+    b.unsubscribe();
+    await publish(5); // nobody listens: not delivered
+    let completed = false;
+    const c = gw.readings$.subscribe({
+      next: (r) => log.push(`c${r.seq}`),
+      complete: () => {
+        completed = true;
+      },
+    });
+    expect(subscribes).toBe(2);
+    await publish(7);
+    await bus.close();
+    expect(log.slice(6)).toEqual(['c7', 'c8']);
+    expect(completed).toBe(true);
+    c.unsubscribe();
+  });
+
   it('refuses the single-transport options together with inputs, and neither transport nor inputs', () => {
     const transport = createInProcessTransport();
     expect(() =>

@@ -21,6 +21,20 @@ function unitFits(metric: MetricId, unit: string): boolean {
   return ok;
 }
 
+/** The last two ids {@link isId} accepted: a batch repeats its device and patient ids. */
+let lastId1: string | undefined;
+let lastId2: string | undefined;
+
+/** True when `v` is a string matching `ID_PATTERN` (a repeat of a recent id is one comparison). */
+function isId(v: unknown): boolean {
+  if (typeof v !== 'string') return false;
+  if (v === lastId1 || v === lastId2) return true;
+  if (!ID_PATTERN.test(v)) return false;
+  lastId2 = lastId1;
+  lastId1 = v;
+  return true;
+}
+
 function isCount(v: unknown): boolean {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 }
@@ -44,7 +58,7 @@ export function isReading(value: unknown): value is Reading {
   const { id, deviceId, patientId, metric, value: v, unit, ts, seq, quality } = r;
   let expected = 7;
   if (patientId !== undefined) {
-    if (typeof patientId !== 'string' || !ID_PATTERN.test(patientId)) return false;
+    if (!isId(patientId)) return false;
     expected++;
   } else if (Object.hasOwn(r, 'patientId')) return false;
   if (quality !== undefined) {
@@ -56,8 +70,7 @@ export function isReading(value: unknown): value is Reading {
     typeof id === 'string' &&
     id.length >= 1 &&
     id.length <= 300 &&
-    typeof deviceId === 'string' &&
-    ID_PATTERN.test(deviceId) &&
+    isId(deviceId) &&
     typeof metric === 'string' &&
     Object.hasOwn(METRICS, metric) &&
     typeof v === 'number' &&

@@ -15,7 +15,7 @@ import { z } from 'zod';
 import { SeriesTable } from '../preprocessing/operators/series.js';
 import { NEWS2_CLINICAL_RISKS, type News2ClinicalRisk } from './chart.js';
 import { isNews2Input, NEWS2_INPUT_SCHEMA_NAME, News2Input } from './input.js';
-import { type News2Result, news2Response, scoreValidNews2 } from './score.js';
+import { type News2Result, type News2Subscores, news2Response, scoreValidNews2 } from './score.js';
 
 /**
  * A manual entry or clinical-context update for one patient: any of consciousness (ACVPU), oxygen
@@ -132,8 +132,8 @@ interface PatientState {
     onOxygen: Held<boolean>;
     spo2Scale: Held<1 | 2>;
   }>;
-  /** Subscores and total of the last emitted score, or undefined when none / incomplete since. */
-  lastKey: string | undefined;
+  /** The subscores of the last emitted score ({@link subscoresKey}), or undefined when none / incomplete since. */
+  lastKey: number | undefined;
   /** The clinical risk last alerted on or scored; a rise above it raises an alert. */
   lastRisk: News2ClinicalRisk;
   /** The values `lastKey` was scored from (while `lastKey` is set): the same values score the same. */
@@ -299,8 +299,7 @@ export function news2Scores(options: News2ScoresOptions = {}): OperatorFunction<
           input = parsed.value;
         }
         const result = scoreValidNews2(input);
-        const s = result.subscores;
-        const key = `${s.rr},${s.spo2},${s.airOrOxygen},${s.sbp},${s.pulse},${s.consciousness},${s.temp}`;
+        const key = subscoresKey(result.subscores);
         state.lastInput = input;
         if (key === state.lastKey) return;
         state.lastKey = key;
@@ -334,6 +333,14 @@ export function news2Scores(options: News2ScoresOptions = {}): OperatorFunction<
         entries.unsubscribe();
       };
     });
+}
+
+/** The subscores as one number, each a base-4 digit (a subscore is 0–3): equal keys, equal subscores. */
+function subscoresKey(s: News2Subscores): number {
+  return (
+    (((((s.rr * 4 + s.spo2) * 4 + s.airOrOxygen) * 4 + s.sbp) * 4 + s.pulse) * 4 + s.consciousness) * 4 +
+    s.temp
+  );
 }
 
 /** `h` when it is at most `maxAgeMs` old at `now`. */

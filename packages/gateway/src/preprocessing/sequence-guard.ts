@@ -15,6 +15,9 @@ export function createSequenceGuard(maxDevices = 100_000): SequenceGuard {
     throw new RangeError(`maxDevices must be a positive integer, got ${maxDevices}`);
   }
   const last = new Map<string, number>();
+  // The device heard from most recently, the Map's last key: a device's readings come in runs (a
+  // message's batch), and updating it in place keeps it last without a delete and re-insert.
+  let newest: string | undefined;
   return {
     get size() {
       return last.size;
@@ -22,6 +25,11 @@ export function createSequenceGuard(maxDevices = 100_000): SequenceGuard {
     check(deviceId, seq) {
       const prev = last.get(deviceId);
       if (prev !== undefined && seq <= prev) return prev;
+      if (deviceId === newest) {
+        last.set(deviceId, seq);
+        return undefined;
+      }
+      newest = deviceId;
       last.delete(deviceId);
       if (last.size >= maxDevices) {
         const oldest = last.keys().next().value;

@@ -138,8 +138,11 @@ export class PairSeriesTable<S> {
     private readonly onEvict: (outer: string, inner: string, state: S) => void,
   ) {}
 
-  /** The state of (`outer`, `inner`), created with `create` when absent; marks it most recently used. */
-  touch(outer: string, inner: string, create: () => S): S {
+  /**
+   * The state of (`outer`, `inner`), created with `create(context)` when absent; marks it most
+   * recently used. (`context` spares callers a closure per call on their hot path.)
+   */
+  touch<C>(outer: string, inner: string, create: (context: C) => S, context?: C): S {
     let map = this.#maps.get(outer);
     const node = map?.get(inner);
     if (node !== undefined) {
@@ -156,7 +159,13 @@ export class PairSeriesTable<S> {
       map = new Map();
       this.#maps.set(outer, map);
     }
-    const created: PairNode<S> = { outer, inner, state: create(), prev: undefined, next: undefined };
+    const created: PairNode<S> = {
+      outer,
+      inner,
+      state: create(context as C),
+      prev: undefined,
+      next: undefined,
+    };
     map.set(inner, created);
     this.#order.append(created);
     this.#size++;

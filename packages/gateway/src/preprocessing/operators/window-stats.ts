@@ -87,6 +87,17 @@ interface SeriesState {
   closedUpToMs: number;
 }
 
+/** The state of the series `r` starts (a function, not a closure per reading). */
+function newSeries(r: Reading): SeriesState {
+  return {
+    series: r.patientId ?? r.deviceId,
+    metric: r.metric,
+    unit: r.unit,
+    open: [],
+    closedUpToMs: Number.NEGATIVE_INFINITY,
+  };
+}
+
 /**
  * Aggregates readings per series (patient ?? device, metric, unit) over event-time tumbling or
  * sliding windows. A window is emitted once a reading of its series at or after its end arrives,
@@ -130,20 +141,46 @@ export function windowStats(options: WindowStatsOptions): OperatorFunction<Readi
   }
   const scheduler = options.scheduler ?? asyncScheduler;
 
-  const toAggregate = (s: SeriesState, a: Acc): WindowAggregate => ({
-    type: 'window',
-    series: s.series,
-    metric: s.metric,
-    unit: s.unit,
-    windowStart: a.start,
-    windowEnd: a.start + sizeMs,
-    count: a.count,
-    ...(stats.has('mean') ? { mean: a.mean } : {}),
-    ...(stats.has('min') ? { min: a.min } : {}),
-    ...(stats.has('max') ? { max: a.max } : {}),
-    ...(stats.has('last') ? { last: a.last } : {}),
-    ...(stats.has('stddev') ? { stddev: Math.sqrt(a.m2 / a.count) } : {}),
-  });
+  const withMean = stats.has('mean');
+  const withMin = stats.has('min');
+  const withMax = stats.has('max');
+  const withLast = stats.has('last');
+  const withStddev = stats.has('stddev');
+  const withAll = withMean && withMin && withMax && withLast && withStddev;
+  const toAggregate = (s: SeriesState, a: Acc): WindowAggregate => {
+    if (withAll) {
+      // The default: one literal, one allocation with its final shape.
+      return {
+        type: 'window',
+        series: s.series,
+        metric: s.metric,
+        unit: s.unit,
+        windowStart: a.start,
+        windowEnd: a.start + sizeMs,
+        count: a.count,
+        mean: a.mean,
+        min: a.min,
+        max: a.max,
+        last: a.last,
+        stddev: Math.sqrt(a.m2 / a.count),
+      };
+    }
+    const out: { -readonly [K in keyof WindowAggregate]: WindowAggregate[K] } = {
+      type: 'window',
+      series: s.series,
+      metric: s.metric,
+      unit: s.unit,
+      windowStart: a.start,
+      windowEnd: a.start + sizeMs,
+      count: a.count,
+    };
+    if (withMean) out.mean = a.mean;
+    if (withMin) out.min = a.min;
+    if (withMax) out.max = a.max;
+    if (withLast) out.last = a.last;
+    if (withStddev) out.stddev = Math.sqrt(a.m2 / a.count);
+    return out;
+  };
 
   return (source) =>
     new Observable<WindowOutput>((subscriber) => {
@@ -173,13 +210,7 @@ export function windowStats(options: WindowStatsOptions): OperatorFunction<Readi
           const canonical = (METRICS as Readonly<Record<string, { unit: string } | undefined>>)[r.metric]
             ?.unit;
           const inner = r.unit === canonical ? r.metric : `${r.metric}\u0000${r.unit}`;
-          const s = table.touch(series, inner, () => ({
-            series,
-            metric: r.metric,
-            unit: r.unit,
-            open: [],
-            closedUpToMs: Number.NEGATIVE_INFINITY,
-          }));
+          const s = table.touch(series, inner, newSeries, r);
           if (flushAfterIdleMs !== undefined) timers.arm(timerKey(series, inner));
           if (r.ts < s.closedUpToMs) {
             subscriber.next({ type: 'late', reading: r, closedUpToMs: s.closedUpToMs });
@@ -210,7 +241,8 @@ export function windowStats(options: WindowStatsOptions): OperatorFunction<Readi
               };
               let i = s.open.length;
               while (i > 0 && (s.open[i - 1] as Acc).start > start) i--;
-              s.open.splice(i, 0, a);
+              if (i === s.open.length) s.open.push(a);
+              else s.open.splice(i, 0, a);
             }
             a.count++;
             const delta = r.value - a.mean;
