@@ -18,6 +18,7 @@ import { benchPipeline } from './pipeline.js';
 import { benchSecurity } from './security.js';
 import { benchStore } from './store.js';
 import { benchTlog } from './tlog.js';
+import { benchWarehouse } from './warehouse.js';
 
 console.log(
   `Health-IT SDK benchmarks · node ${process.version} · ${cpus()[0]?.model ?? 'cpu'} × ${cpus().length}`,
@@ -30,6 +31,7 @@ printFigures('Gateway historian (typed arrays)', await benchHistorian());
 printFigures('Gateway outbox (SQLite, memory, forwarder)', await benchOutbox());
 printFigures('Gateway uplink: NATS JetStream on 127.0.0.1:4222', await benchNats());
 printFigures('Platform store (PGlite, in memory)', await benchStore());
+printFigures('Platform warehouse (Parquet, DuckDB)', await benchWarehouse());
 printFigures('Ledger (hash chain, Ed25519)', await benchLedger());
 printFigures('Ledger Merkle tree and transparency log', [...(await benchMerkle()), ...(await benchTlog())]);
 printFigures('Core security primitives (one core)', await benchSecurity());

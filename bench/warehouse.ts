@@ -1,0 +1,159 @@
+/**
+ * The platform's Parquet warehouse (issue 7): export of readings to Parquet partitioned by date and
+ * metric, beside the ceiling measured in the same rounds — DuckDB's own COPY of the same rows, already
+ * in a DuckDB table, to the same partitioned Parquet layout — then an hourly aggregate over 10 M
+ * readings and the NEWS2-rise cohort query over a day of per-minute scores of 10 000 patients.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { DuckDBInstance } from '@duckdb/node-api';
+import type { Reading } from '@healthit/core';
+import {
+  bucketedAggregate,
+  news2RiseCohort,
+  openParquetWarehouse,
+  type ScoreRecord,
+} from '@healthit/platform/warehouse';
+import { type Figure, interleavedRates, printFigures } from './measure.js';
+
+const METRICS = [
+  ['heart-rate', '/min', 72],
+  ['respiratory-rate', '/min', 16],
+  ['spo2', '%', 96],
+  ['body-temperature', 'Cel', 36.8],
+  ['systolic-bp', 'mm[Hg]', 120],
+  ['diastolic-bp', 'mm[Hg]', 80],
+] as const;
+const T0 = Date.UTC(2026, 10, 1);
+
+/** `n` readings from 1 000 devices, six vitals each, one set a minute (ids `${device}:${seq}`). */
+function readings(n: number, offset = 0): Reading[] {
+  const out: Reading[] = new Array(n);
+  for (let k = 0; k < n; k++) {
+    const i = offset + k;
+    const device = i % 1000;
+    const [metric, unit, base] = METRICS[Math.floor(i / 1000) % 6] as (typeof METRICS)[number];
+    const seq = Math.floor(i / 1000);
+    out[k] = {
+      id: `mon-${device}:${seq}`,
+      deviceId: `mon-${device}`,
+      patientId: `pat-${device}`,
+      metric,
+      value: base + (i % 7),
+      unit,
+      ts: T0 + Math.floor(i / 6000) * 60_000,
+      seq,
+    } as Reading;
+  }
+  return out;
+}
+
+export async function benchWarehouse(): Promise<Figure[]> {
+  const root = await mkdtemp(join(tmpdir(), 'healthit-bench-warehouse-'));
+  const figures: Figure[] = [];
+  try {
+    const N = 1_000_000;
+    const batch = readings(N);
+    // The ceiling: DuckDB's COPY alone, of the same rows already in a DuckDB table.
+    const db = await DuckDBInstance.create(':memory:');
+    const c = await db.connect();
+    await c.run(`CREATE TABLE r AS SELECT
+        'mon-' || (i % 1000) || ':' || (i // 1000) AS id, 'mon-' || (i % 1000) AS device_id, 'pat-' || (i % 1000) AS patient_id,
+        ['heart-rate','respiratory-rate','spo2','body-temperature','systolic-bp','diastolic-bp'][((i // 1000) % 6) + 1] AS metric,
+        70.0 + (i % 7) AS value, '/min' AS unit, ${T0} + (i // 6000) * 60000 AS ts, i // 1000 AS seq, NULL::VARCHAR AS quality, 1 AS batch,
+        strftime(make_timestamp((${T0} + (i // 6000) * 60000) * 1000), '%Y-%m-%d') AS date
+      FROM range(${N}) t(i)`);
+    let round = 0;
+    const r = await interleavedRates(
+      3,
+      N,
+      async () => {
+        const out = join(root, `ceiling-${round++}`);
+        await c.run(`COPY r TO '${out}' (FORMAT PARQUET, PARTITION_BY (date, metric), COMPRESSION zstd)`);
+      },
+      {
+        export: async () => {
+          const w = await openParquetWarehouse({ dir: join(root, `export-${round++}`) });
+          await w.appendReadings(batch);
+          await w.flush();
+          await w.close();
+        },
+      },
+    );
+    c.closeSync();
+    db.closeSync();
+    figures.push(
+      {
+        name: 'ceiling: DuckDB COPY of the same rows (in a DuckDB table) to partitioned Parquet',
+        value: r.ceiling.median,
+        unit: 'readings/s',
+      },
+      {
+        name: 'export readings to Parquet (appendReadings + flush), 1 M readings',
+        value: r.export.median,
+        unit: 'readings/s',
+        note: `${Math.round(100 * r.export.ratio)} % of the ceiling; target 1 M/s`,
+      },
+    );
+
+    // 10 M readings, then an hourly aggregate of one metric over the whole range.
+    const big = await openParquetWarehouse({ dir: join(root, 'big') });
+    for (let i = 0; i < 10; i++) await big.appendReadings(readings(N, i * N));
+    await big.flush();
+    const t0 = performance.now();
+    const buckets = await bucketedAggregate(big, {
+      metric: 'heart-rate',
+      from: T0,
+      to: T0 + 30 * 86_400_000,
+      bucketMs: 3_600_000,
+    });
+    const aggregateMs = performance.now() - t0;
+    const counted = buckets.reduce((sum, b) => sum + b.count, 0);
+    const expected = Math.ceil((10 * N) / 1000 / 6) * 1000; // heart rate is every sixth block of 1 000
+    if (counted !== expected) throw new Error(`aggregate: expected ${expected} heart rates, got ${counted}`);
+    figures.push({
+      name: `hourly aggregate (count, mean, min, max, p50) of heart rate over 10 M readings`,
+      value: aggregateMs,
+      unit: 'ms',
+      note: 'target (store) < 1 s for 1 M',
+    });
+    await big.close();
+
+    // The cohort query: a day of per-minute NEWS2 scores of 10 000 patients (14.4 M scores).
+    const scores = await openParquetWarehouse({ dir: join(root, 'scores') });
+    for (let p0 = 0; p0 < 10_000; p0 += 1000) {
+      const chunk: ScoreRecord[] = [];
+      for (let p = p0; p < p0 + 1000; p++) {
+        for (let m = 0; m < 1440; m++)
+          chunk.push({
+            patientId: `pat-${p}`,
+            ts: T0 + m * 60_000,
+            total: p % 10 === 0 ? Math.min(20, Math.floor(m / 60)) : (m + p) % 3,
+          });
+      }
+      await scores.appendScores(chunk);
+      await scores.flush();
+    }
+    const t1 = performance.now();
+    const cohort = await news2RiseCohort(scores, { rise: 3, withinMs: 6 * 3_600_000 });
+    const cohortMs = performance.now() - t1;
+    if (cohort.length !== 1000) throw new Error(`cohort: expected 1000 patients, got ${cohort.length}`);
+    figures.push({
+      name: 'cohort: patients whose NEWS2 rose ≥ 3 in 6 h, over 14.4 M scores (10 000 patients × 1 day per minute)',
+      value: cohortMs,
+      unit: 'ms',
+      note: 'target < 10 s over 100 M readings',
+    });
+    await scores.close();
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+  return figures;
+}
+
+// `node --conditions=@healthit/source --import tsx bench/warehouse.ts` runs this file alone
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  printFigures('Platform warehouse (Parquet, DuckDB)', await benchWarehouse());
+}
