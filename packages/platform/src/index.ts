@@ -6,9 +6,17 @@
  */
 export type { IngestEvent, IngestReadingRejected, IngestStored, IngestStoreFailed } from './ingest/events.js';
 export { type IngestOptions, ingestReadings } from './ingest/ingest-readings.js';
+export { AGGREGATE_STATS } from './sql/analytics.js';
 export { wrapDriverError } from './sql/driver-errors.js';
 export type { SqlExecutor } from './sql/executor.js';
 export { type ReadingTableNameOptions, type ReadingTableNames, readingTableNames } from './sql/names.js';
 export { DEFAULT_QUERY_LIMIT } from './sql/reading-query.js';
-export { migrateReadingTable, readingTableDdl } from './sql/schema.js';
+export { checkRetentionPolicy, DEFAULT_LATE_MS } from './sql/retention.js';
+export {
+  migrateReadingTable,
+  READING_MIGRATIONS,
+  READING_SCHEMA_VERSION,
+  type ReadingMigration,
+  readingTableDdl,
+} from './sql/schema.js';
 export { createSqlReadingStore, type SqlReadingStoreOptions } from './sql/sql-reading-store.js';

@@ -77,12 +77,52 @@ describe.skipIf(skip)(`PostgreSQL reading store (${redacted})`, () => {
     );
     expect(indexes.rows.map((r) => r.indexname)).toEqual([
       'readings_device_ts_idx',
-      'readings_patient_ts_idx',
+      'readings_pat_met_ts_idx',
+      'readings_pkey',
+      'readings_rollstate_pkey',
+      'readings_rollups_dv_idx',
+      'readings_rollups_pm_idx',
+      'readings_rollups_ts_idx',
+      'readings_ts_idx',
+      'readings_versions_pkey',
+    ]);
+    const versions = await admin.query<{ version: number }>(
+      `SELECT version FROM "${schema}".readings_versions ORDER BY version`,
+    );
+    expect(versions.rows.map((r) => r.version)).toEqual([1, 2, 3]);
+    await first.close();
+    await second.close();
+  });
+
+  it('upgrades a database created before schema versions were recorded', async () => {
+    const schema = freshSchema();
+    // The version-1 layout as earlier releases created it: no versions table, (patient_id, ts).
+    await admin.query(`CREATE SCHEMA "${schema}"`);
+    await admin.query(
+      `CREATE TABLE "${schema}".readings (id text COLLATE "C" PRIMARY KEY, device_id text COLLATE "C" NOT NULL,
+  patient_id text COLLATE "C", metric text NOT NULL, value double precision NOT NULL, unit text NOT NULL,
+  ts bigint NOT NULL, seq bigint NOT NULL, quality text)`,
+    );
+    await admin.query(`CREATE INDEX readings_ts_idx ON "${schema}".readings (ts)`);
+    await admin.query(`CREATE INDEX readings_device_ts_idx ON "${schema}".readings (device_id, ts)`);
+    await admin.query(`CREATE INDEX readings_patient_ts_idx ON "${schema}".readings (patient_id, ts)`);
+    await admin.query(
+      `INSERT INTO "${schema}".readings VALUES ('old:1', 'old', 'patient-1', 'heart-rate', 61, '/min', 1000, 1, NULL)`,
+    );
+    const store = await createPostgresReadingStore({ pool: admin, schema });
+    expect(await store.count()).toBe(1);
+    const indexes = await admin.query<{ indexname: string }>(
+      `SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND tablename = 'readings' ORDER BY indexname`,
+      [schema],
+    );
+    expect(indexes.rows.map((r) => r.indexname)).toEqual([
+      'readings_device_ts_idx',
+      'readings_pat_met_ts_idx',
       'readings_pkey',
       'readings_ts_idx',
     ]);
-    await first.close();
-    await second.close();
+    expect((await store.latest({ patientId: 'patient-1' })).map((r) => r.id)).toEqual(['old:1']);
+    await store.close();
   });
 
   it('migrates safely when several stores start at once', async () => {

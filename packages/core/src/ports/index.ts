@@ -10,5 +10,19 @@ export type {
   TensorDataMap,
   TensorType,
 } from './model-runtime.js';
-export type { AppendResult, ReadingQuery, ReadingStore } from './reading-store.js';
+export type {
+  AggregateQuery,
+  AggregateRow,
+  AggregateStat,
+  AppendResult,
+  LatestQuery,
+  ReadingQuery,
+  ReadingStore,
+  RetentionOptions,
+  RetentionPolicy,
+  RetentionResult,
+  RollupLevel,
+  RollupQuery,
+  RollupRow,
+} from './reading-store.js';
 export type { ConnectionState, PublishOptions, Transport, TransportMessage } from './transport.js';

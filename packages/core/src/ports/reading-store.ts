@@ -22,6 +22,116 @@ export interface ReadingQuery {
   readonly limit?: number;
 }
 
+/** Which series {@link ReadingStore.latest} looks at; every field narrows, none means all. */
+export interface LatestQuery {
+  readonly patientId?: string;
+  readonly metric?: MetricId;
+  readonly deviceId?: string;
+}
+
+/**
+ * A statistic {@link ReadingStore.aggregate} can compute per bucket: `count`, arithmetic `mean`,
+ * `min`, `max`, and percentiles `p50` ... `p99` interpolated linearly between the two nearest
+ * ranks (SQL `percentile_cont`: for sorted values v₀ … vₙ₋₁ and fraction p, position p·(n−1)).
+ */
+export type AggregateStat = 'count' | 'mean' | 'min' | 'max' | 'p50' | 'p90' | 'p95' | 'p99';
+
+/**
+ * A time-bucketed aggregate of one metric. Readings with `from <= ts < to` are grouped into
+ * buckets of `bucketMs`; a bucket starts at `origin + k·bucketMs` (default origin 0, the epoch, so
+ * buckets of a minute or an hour start on the minute or hour, UTC).
+ */
+export interface AggregateQuery<S extends AggregateStat = AggregateStat> {
+  readonly from: number;
+  readonly to: number;
+  /** Bucket width in ms, a positive safe integer. */
+  readonly bucketMs: number;
+  readonly metric: MetricId;
+  readonly patientId?: string;
+  readonly deviceId?: string;
+  /** The statistics to compute (at least one). */
+  readonly stats: readonly S[];
+  /** Where buckets are aligned, epoch ms (default 0). */
+  readonly origin?: number;
+}
+
+/** One non-empty bucket of an {@link AggregateQuery}: its start and the statistics asked for. */
+export type AggregateRow<S extends AggregateStat = AggregateStat> = { readonly bucket: number } & {
+  readonly [K in S]: number;
+};
+
+/** One level of downsampling: buckets of `bucketMs`, kept for `keepMs`. */
+export interface RollupLevel {
+  /** Bucket width, ms: a positive integer, a multiple of the previous level's. */
+  readonly bucketMs: number;
+  /** How long a bucket is kept, ms (a bucket is deleted once it ends more than `keepMs` ago). */
+  readonly keepMs: number;
+}
+
+/**
+ * How long readings are kept, and the rollups that outlive them. E.g. raw readings 7 days,
+ * 1-minute rollups 90 days, hourly rollups 2 years:
+ * `{ rawMs: 7 * DAY, rollups: [{ bucketMs: MINUTE, keepMs: 90 * DAY }, { bucketMs: HOUR, keepMs: 730 * DAY }] }`.
+ */
+export interface RetentionPolicy {
+  /** How long raw readings are kept, ms: readings with `ts < now - rawMs` are deleted. */
+  readonly rawMs: number;
+  /** Rollup levels, finest first (may be empty: then retention only deletes). */
+  readonly rollups: readonly RollupLevel[];
+}
+
+/** Options of {@link ReadingStore.applyRetention}. */
+export interface RetentionOptions {
+  /** The time the policy is applied at, epoch ms (default `Date.now()`). */
+  readonly now?: number;
+  /**
+   * How late a reading may arrive and still be rolled up, ms (default 3 600 000): each run
+   * recomputes the buckets that ended within `lateMs` before the previous run's end.
+   */
+  readonly lateMs?: number;
+}
+
+/** What one {@link ReadingStore.applyRetention} did. */
+export interface RetentionResult {
+  /** Raw readings deleted. */
+  readonly rawDeleted: number;
+  /** Per level, finest first: rollup rows (re)written and expired rows deleted. */
+  readonly rollups: readonly {
+    readonly bucketMs: number;
+    readonly written: number;
+    readonly deleted: number;
+  }[];
+}
+
+/** A query of materialised rollups of one level; bounds apply to the bucket start. */
+export interface RollupQuery {
+  /** The level, by its bucket width. */
+  readonly bucketMs: number;
+  readonly from: number;
+  readonly to: number;
+  readonly metric?: MetricId;
+  readonly patientId?: string;
+  readonly deviceId?: string;
+}
+
+/** One rollup row: the readings of one series (device, patient, metric, unit) in one bucket. */
+export interface RollupRow {
+  /** Bucket start, epoch ms. */
+  readonly bucket: number;
+  readonly bucketMs: number;
+  readonly deviceId: string;
+  /** Absent for readings without a patient. */
+  readonly patientId?: string;
+  readonly metric: string;
+  readonly unit: string;
+  readonly count: number;
+  readonly sum: number;
+  readonly min: number;
+  readonly max: number;
+  /** `sum / count`. */
+  readonly mean: number;
+}
+
 /**
  * Long-term storage of readings.
  *
@@ -39,8 +149,37 @@ export interface ReadingStore {
   append(readings: readonly Reading[]): Promise<AppendResult>;
   /** Readings matching the query, ordered by `ts`, then `deviceId`, then `seq`. */
   query(query: ReadingQuery): Promise<Reading[]>;
+  /**
+   * The newest reading of each (patient, metric) among the readings matching `query`; readings
+   * without a patient are keyed by (device, metric) instead. "Newest" is the last in `query`
+   * order (greatest `ts`, then `deviceId`, then `seq`). Ordered by patient then metric, the
+   * readings without a patient last by device then metric, in code-point order.
+   * @throws {ValidationError} when the query is malformed.
+   */
+  latest(query?: LatestQuery): Promise<Reading[]>;
+  /**
+   * Time-bucketed statistics of one metric: one row per non-empty bucket, ordered by bucket.
+   * The values are aggregated as stored (a metric's readings are expected in one unit, as the
+   * gateway's unit normalisation leaves them).
+   * @throws {ValidationError} when the query is malformed (e.g. `bucketMs` ≤ 0, an unknown stat).
+   */
+  aggregate<S extends AggregateStat>(query: AggregateQuery<S>): Promise<AggregateRow<S>[]>;
   /** How many readings are stored. */
   count(): Promise<number>;
+  /**
+   * Maintenance (optional: a store whose database expires data itself may leave it out).
+   * Materialises the rollups of `policy` (each level from the one below: raw → finest → …),
+   * idempotently, then deletes expired raw readings and rollups. Running it again with the same
+   * `now` changes nothing. Run it periodically (e.g. every few minutes).
+   * @throws {RangeError} when the policy is inconsistent (levels not increasing multiples, a
+   * level or raw kept shorter than the next level's bucket).
+   */
+  applyRetention?(policy: RetentionPolicy, options?: RetentionOptions): Promise<RetentionResult>;
+  /**
+   * Materialised rollups of one level (present when `applyRetention` is), ordered by bucket,
+   * device, patient, metric.
+   */
+  rollups?(query: RollupQuery): Promise<RollupRow[]>;
   /** Releases the store's resources (a caller-owned client is left open). Idempotent. */
   close(): Promise<void>;
 }

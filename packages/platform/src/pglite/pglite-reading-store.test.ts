@@ -9,7 +9,11 @@ import { from, lastValueFrom, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IngestEvent } from '../ingest/events.js';
 import { ingestReadings } from '../ingest/ingest-readings.js';
+import { readingTableNames } from '../sql/names.js';
+import { migrateReadingTable, READING_MIGRATIONS, READING_SCHEMA_VERSION } from '../sql/schema.js';
+import { createSqlReadingStore } from '../sql/sql-reading-store.js';
 import { createPgliteReadingStore } from './index.js';
+import { pgliteExecutor } from './pglite-executor.js';
 
 // A fresh PGlite runs initdb (~3 s). To keep each test on its own, empty, in-memory database
 // without paying that every time, run initdb once and start each store's PGlite from a dump of
@@ -300,5 +304,48 @@ describe('ingestReadings into PGlite', () => {
     expect(first.error.code).toBe('store/closed');
     expect(first.attempts).toBe(1);
     expect(first.readings).toEqual([sampleReading(1)]);
+  });
+});
+
+// The same suite on the `unnest` path: an executor without `copyFrom` (as an integrator's own
+// driver wrapper may be), so both write paths of the SQL store pass it.
+describeReadingStoreConformance('PGlite without copyFrom (unnest inserts)', async () => {
+  shared ??= await PGlite.create({ loadDataDir: await pristineDump() });
+  schemas += 1;
+  const { copyFrom: _copy, ...withoutCopy } = pgliteExecutor(shared);
+  return createSqlReadingStore(withoutCopy, { schema: `unnest_${schemas}` });
+});
+
+describe('PGlite reading store schema versions', () => {
+  it('upgrades a version-1 database (no versions table) and records every version once', async () => {
+    const client = await PGlite.create({ loadDataDir: await pristineDump() });
+    const names = readingTableNames({ schema: 'legacy' });
+    await client.exec('CREATE SCHEMA legacy');
+    // What earlier releases created: version 1's statements, no versions table.
+    for (const statement of READING_MIGRATIONS[0]!.statements(names)) await client.exec(statement);
+    await client.exec(
+      `INSERT INTO legacy.readings VALUES ('old:1', 'old', 'patient-1', 'heart-rate', 61, '/min', 1000, 1, NULL)`,
+    );
+    const executor = pgliteExecutor(client);
+    expect(await migrateReadingTable(executor, names)).toEqual([1, 2, 3]);
+    expect(await migrateReadingTable(executor, names)).toEqual([]);
+    const indexes = await client.query<{ indexname: string }>(
+      "SELECT indexname FROM pg_indexes WHERE schemaname = 'legacy' AND tablename = 'readings' ORDER BY indexname",
+    );
+    expect(indexes.rows.map((r) => r.indexname)).toEqual([
+      'readings_device_ts_idx',
+      'readings_pat_met_ts_idx',
+      'readings_pkey',
+      'readings_ts_idx',
+    ]);
+    const store = await createPgliteReadingStore({ client, schema: 'legacy' });
+    expect((await store.latest()).map((r) => r.id)).toEqual(['old:1']);
+    await store.close();
+    await client.close();
+  });
+
+  it('runs the migrations in version order, each recorded with its description', () => {
+    expect(READING_MIGRATIONS.map((m) => m.version)).toEqual(READING_MIGRATIONS.map((_, i) => i + 1));
+    expect(READING_SCHEMA_VERSION).toBe(READING_MIGRATIONS.length);
   });
 });

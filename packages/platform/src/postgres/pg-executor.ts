@@ -1,5 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import type { SqlExecutor } from '../sql/executor.js';
+import { copyFromCsv } from './pg-copy.js';
 
 function clientExecutor(client: PoolClient): SqlExecutor {
   const self: SqlExecutor = {
@@ -7,6 +8,7 @@ function clientExecutor(client: PoolClient): SqlExecutor {
       return (await client.query(text, [...params])).rows as T[];
     },
     transaction: (fn) => fn(self),
+    copyFrom: (target, csv) => copyFromCsv(client, target, csv),
   };
   return self;
 }
@@ -14,12 +16,21 @@ function clientExecutor(client: PoolClient): SqlExecutor {
 /**
  * A {@link SqlExecutor} over a `pg` pool. A transaction checks out one client, runs
  * `BEGIN` ... `COMMIT` (or `ROLLBACK`) on it and returns it to the pool; a client whose rollback
- * failed (its connection is broken) is destroyed instead of returned.
+ * failed (its connection is broken) is destroyed instead of returned. `copyFrom` speaks the COPY
+ * protocol directly (no `pg-copy-streams` needed).
  */
 export function pgExecutor(pool: Pool): SqlExecutor {
   return {
     async query<T extends object>(text: string, params: readonly unknown[] = []) {
       return (await pool.query(text, [...params])).rows as T[];
+    },
+    async copyFrom(target, csv) {
+      const client = await pool.connect();
+      try {
+        await copyFromCsv(client, target, csv);
+      } finally {
+        client.release();
+      }
     },
     async transaction<R>(fn: (tx: SqlExecutor) => Promise<R>): Promise<R> {
       const client = await pool.connect();

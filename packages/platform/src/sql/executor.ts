@@ -18,4 +18,11 @@ export interface SqlExecutor {
    * executor it receives. Calling `transaction` on `tx` runs `fn` inside the same transaction.
    */
   transaction<R>(fn: (tx: SqlExecutor) => Promise<R>): Promise<R>;
+  /**
+   * Optional bulk load: runs `COPY <target> FROM STDIN WITH (FORMAT csv)` with `csv` as the data
+   * (`target` is a qualified table and its column list, e.g. `"public"."readings" (id, ts)`).
+   * A store uses it, when present, to write new readings (several times faster than `INSERT`);
+   * without it the store inserts with `unnest`. Inside `transaction` it runs in the transaction.
+   */
+  copyFrom?(target: string, csv: string): Promise<void>;
 }

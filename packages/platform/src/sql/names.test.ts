@@ -10,7 +10,11 @@ describe('readingTableNames', () => {
       ts: '"readings_ts_idx"',
       deviceTs: '"readings_device_ts_idx"',
       patientTs: '"readings_patient_ts_idx"',
+      patientMetricTs: '"readings_pat_met_ts_idx"',
     });
+    expect(names.migrations).toBe('"public"."readings_versions"');
+    expect(names.rollups).toBe('"public"."readings_rollups"');
+    expect(names.rollupState).toBe('"public"."readings_rollstate"');
   });
 
   it('applies the schema and prefix to the table and its indexes', () => {
@@ -19,7 +23,10 @@ describe('readingTableNames', () => {
     expect(names.indexes.patientTs).toBe('"iomt_readings_patient_ts_idx"');
     const ddl = readingTableDdl(names);
     expect(ddl[0]).toContain('CREATE TABLE IF NOT EXISTS "ward_7"."iomt_readings"');
-    expect(ddl.slice(1).every((s) => s.startsWith('CREATE INDEX IF NOT EXISTS'))).toBe(true);
+    expect(
+      ddl.slice(1).every((s) => /^(CREATE (INDEX|TABLE) IF NOT EXISTS|DROP INDEX IF EXISTS) /.test(s)),
+    ).toBe(true);
+    expect(ddl.join('\n')).toContain('"ward_7"."iomt_readings_rollups"');
   });
 
   it('refuses names that are not plain lower-case identifiers or too long for PostgreSQL', () => {

@@ -6,8 +6,25 @@ export interface ReadingTableNames {
   readonly table: string;
   /** `"schema"."table"`, ready to splice into SQL. */
   readonly qualified: string;
-  /** Quoted index names (schema-local), ready to splice into SQL. */
-  readonly indexes: { readonly ts: string; readonly deviceTs: string; readonly patientTs: string };
+  /**
+   * Quoted index names (schema-local), ready to splice into SQL. `patientTs` is the index of
+   * schema version 1, replaced by `patientMetricTs` in version 2 (kept here so the migration can
+   * drop it).
+   */
+  readonly indexes: {
+    readonly ts: string;
+    readonly deviceTs: string;
+    readonly patientTs: string;
+    readonly patientMetricTs: string;
+  };
+  /** `"schema"."<table>_versions"`: the schema versions (migrations) applied, one row each. */
+  readonly migrations: string;
+  /** `"schema"."<table>_rollups"`: materialised rollups of every level. */
+  readonly rollups: string;
+  /** Quoted index names of the rollups table. */
+  readonly rollupIndexes: { readonly ts: string; readonly patientMetric: string; readonly device: string };
+  /** `"schema"."<table>_rollstate"`: per level, how far it is rolled up and trimmed. */
+  readonly rollupState: string;
 }
 
 /** Options that name the readings table. */
@@ -22,6 +39,7 @@ const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 const PREFIX = /^[a-z0-9_]*$/;
 /** PostgreSQL's NAMEDATALEN - 1. */
 const MAX_IDENTIFIER_LENGTH = 63;
+/** The longest name derived from the table (every derived name is at most this long). */
 const LONGEST_SUFFIX = 'readings_patient_ts_idx';
 
 /** Quotes an identifier for PostgreSQL (doubles embedded quotes). */
@@ -61,6 +79,15 @@ export function readingTableNames(options: ReadingTableNameOptions = {}): Readin
       ts: q(`${table}_ts_idx`),
       deviceTs: q(`${table}_device_ts_idx`),
       patientTs: q(`${table}_patient_ts_idx`),
+      patientMetricTs: q(`${table}_pat_met_ts_idx`),
     },
+    migrations: `${q(schema)}.${q(`${table}_versions`)}`,
+    rollups: `${q(schema)}.${q(`${table}_rollups`)}`,
+    rollupIndexes: {
+      ts: q(`${table}_rollups_ts_idx`),
+      patientMetric: q(`${table}_rollups_pm_idx`),
+      device: q(`${table}_rollups_dv_idx`),
+    },
+    rollupState: `${q(schema)}.${q(`${table}_rollstate`)}`,
   };
 }

@@ -75,3 +75,20 @@ export function sameReading(a: Reading, b: Reading): boolean {
     a.quality === b.quality
   );
 }
+
+/** A text field as CSV: always quoted (so an empty string is not NULL), quotes doubled. */
+function csvText(s: string): string {
+  return s.includes('"') ? `"${s.replaceAll('"', '""')}"` : `"${s}"`;
+}
+
+/**
+ * Readings as CSV rows in {@link READING_SELECT_LIST} order, for `COPY ... (FORMAT csv)`: text
+ * quoted, an absent optional field an unquoted empty field (NULL), numbers in round-trip form.
+ */
+export function readingsCsv(readings: readonly Reading[]): string {
+  let out = '';
+  for (const r of readings) {
+    out += `${csvText(r.id)},${csvText(r.deviceId)},${r.patientId === undefined ? '' : csvText(r.patientId)},${csvText(r.metric)},${float8Text(r.value)},${csvText(r.unit)},${r.ts},${r.seq},${r.quality === undefined ? '' : csvText(r.quality)}\n`;
+  }
+  return out;
+}

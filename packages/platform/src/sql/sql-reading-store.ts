@@ -6,12 +6,41 @@ import {
   type ReadingQuery,
   type ReadingStore,
 } from '@healthit/core';
+import {
+  AGGREGATE_WORK_MEM,
+  type AggregateSqlRow,
+  aggregateSql,
+  latestSql,
+  normaliseAggregate,
+  normaliseLatest,
+  toAggregateRow,
+} from './analytics.js';
 import { wrapDriverError } from './driver-errors.js';
 import type { SqlExecutor } from './executor.js';
 import { type ReadingTableNameOptions, readingTableNames } from './names.js';
 import { normaliseQuery } from './reading-query.js';
-import { READING_SELECT_LIST, type ReadingRow, readingColumns, rowToReading, sameReading } from './rows.js';
+import {
+  applyRetentionSql,
+  checkRetentionOptions,
+  checkRetentionPolicy,
+  queryRollupsSql,
+} from './retention.js';
+import {
+  READING_SELECT_LIST,
+  type ReadingRow,
+  readingColumns,
+  readingsCsv,
+  rowToReading,
+  sameReading,
+} from './rows.js';
 import { migrateReadingTable } from './schema.js';
+
+/** SQLSTATE of a unique violation: a concurrent writer stored one of the ids being copied. */
+const UNIQUE_VIOLATION = '23505';
+
+function isUniqueViolation(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === UNIQUE_VIOLATION;
+}
 
 /** Options of {@link createSqlReadingStore}. */
 export interface SqlReadingStoreOptions extends ReadingTableNameOptions {
@@ -31,10 +60,16 @@ export interface SqlReadingStoreOptions extends ReadingTableNameOptions {
  * implementation behind the PGlite and PostgreSQL adapters.
  *
  * - `append` validates every reading with core's `Reading` schema first, then, in one
- *   transaction, inserts with `INSERT ... ON CONFLICT (id) DO NOTHING RETURNING id`; for ids not
- *   inserted it compares the stored content: identical → `duplicates`, different → `conflicts`
- *   (the stored reading is kept). A reading repeated inside one batch counts as a duplicate (or a
- *   conflict if its content differs from the copy that was kept).
+ *   transaction: when the executor has `copyFrom`, it `COPY`s the batch (its first copy of each
+ *   id) straight into the table; if one of the ids is stored already (a re-sent batch, or a
+ *   concurrent writer), the COPY fails with a unique violation and the batch is written the other
+ *   way: `INSERT ... SELECT FROM unnest(...) ON CONFLICT (id) DO NOTHING RETURNING id` (the only
+ *   way without `copyFrom`). For ids not inserted it
+ *   compares the stored content: identical → `duplicates`, different → `conflicts` (the stored
+ *   reading is kept). A reading repeated inside one batch counts as a duplicate (or a conflict if
+ *   its content differs from the copy that was kept).
+ * - `latest`, `aggregate`, `applyRetention` and `rollups` run the SQL of `analytics.ts` and
+ *   `retention.ts` (`DISTINCT ON`, `percentile_cont`, rollup tables).
  * - `query` is ordered by `ts`, `deviceId` (code-point order), `seq`; limit 10 000 by default.
  * - Driver errors are wrapped once here: `store/unavailable` (retryable) when the database cannot
  *   be reached, `store/query-failed` otherwise, with the driver error as `cause`.
@@ -92,11 +127,11 @@ export async function createSqlReadingStore(
     return p;
   }
 
-  async function appendValid(readings: readonly Reading[]): Promise<AppendResult> {
-    const firsts = new Map<string, Reading>();
-    for (const r of readings) if (!firsts.has(r.id)) firsts.set(r.id, r);
-    const unique = [...firsts.values()];
-    const { insertedIds, stored } = await executor.transaction(async (tx) => {
+  /** The unnest path: works on any executor and under concurrent writers. */
+  async function insertUnnest(
+    unique: readonly Reading[],
+  ): Promise<{ insertedIds: ReadonlySet<string>; stored: Map<string, Reading> }> {
+    return executor.transaction(async (tx) => {
       const inserted = await tx.query<{ id: string }>(
         `INSERT INTO ${table} (${READING_SELECT_LIST})
 SELECT id, device_id, patient_id, metric, value::double precision, unit, ts, seq, quality
@@ -117,6 +152,39 @@ RETURNING id`,
             );
       return { insertedIds, stored: new Map(rows.map((row) => [row.id, rowToReading(row)])) };
     });
+  }
+
+  /**
+   * The COPY path, optimistic: COPY the batch straight into the table. When one of its ids is
+   * stored already (a re-sent batch, or a concurrent writer) the COPY fails with a unique
+   * violation, and the caller falls back to {@link insertUnnest}, which sorts out duplicates and
+   * conflicts. New readings, the common case, cost one COPY and nothing else.
+   */
+  async function insertCopy(
+    unique: readonly Reading[],
+  ): Promise<{ insertedIds: ReadonlySet<string>; stored: Map<string, Reading> }> {
+    await executor.transaction(async (tx) => {
+      if (tx.copyFrom === undefined) throw new TypeError('the transaction executor lacks copyFrom');
+      await tx.copyFrom(`${table} (${READING_SELECT_LIST})`, readingsCsv(unique));
+    });
+    return { insertedIds: new Set(unique.map((r) => r.id)), stored: new Map() };
+  }
+
+  async function appendValid(readings: readonly Reading[]): Promise<AppendResult> {
+    const firsts = new Map<string, Reading>();
+    for (const r of readings) if (!firsts.has(r.id)) firsts.set(r.id, r);
+    const unique = [...firsts.values()];
+    let outcome: { insertedIds: ReadonlySet<string>; stored: Map<string, Reading> };
+    if (executor.copyFrom === undefined) outcome = await insertUnnest(unique);
+    else {
+      try {
+        outcome = await insertCopy(unique);
+      } catch (e) {
+        if (!isUniqueViolation(e)) throw e;
+        outcome = await insertUnnest(unique);
+      }
+    }
+    const { insertedIds, stored } = outcome;
     let inserted = 0;
     let duplicates = 0;
     const conflicts = new Set<string>();
@@ -169,6 +237,39 @@ ORDER BY ts, device_id, seq LIMIT $${params.length}::bigint`,
         );
         return rows.map(rowToReading);
       });
+    },
+
+    latest(query) {
+      return run('latest', async () => {
+        const { text, params } = latestSql(table, READING_SELECT_LIST, normaliseLatest(query));
+        return (await executor.query<ReadingRow>(text, params)).map(rowToReading);
+      });
+    },
+
+    aggregate: ((query: Parameters<ReadingStore['aggregate']>[0]) =>
+      run('aggregate', async () => {
+        const q = normaliseAggregate(query);
+        const { text, params } = aggregateSql(table, q);
+        const rows = await executor.transaction(async (tx) => {
+          await tx.query(`SET LOCAL work_mem = '${AGGREGATE_WORK_MEM}'`);
+          return tx.query<AggregateSqlRow>(text, params);
+        });
+        return rows.map((row) => toAggregateRow(row, q.stats)).sort((a, b) => a.bucket - b.bucket);
+      })) as ReadingStore['aggregate'],
+
+    applyRetention(policy, options) {
+      try {
+        // Refused before `run`, so a wrong policy is a TypeError/RangeError, not a driver error.
+        checkRetentionPolicy(policy);
+        checkRetentionOptions(options);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+      return run('applyRetention', () => applyRetentionSql(executor, names, policy, options));
+    },
+
+    rollups(query) {
+      return run('rollups', () => queryRollupsSql(executor, names, query));
     },
 
     count() {

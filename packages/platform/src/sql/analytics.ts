@@ -1,0 +1,305 @@
+import type { AggregateQuery, AggregateRow, AggregateStat, LatestQuery } from '@healthit/core';
+import { MetricId, ValidationError, type ValidationIssue } from '@healthit/core';
+
+/** The statistics `aggregate` computes, and the percentile fraction of each percentile. */
+export const AGGREGATE_STATS = {
+  count: undefined,
+  mean: undefined,
+  min: undefined,
+  max: undefined,
+  p50: 0.5,
+  p90: 0.9,
+  p95: 0.95,
+  p99: 0.99,
+} as const satisfies Record<AggregateStat, number | undefined>;
+
+/** One past the largest epoch-ms a reading can carry (readings' `ts` are safe integers). */
+const TS_END = 2 ** 53;
+const clamp = (n: number): number => Math.min(TS_END, Math.max(0, Math.ceil(n)));
+
+function notObject(name: string, query: unknown): ValidationError {
+  return new ValidationError(name, [
+    {
+      path: '',
+      message: `expected an object, received ${query === null ? 'null' : typeof query}`,
+      code: 'invalid_type',
+    },
+  ]);
+}
+
+/** Pushes an issue for each of `keys` of `query` that is present and not a string. */
+function checkStrings(query: object, keys: readonly string[], issues: ValidationIssue[]): void {
+  for (const key of keys) {
+    const v: unknown = (query as Record<string, unknown>)[key];
+    if (v !== undefined && typeof v !== 'string') {
+      issues.push({ path: key, message: `expected a string, received ${typeof v}`, code: 'invalid_type' });
+    }
+  }
+}
+
+function checkMetric(metric: unknown, required: boolean, issues: ValidationIssue[]): void {
+  if (metric === undefined && !required) return;
+  if (!MetricId.safeParse(metric).success) {
+    issues.push({
+      path: 'metric',
+      message: metric === undefined ? 'a metric is required' : `unknown metric "${String(metric)}"`,
+      code: metric === undefined ? 'invalid_type' : 'invalid_value',
+    });
+  }
+}
+
+/** A validated latest query. */
+export interface NormalisedLatest {
+  readonly patientId?: string;
+  readonly metric?: string;
+  readonly deviceId?: string;
+}
+
+/**
+ * Validates a latest query (absent means all series).
+ * @throws {ValidationError} naming every offending field.
+ */
+export function normaliseLatest(query: LatestQuery | undefined): NormalisedLatest {
+  if (query === undefined) return {};
+  if (typeof query !== 'object' || query === null) throw notObject('LatestQuery', query);
+  const issues: ValidationIssue[] = [];
+  checkStrings(query, ['patientId', 'deviceId'], issues);
+  checkMetric(query.metric, false, issues);
+  if (issues.length > 0) throw new ValidationError('LatestQuery', issues);
+  return {
+    ...(query.patientId === undefined ? {} : { patientId: query.patientId }),
+    ...(query.metric === undefined ? {} : { metric: query.metric }),
+    ...(query.deviceId === undefined ? {} : { deviceId: query.deviceId }),
+  };
+}
+
+/** A validated aggregate query: integer bounds clamped to the possible `ts`, stats deduplicated. */
+export interface NormalisedAggregate {
+  readonly from: number;
+  readonly to: number;
+  readonly bucketMs: number;
+  readonly origin: number;
+  readonly metric: string;
+  readonly patientId?: string;
+  readonly deviceId?: string;
+  readonly stats: readonly AggregateStat[];
+}
+
+/**
+ * Validates an aggregate query.
+ * @throws {ValidationError} naming every offending field.
+ */
+export function normaliseAggregate(query: AggregateQuery): NormalisedAggregate {
+  if (typeof query !== 'object' || query === null) throw notObject('AggregateQuery', query);
+  const issues: ValidationIssue[] = [];
+  for (const key of ['from', 'to'] as const) {
+    const v: unknown = query[key];
+    if (typeof v !== 'number' || !Number.isFinite(v)) {
+      issues.push({
+        path: key,
+        message: `expected a finite number of epoch ms, received ${String(v)}`,
+        code: 'invalid_type',
+      });
+    }
+  }
+  const bucketMs: unknown = query.bucketMs;
+  if (typeof bucketMs !== 'number' || !Number.isSafeInteger(bucketMs) || bucketMs <= 0) {
+    issues.push({
+      path: 'bucketMs',
+      message: `expected a positive integer number of ms, received ${String(bucketMs)}`,
+      code: 'invalid_value',
+    });
+  }
+  const origin: unknown = query.origin ?? 0;
+  if (typeof origin !== 'number' || !Number.isSafeInteger(origin)) {
+    issues.push({
+      path: 'origin',
+      message: `expected an integer epoch ms, received ${String(origin)}`,
+      code: 'invalid_type',
+    });
+  }
+  checkMetric(query.metric, true, issues);
+  checkStrings(query, ['patientId', 'deviceId'], issues);
+  const stats: unknown = query.stats;
+  if (!Array.isArray(stats) || stats.length === 0) {
+    issues.push({
+      path: 'stats',
+      message: `expected a non-empty array of ${Object.keys(AGGREGATE_STATS).join(', ')}`,
+      code: 'invalid_type',
+    });
+  } else {
+    stats.forEach((s: unknown, i) => {
+      if (typeof s !== 'string' || !Object.hasOwn(AGGREGATE_STATS, s)) {
+        issues.push({
+          path: `stats.${i}`,
+          message: `unknown statistic "${String(s)}": use ${Object.keys(AGGREGATE_STATS).join(', ')}`,
+          code: 'invalid_value',
+        });
+      }
+    });
+  }
+  if (issues.length > 0) throw new ValidationError('AggregateQuery', issues);
+  return {
+    from: clamp(query.from),
+    to: clamp(query.to),
+    bucketMs: bucketMs as number,
+    origin: origin as number,
+    metric: query.metric,
+    ...(query.patientId === undefined ? {} : { patientId: query.patientId }),
+    ...(query.deviceId === undefined ? {} : { deviceId: query.deviceId }),
+    stats: [...new Set(query.stats)],
+  };
+}
+
+/**
+ * Memory PostgreSQL may use for the aggregate's grouping (`SET LOCAL work_mem`): the planner
+ * estimates as many buckets as distinct `ts`, and with the default 4 MB it would sort every reading
+ * by bucket (on disk past 4 MB) instead of hashing the few real buckets.
+ */
+export const AGGREGATE_WORK_MEM = '64MB';
+
+/**
+ * The SQL and parameters of an aggregate over `table`. The bucket of `ts` is
+ * `ts − (ts + c) mod b` with `c = b − (origin mod b)`: `ts ≥ 0`, so `ts + c > 0` and the remainder
+ * is the distance from the bucket start, with one modulo per row. Rows come unordered (so the
+ * planner may hash); the caller sorts them by bucket.
+ */
+export function aggregateSql(table: string, q: NormalisedAggregate): { text: string; params: unknown[] } {
+  const b = q.bucketMs;
+  const c = b - (((q.origin % b) + b) % b);
+  const params: unknown[] = [String(q.from), String(q.to), String(c), String(b), q.metric];
+  const where = ['metric = $5::text', 'ts >= $1::bigint', 'ts < $2::bigint'];
+  for (const [column, value] of [
+    ['patient_id', q.patientId],
+    ['device_id', q.deviceId],
+  ] as const) {
+    if (value === undefined) continue;
+    params.push(value);
+    where.push(`${column} = $${params.length}::text`);
+  }
+  const select = ['ts - (ts + $3::bigint) % $4::bigint AS bucket'];
+  if (q.stats.includes('count')) select.push('count(*) AS count');
+  if (q.stats.includes('mean')) select.push('avg(value) AS mean');
+  if (q.stats.includes('min')) select.push('min(value) AS min');
+  if (q.stats.includes('max')) select.push('max(value) AS max');
+  const fractions = q.stats.map((s) => AGGREGATE_STATS[s]).filter((f) => f !== undefined);
+  // One ordered-set aggregate for every percentile: one sort per bucket, not one per percentile.
+  if (fractions.length > 0) {
+    select.push(
+      `percentile_cont(ARRAY[${fractions.join(', ')}]::double precision[]) WITHIN GROUP (ORDER BY value) AS pcts`,
+    );
+  }
+  return {
+    text: `SELECT ${select.join(', ')} FROM ${table} WHERE ${where.join(' AND ')} GROUP BY 1`,
+    params,
+  };
+}
+
+/** A row of {@link aggregateSql} as drivers return it. */
+export interface AggregateSqlRow {
+  readonly bucket: number | string | bigint;
+  readonly count?: number | string | bigint;
+  readonly mean?: number | string;
+  readonly min?: number | string;
+  readonly max?: number | string;
+  readonly pcts?: readonly (number | string)[] | string;
+}
+
+/** Parses PostgreSQL's text form of a `float8[]` (`{0.5,1,2}`), for drivers that leave it as text. */
+function parseFloatArray(v: readonly (number | string)[] | string): number[] {
+  if (typeof v !== 'string') return v.map(Number);
+  const inner = v.slice(1, -1);
+  return inner === '' ? [] : inner.split(',').map(Number);
+}
+
+/** A driver row as an {@link AggregateRow} with exactly the requested stats. */
+export function toAggregateRow(row: AggregateSqlRow, stats: readonly AggregateStat[]): AggregateRow {
+  const out: Record<string, number> = { bucket: Number(row.bucket) };
+  const pcts = row.pcts === undefined ? [] : parseFloatArray(row.pcts);
+  let p = 0;
+  for (const stat of stats) {
+    if (AGGREGATE_STATS[stat] !== undefined) {
+      out[stat] = pcts[p] as number;
+      p += 1;
+    } else {
+      out[stat] = Number(row[stat as 'count' | 'mean' | 'min' | 'max']);
+    }
+  }
+  return out as AggregateRow;
+}
+
+/**
+ * The SQL and parameters of a latest-per-series query over `table` selecting `columns`
+ * (unqualified column names).
+ *
+ * Without a device filter, the (patient, metric) keys are found by a skip scan of the
+ * `(patient_id, metric, ts)` index (a recursive CTE taking the next key after the last, one index
+ * probe per key), and each key's newest reading by one backward probe of the same index; readings
+ * without a patient (keyed by device) are a `DISTINCT ON` over those readings only. So the cost
+ * follows the number of series, not of readings. With a device filter, a `DISTINCT ON` over that
+ * device's readings (the `(device_id, ts)` index).
+ */
+export function latestSql(
+  table: string,
+  columns: string,
+  q: NormalisedLatest,
+): { text: string; params: unknown[] } {
+  const params: unknown[] = [];
+  const bind = (value: string): string => {
+    params.push(value);
+    return `$${params.length}::text`;
+  };
+  const deviceKey = 'CASE WHEN patient_id IS NULL THEN device_id END';
+  const newestLast = 'ts DESC, device_id DESC, seq DESC';
+  const order = `ORDER BY patient_id NULLS LAST, ${deviceKey}, metric COLLATE "C"`;
+  if (q.deviceId !== undefined) {
+    const where = [`device_id = ${bind(q.deviceId)}`];
+    if (q.patientId !== undefined) where.push(`patient_id = ${bind(q.patientId)}`);
+    if (q.metric !== undefined) where.push(`metric = ${bind(q.metric)}`);
+    return {
+      text: `SELECT ${columns} FROM (
+  SELECT DISTINCT ON (patient_id, ${deviceKey}, metric) ${columns}
+  FROM ${table} WHERE ${where.join(' AND ')}
+  ORDER BY patient_id, ${deviceKey}, metric, ${newestLast}
+) latest
+${order}`,
+      params,
+    };
+  }
+  const keyConditions = ['patient_id IS NOT NULL'];
+  if (q.patientId !== undefined) keyConditions.push(`patient_id = ${bind(q.patientId)}`);
+  const metric = q.metric === undefined ? undefined : bind(q.metric);
+  if (metric !== undefined) keyConditions.push(`metric = ${metric}`);
+  const keys = keyConditions.join(' AND ');
+  const prefixed = columns
+    .split(',')
+    .map((c) => `r.${c.trim()}`)
+    .join(', ');
+  const withPatient = `WITH RECURSIVE series AS (
+  (SELECT patient_id, metric FROM ${table} WHERE ${keys} ORDER BY patient_id, metric LIMIT 1)
+  UNION ALL
+  SELECT next.patient_id, next.metric FROM series CROSS JOIN LATERAL (
+    SELECT patient_id, metric FROM ${table}
+    WHERE (patient_id, metric) > (series.patient_id, series.metric) AND ${keys}
+    ORDER BY patient_id, metric LIMIT 1
+  ) next
+)
+SELECT ${prefixed} FROM series CROSS JOIN LATERAL (
+  SELECT ${columns} FROM ${table}
+  WHERE patient_id = series.patient_id AND metric = series.metric
+  ORDER BY ${newestLast} LIMIT 1
+) r`;
+  if (q.patientId !== undefined) return { text: `SELECT * FROM (${withPatient}) latest ${order}`, params };
+  const withoutPatient = `SELECT DISTINCT ON (device_id, metric) ${columns} FROM ${table}
+  WHERE patient_id IS NULL${metric === undefined ? '' : ` AND metric = ${metric}`}
+  ORDER BY device_id, metric, ${newestLast}`;
+  return {
+    text: `SELECT * FROM (
+(${withPatient})
+UNION ALL
+(${withoutPatient})
+) latest
+${order}`,
+    params,
+  };
+}
