@@ -55,4 +55,5 @@ export {
   KNOWN_UNITS,
   toCanonicalUnit,
 } from './units/ucum.js';
+export * from './uplink/index.js';
 export { parse, safeParse } from './validate.js';

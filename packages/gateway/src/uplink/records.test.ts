@@ -1,183 +1,53 @@
-import {
-  type Alert,
-  type Command,
-  type CommandStatus,
-  deviceId,
-  type HealthItError,
-  isHealthItError,
-  patientId,
-  type Reading,
-  readingId,
-  utf8Encode,
-  ValidationError,
-} from '@healthit/core';
-import * as fc from 'fast-check';
+import * as core from '@healthit/core';
+import { deviceId, patientId, type Reading, readingId } from '@healthit/core';
 import { describe, expect, it } from 'vitest';
-import {
-  alertRecord,
-  commandRecord,
-  commandStatusRecord,
-  decodeUplinkRecord,
-  readingRecord,
-  WARD_ALERT_KEY,
-} from './records.js';
-import type { UplinkRecord } from './uplink.js';
+import type { ReadingBatch } from '../acquisition/reading-batch.js';
+import * as records from './records.js';
+import { decodeUplinkRecord, readingBatchRecords } from './records.js';
 
-const reading: Reading = {
-  id: readingId('mon-1', 7),
-  deviceId: deviceId('mon-1'),
+// The record contract (encoders, ids, decoder) is tested in packages/core/src/uplink/; here: the
+// gateway re-exports exactly core's functions, and splits its reading batches per device.
+
+const reading = (device: string, seq: number): Reading => ({
+  id: readingId(device, seq),
+  deviceId: deviceId(device),
   patientId: patientId('patient-001'),
-  metric: 'spo2',
-  value: 91,
-  unit: '%',
-  ts: 1_700_000_000_000,
-  seq: 7,
-  quality: 'good',
-};
+  metric: 'heart-rate',
+  value: 60 + seq,
+  unit: '/min',
+  ts: 1_700_000_000_000 + seq,
+  seq,
+});
 
-const alert: Alert = {
-  id: 'alert-1',
-  rule: 'news2:spo2',
-  severity: 'low-medium',
-  message: 'SpO2 91 % scores 3',
-  ts: 1_700_000_000_000,
-  patientId: patientId('patient-001'),
-  deviceId: deviceId('mon-1'),
-  metric: 'spo2',
-  value: 91,
-  readingIds: [reading.id],
-};
-
-const command: Command = {
-  id: 'cmd-1',
-  deviceId: deviceId('o2-001'),
-  action: 'oxygen.set-flow',
-  params: { flowLpm: 2 },
-  issuedBy: 'spo2-oxygen',
-  issuedAt: 1_700_000_000_000,
-  causedBy: [reading.id],
-};
-
-const status: CommandStatus = {
-  commandId: 'cmd-1',
-  deviceId: deviceId('o2-001'),
-  state: 'rejected',
-  at: 1_700_000_000_500,
-  reason: 'exceeds safety limit 6 L/min',
-};
-
-function caught(f: () => unknown): unknown {
-  try {
-    f();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a throw');
-}
-
-describe('uplink records', () => {
-  it('builds a reading record keyed by device, with the reading id and UTF-8 JSON', () => {
-    const r = readingRecord(reading);
-    expect(r).toMatchObject({ id: 'mon-1:7', kind: 'reading', key: 'mon-1' });
-    expect(JSON.parse(new TextDecoder().decode(r.payload))).toEqual(reading);
-    expect(decodeUplinkRecord(r)).toEqual({ type: 'reading', id: 'mon-1:7', key: 'mon-1', reading });
+describe('uplink records (gateway)', () => {
+  it('re-exports the record contract of @healthit/core unchanged', () => {
+    const pairs: [unknown, unknown][] = [
+      [records.alertKey, core.alertKey],
+      [records.alertRecord, core.alertRecord],
+      [records.commandRecord, core.commandRecord],
+      [records.commandStatusRecord, core.commandStatusRecord],
+      [records.commandStatusRecordId, core.commandStatusRecordId],
+      [records.decodeUplinkRecord, core.decodeUplinkRecord],
+      [records.readingBatchRecordId, core.readingBatchRecordId],
+      [records.readingRecord, core.readingRecord],
+      [records.WARD_ALERT_KEY, core.WARD_ALERT_KEY],
+    ];
+    for (const [ours, theirs] of pairs) expect(ours).toBe(theirs);
   });
 
-  it('keys alerts by device, else patient, else "ward"', () => {
-    expect(alertRecord(alert)).toMatchObject({ id: 'alert-1', kind: 'alert', key: 'mon-1' });
-    const { deviceId: _d, ...patientAlert } = alert;
-    expect(alertRecord(patientAlert).key).toBe('patient-001');
-    const { patientId: _p, ...wardAlert } = patientAlert;
-    expect(alertRecord(wardAlert).key).toBe(WARD_ALERT_KEY);
-    for (const a of [alert, patientAlert, wardAlert]) {
-      expect(decodeUplinkRecord(alertRecord(a))).toEqual({
-        type: 'alert',
-        id: a.id,
-        key: alertRecord(a).key,
-        alert: a,
-      });
-    }
-  });
-
-  it('builds command and command-status records; a status id is commandId:state', () => {
-    const c = commandRecord(command);
-    expect(c).toMatchObject({ id: 'cmd-1', kind: 'command', key: 'o2-001' });
-    expect(decodeUplinkRecord(c)).toEqual({ type: 'command', id: 'cmd-1', key: 'o2-001', command });
-    const s = commandStatusRecord(status);
-    expect(s).toMatchObject({ id: 'cmd-1:rejected', kind: 'command-status', key: 'o2-001' });
-    expect(decodeUplinkRecord(s)).toEqual({
-      type: 'command-status',
-      id: 'cmd-1:rejected',
-      key: 'o2-001',
-      status,
-    });
-    expect(commandStatusRecord({ ...status, state: 'accepted' }).id).toBe('cmd-1:accepted');
-  });
-
-  it('round-trips any valid reading', () => {
-    const arb = fc.record({
-      dev: fc.stringMatching(/^[a-z0-9][a-z0-9._:-]{0,20}$/),
-      seq: fc.nat(),
-      value: fc.double({ noNaN: true, noDefaultInfinity: true }),
-      ts: fc.nat(),
-    });
-    fc.assert(
-      fc.property(arb, ({ dev, seq, value, ts }) => {
-        const r: Reading = {
-          id: readingId(dev, seq),
-          deviceId: deviceId(dev),
-          metric: 'heart-rate',
-          value: Object.is(value, -0) ? 0 : value,
-          unit: '/min',
-          ts,
-          seq,
-        };
-        const decoded = decodeUplinkRecord(readingRecord(r));
-        expect(decoded).toEqual({ type: 'reading', id: r.id, key: dev, reading: r });
-      }),
-    );
-  });
-
-  it('names the record id and the field when the payload does not match its schema', () => {
-    const bad: UplinkRecord = {
-      ...readingRecord(reading),
-      payload: utf8Encode(JSON.stringify({ ...reading, value: 'high' })),
+  it('makes one batch record per device, keyed and named by device and seq range', () => {
+    const batch: ReadingBatch = {
+      readings: [reading('a', 1), reading('b', 4), reading('a', 2), reading('b', 5)],
     };
-    const e = caught(() => decodeUplinkRecord(bad));
-    expect(e).toBeInstanceOf(ValidationError);
-    const v = e as ValidationError;
-    expect(v.code).toBe('validation/invalid');
-    expect(v.source).toBe('uplink record mon-1:7');
-    expect(v.issues.map((i) => i.path)).toEqual(['value']);
-    expect(v.message).toMatch(/Invalid Reading \(from uplink record mon-1:7\): value:/);
-  });
-
-  it('refuses a record whose id or key is not the one its payload gives', () => {
-    const wrongId = caught(() => decodeUplinkRecord({ ...readingRecord(reading), id: 'mon-1:8' }));
-    expect(wrongId).toBeInstanceOf(ValidationError);
-    expect((wrongId as ValidationError).issues[0]).toMatchObject({ path: 'id' });
-    expect((wrongId as ValidationError).message).toMatch(/uplink record mon-1:8.*id: expected "mon-1:7"/);
-    const wrongKey = caught(() => decodeUplinkRecord({ ...alertRecord(alert), key: 'patient-001' }));
-    expect((wrongKey as ValidationError).issues[0]).toMatchObject({ path: 'key' });
-    const wrongStatusId = caught(() => decodeUplinkRecord({ ...commandStatusRecord(status), id: 'cmd-1' }));
-    expect((wrongStatusId as ValidationError).issues[0]?.message).toMatch(/cmd-1:rejected/);
-  });
-
-  it('refuses a payload that is not UTF-8 JSON with codec/decode, naming the record', () => {
-    for (const payload of [utf8Encode('{"id":'), new Uint8Array([0xff, 0xfe])]) {
-      const e = caught(() => decodeUplinkRecord({ id: 'r-9', kind: 'reading', key: 'mon-1', payload }));
-      expect(isHealthItError(e, 'codec/decode')).toBe(true);
-      expect((e as HealthItError).message).toMatch(/uplink record r-9 \(reading\)/);
-      expect((e as HealthItError).detail).toMatchObject({ recordId: 'r-9', kind: 'reading' });
-    }
-  });
-
-  it('refuses kinds it has no decoder for', () => {
-    const e = caught(() =>
-      decodeUplinkRecord({ id: 'ev-1', kind: 'event', key: 'mon-1', payload: utf8Encode('{}') }),
-    );
-    expect(e).toBeInstanceOf(ValidationError);
-    expect((e as ValidationError).issues[0]).toMatchObject({ path: 'kind' });
-    expect((e as ValidationError).source).toBe('uplink record ev-1');
+    const out = readingBatchRecords(batch);
+    expect(out.map((r) => [r.id, r.kind, r.key])).toEqual([
+      ['a:1-2', 'reading-batch', 'a'],
+      ['b:4-5', 'reading-batch', 'b'],
+    ]);
+    expect(out.map((r) => decodeUplinkRecord(r))).toEqual([
+      { type: 'reading-batch', id: 'a:1-2', key: 'a', readings: [reading('a', 1), reading('a', 2)] },
+      { type: 'reading-batch', id: 'b:4-5', key: 'b', readings: [reading('b', 4), reading('b', 5)] },
+    ]);
+    expect(readingBatchRecords({ readings: [] })).toEqual([]);
   });
 });

@@ -1,21 +1,7 @@
+import type { UplinkRecord } from '@healthit/core';
 import type { Observable } from 'rxjs';
 
-/** What kind of record crosses the uplink; alerts are never shed. */
-export type UplinkRecordKind = 'reading' | 'reading-batch' | 'alert' | 'command' | 'command-status' | 'event';
-
-/**
- * One record on its way from the gateway to the platform. `id` is stable and unique (a reading's
- * id, an alert's id), so the far side can drop redeliveries; records with the same `key`
- * (a device id) are delivered in the order they were appended.
- */
-export interface UplinkRecord {
-  readonly id: string;
-  readonly kind: UplinkRecordKind;
-  /** The ordering key: per-key order is kept end to end (the device id). */
-  readonly key: string;
-  /** The encoded record (JSON of the reading, alert, ...). */
-  readonly payload: Uint8Array;
-}
+export type { UplinkRecord, UplinkRecordKind } from '@healthit/core';
 
 /** Whether an uplink can currently deliver. */
 export type UplinkState = 'up' | 'down';

@@ -1,4 +1,13 @@
-import type { AppendResult, HealthItError, Reading, ValidationError } from '@healthit/core';
+import type {
+  AppendResult,
+  DecodedAlertRecord,
+  DecodedCommandRecord,
+  DecodedCommandStatusRecord,
+  HealthItError,
+  Reading,
+  UplinkRecord,
+  ValidationError,
+} from '@healthit/core';
 
 /** A batch was written: what the store did with it, and the ids of the batch in order. */
 export interface IngestStored {
@@ -31,3 +40,25 @@ export interface IngestReadingRejected {
 
 /** What {@link ingestReadings} emits, discriminated on `type`. */
 export type IngestEvent = IngestStored | IngestStoreFailed | IngestReadingRejected;
+
+/** A decoded uplink record that is not a reading: an alert, a command or a command status. */
+export type IngestedRecord = DecodedAlertRecord | DecodedCommandRecord | DecodedCommandStatusRecord;
+
+/** An alert, command or command-status record arrived (for the alert manager, the audit trail). */
+export interface IngestRecordReceived {
+  readonly type: 'record';
+  readonly record: IngestedRecord;
+}
+
+/**
+ * An uplink record could not be decoded (not UTF-8 JSON, a schema violation, an id or key that
+ * does not match its payload, a kind without decoder): it was left out; nothing else is affected.
+ */
+export interface IngestRecordRejected {
+  readonly type: 'record-rejected';
+  readonly error: HealthItError;
+  readonly record: UplinkRecord;
+}
+
+/** What {@link ingestUplinkRecords} emits: the reading events of `ingestReadings`, and the records. */
+export type UplinkIngestEvent = IngestEvent | IngestRecordReceived | IngestRecordRejected;
