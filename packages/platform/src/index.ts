@@ -4,8 +4,19 @@
  * `@healthit/platform/postgres`), both built on the SQL layer exported here.
  * @packageDocumentation
  */
-export type { IngestEvent, IngestReadingRejected, IngestStored, IngestStoreFailed } from './ingest/events.js';
+export { type AppendOutcome, type AppendRetryOptions, appendWithRetry } from './ingest/append-with-retry.js';
+export type {
+  IngestEvent,
+  IngestedRecord,
+  IngestReadingRejected,
+  IngestRecordReceived,
+  IngestRecordRejected,
+  IngestStored,
+  IngestStoreFailed,
+  UplinkIngestEvent,
+} from './ingest/events.js';
 export { type IngestOptions, ingestReadings } from './ingest/ingest-readings.js';
+export { ingestUplinkRecords } from './ingest/ingest-uplink-records.js';
 export { AGGREGATE_STATS } from './sql/analytics.js';
 export { wrapDriverError } from './sql/driver-errors.js';
 export type { SqlExecutor } from './sql/executor.js';
