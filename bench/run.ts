@@ -4,6 +4,7 @@
  */
 import { cpus } from 'node:os';
 import { benchAuthenticatedIngest } from './authenticated-ingest.js';
+import { benchFhirExport } from './fhir-export.js';
 import { benchGateway } from './gateway.js';
 import { benchGatt } from './gatt.js';
 import { benchHistorian } from './historian.js';
@@ -16,7 +17,7 @@ import { benchNats } from './nats.js';
 import { benchOutbox } from './outbox.js';
 import { benchPipeline } from './pipeline.js';
 import { benchSecurity } from './security.js';
-import { benchStore } from './store.js';
+import { benchStore, benchStorePostgres } from './store.js';
 import { benchTlog } from './tlog.js';
 import { benchWarehouse } from './warehouse.js';
 
@@ -31,7 +32,9 @@ printFigures('Gateway historian (typed arrays)', await benchHistorian());
 printFigures('Gateway outbox (SQLite, memory, forwarder)', await benchOutbox());
 printFigures('Gateway uplink: NATS JetStream on 127.0.0.1:4222', await benchNats());
 printFigures('Platform store (PGlite, in memory)', await benchStore());
+printFigures('Platform store (PostgreSQL on 127.0.0.1:5432)', await benchStorePostgres());
 printFigures('Platform warehouse (Parquet, DuckDB)', await benchWarehouse());
+printFigures('Platform FHIR export (embedded FHIR server)', await benchFhirExport());
 printFigures('Ledger (hash chain, Ed25519)', await benchLedger());
 printFigures('Ledger Merkle tree and transparency log', [...(await benchMerkle()), ...(await benchTlog())]);
 printFigures('Core security primitives (one core)', await benchSecurity());
