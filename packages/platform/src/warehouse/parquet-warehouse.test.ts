@@ -144,7 +144,7 @@ describe('openParquetWarehouse', () => {
     );
   });
 
-  it('aggregates by time bucket, and finds the patients whose NEWS2 rose by 3 within 6 hours', async () => {
+  it('aggregates by time bucket, keeps alerts, and finds the patients whose NEWS2 rose by 3 within 6 hours', async () => {
     const w = await openParquetWarehouse({ dir });
     await w.appendReadings(Array.from({ length: 240 }, (_, i) => reading(i)));
     await w.appendScores([
@@ -169,6 +169,42 @@ describe('openParquetWarehouse', () => {
     );
     expect(buckets[0]?.mean).toBeCloseTo(hr.reduce((s, r) => s + r.value, 0) / hr.length, 9);
     expect(buckets[0]?.min).toBe(Math.min(...hr.map((r) => r.value)));
+    await w.appendAlerts([
+      {
+        id: 'a-1',
+        rule: 'news2',
+        severity: 'high',
+        message: 'NEWS2 7',
+        ts: T0 + HOUR,
+        patientId: 'pat-a' as never,
+        readingIds: ['mon-0:3', 'mon-0:4'],
+      },
+      {
+        id: 'a-2',
+        rule: 'threshold:spo2-low',
+        severity: 'medium',
+        message: 'SpO2 88 %',
+        ts: T0 + 2 * HOUR,
+        deviceId: 'mon-1' as never,
+        metric: 'spo2',
+        value: 88,
+        readingIds: ['mon-1:9'],
+      },
+    ]);
+    await w.flush();
+    const alerts = await w.query<{
+      id: string;
+      severity: string;
+      patient_id: string | null;
+      value: number | null;
+      reading_ids: unknown;
+    }>('SELECT id, severity, patient_id, value, reading_ids FROM alerts ORDER BY id');
+    expect(alerts.map((a) => [a.id, a.severity, a.patient_id, a.value])).toEqual([
+      ['a-1', 'high', 'pat-a', null],
+      ['a-2', 'medium', null, 88],
+    ]);
+    expect(JSON.stringify(alerts[0]?.reading_ids)).toContain('mon-0:4');
+    expect(w.manifest().alerts).toBe(2);
     const cohort = await news2RiseCohort(w, { rise: 3, withinMs: 6 * HOUR });
     expect(cohort).toEqual([{ patientId: 'pat-a', ts: T0 + 5 * HOUR, from: 1, to: 4 }]);
     await w.close();

@@ -1,7 +1,14 @@
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type DuckDBConnection, DuckDBDataChunk, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
-import { HealthItError, type Reading } from '@healthit/core';
+import {
+  type DuckDBConnection,
+  DuckDBDataChunk,
+  DuckDBInstance,
+  type DuckDBValue,
+  LIST,
+  VARCHAR,
+} from '@duckdb/node-api';
+import { type Alert, HealthItError, type Reading } from '@healthit/core';
 import { ReadingColumns, STAGE_COLUMNS } from './readings-columns.js';
 
 /** The Parquet layout's version: bumped when a column changes meaning; written in every manifest. */
@@ -31,6 +38,8 @@ export interface WarehouseManifest {
   readonly committedBatch: number;
   readonly readings: number;
   readonly scores: number;
+  /** Alerts exported (the `alerts` dataset, added in this schema version; absent in older manifests). */
+  readonly alerts?: number;
   /** Where the incremental export from the store stopped (see `exportNewReadings`). */
   readonly watermark?: { readonly ts: number; readonly deviceId: string; readonly seq: number };
 }
@@ -42,20 +51,33 @@ export interface ParquetWarehouse {
   appendReadings(readings: readonly Reading[]): Promise<void>;
   /** Queues NEWS2 score records for export. */
   appendScores(scores: readonly ScoreRecord[]): Promise<void>;
+  /** Queues alerts (from gateways and platform rules) for export. */
+  appendAlerts(alerts: readonly Alert[]): Promise<void>;
   /** Writes everything queued and commits it (the manifest); `watermark` is recorded with it. */
   flush(watermark?: WarehouseManifest['watermark']): Promise<void>;
   /** The committed manifest. */
   manifest(): WarehouseManifest;
   /**
    * Runs SQL over the committed data with DuckDB: the views `readings` (id, device_id, patient_id,
-   * metric, value, unit, ts, seq, quality, date) and `scores` (patient_id, ts, total, date). Rows as
-   * objects; BIGINT columns come back as `bigint`.
+   * metric, value, unit, ts, seq, quality, date), `scores` (patient_id, ts, total, date) and `alerts`
+   * (id, rule, severity, message, ts, patient_id, device_id, metric, value, reading_ids, date).
+   * Rows as objects; BIGINT columns come back as `bigint`.
    */
   query<T = Record<string, unknown>>(sql: string, params?: readonly DuckDBValue[]): Promise<T[]>;
   close(): Promise<void>;
 }
 
 const MANIFEST = '_manifest.json';
+
+/** Each view's columns while its dataset has no file yet. */
+const EMPTY_VIEWS = {
+  readings:
+    'SELECT NULL::VARCHAR AS id, NULL::VARCHAR AS device_id, NULL::VARCHAR AS patient_id, NULL::VARCHAR AS metric, NULL::DOUBLE AS value, NULL::VARCHAR AS unit, NULL::BIGINT AS ts, NULL::BIGINT AS seq, NULL::VARCHAR AS quality, NULL::VARCHAR AS date WHERE false',
+  scores:
+    'SELECT NULL::VARCHAR AS patient_id, NULL::BIGINT AS ts, NULL::INTEGER AS total, NULL::VARCHAR AS date WHERE false',
+  alerts:
+    'SELECT NULL::VARCHAR AS id, NULL::VARCHAR AS rule, NULL::VARCHAR AS severity, NULL::VARCHAR AS message, NULL::BIGINT AS ts, NULL::VARCHAR AS patient_id, NULL::VARCHAR AS device_id, NULL::VARCHAR AS metric, NULL::DOUBLE AS value, NULL::VARCHAR[] AS reading_ids, NULL::VARCHAR AS date WHERE false',
+} as const;
 
 function sqlString(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;
@@ -111,9 +133,11 @@ export async function openParquetWarehouse(options: ParquetWarehouseOptions): Pr
   }
   await mkdir(join(dir, 'readings'), { recursive: true });
   await mkdir(join(dir, 'scores'), { recursive: true });
+  await mkdir(join(dir, 'alerts'), { recursive: true });
   let manifest = await readManifest(dir);
   await removeUncommitted(join(dir, 'readings'), manifest.committedBatch);
   await removeUncommitted(join(dir, 'scores'), manifest.committedBatch);
+  await removeUncommitted(join(dir, 'alerts'), manifest.committedBatch);
 
   const instance = await DuckDBInstance.create(
     ':memory:',
@@ -126,6 +150,9 @@ export async function openParquetWarehouse(options: ParquetWarehouseOptions): Pr
   for (const stage of ['stage_0', 'stage_1']) {
     await appendConnection.run(`CREATE TABLE ${stage} (${columns})`);
     await appendConnection.run(`CREATE TABLE score_${stage} (patient_id VARCHAR, ts BIGINT, total INTEGER)`);
+    await appendConnection.run(
+      `CREATE TABLE alert_${stage} (id VARCHAR, rule VARCHAR, severity VARCHAR, message VARCHAR, ts BIGINT, patient_id VARCHAR, device_id VARCHAR, metric VARCHAR, value DOUBLE, reading_ids VARCHAR[])`,
+    );
   }
   await appendConnection.run('CREATE TABLE dict (code INTEGER PRIMARY KEY, text VARCHAR)');
 
@@ -142,6 +169,7 @@ export async function openParquetWarehouse(options: ParquetWarehouseOptions): Pr
   };
   let pending = new ReadingColumns(code);
   let pendingScores: ScoreRecord[] = [];
+  let pendingAlerts: Alert[] = [];
   let nextBatch = manifest.committedBatch + 1;
   let stageIndex = 0;
   /** The batch being written, and committed in order. */
@@ -200,9 +228,10 @@ export async function openParquetWarehouse(options: ParquetWarehouseOptions): Pr
   function startBatch(
     batch: ReadingColumns,
     scores: readonly ScoreRecord[],
+    alerts: readonly Alert[],
     watermark?: WarehouseManifest['watermark'],
   ): Promise<void> {
-    const started = starting.then(() => appendAndWrite(batch, scores, watermark));
+    const started = starting.then(() => appendAndWrite(batch, scores, alerts, watermark));
     starting = started.catch(() => {});
     return started;
   }
@@ -215,6 +244,7 @@ export async function openParquetWarehouse(options: ParquetWarehouseOptions): Pr
   async function appendAndWrite(
     batch: ReadingColumns,
     scores: readonly ScoreRecord[],
+    alerts: readonly Alert[],
     watermark?: WarehouseManifest['watermark'],
   ): Promise<void> {
     const previous = writing;
@@ -233,6 +263,26 @@ export async function openParquetWarehouse(options: ParquetWarehouseOptions): Pr
       a.flushSync();
       a.closeSync();
     }
+    if (alerts.length > 0) {
+      const a = await appendConnection.createAppender(`alert_${stage}`);
+      const text = (v: string | undefined) => (v === undefined ? a.appendNull() : a.appendVarchar(v));
+      for (const x of alerts) {
+        a.appendVarchar(x.id);
+        a.appendVarchar(x.rule);
+        a.appendVarchar(x.severity);
+        a.appendVarchar(x.message);
+        a.appendBigInt(BigInt(x.ts));
+        text(x.patientId);
+        text(x.deviceId);
+        text(x.metric);
+        if (x.value === undefined) a.appendNull();
+        else a.appendDouble(x.value);
+        a.appendList(x.readingIds, LIST(VARCHAR));
+        a.endRow();
+      }
+      a.flushSync();
+      a.closeSync();
+    }
     await previous;
     writing = (async () => {
       if (batch.length > 0) {
@@ -244,10 +294,16 @@ export async function openParquetWarehouse(options: ParquetWarehouseOptions): Pr
         await writeConnection.run(copyTo(select, 'scores', number, 'date'));
         await writeConnection.run(`DELETE FROM score_${stage}`);
       }
+      if (alerts.length > 0) {
+        const select = `SELECT *, ${number} AS batch, strftime(make_timestamp(ts * 1000), '%Y-%m-%d') AS date FROM alert_${stage}`;
+        await writeConnection.run(copyTo(select, 'alerts', number, 'date'));
+        await writeConnection.run(`DELETE FROM alert_${stage}`);
+      }
       await commit({
         committedBatch: number,
         readings: manifest.readings + batch.length,
         scores: manifest.scores + scores.length,
+        alerts: (manifest.alerts ?? 0) + alerts.length,
         ...(watermark === undefined ? {} : { watermark }),
       });
     })();
@@ -264,10 +320,7 @@ export async function openParquetWarehouse(options: ParquetWarehouseOptions): Pr
     const files = (await readdir(join(dir, dataset), { recursive: true })).some((f) =>
       f.endsWith('.parquet'),
     );
-    const empty =
-      name === 'readings'
-        ? `SELECT NULL::VARCHAR AS id, NULL::VARCHAR AS device_id, NULL::VARCHAR AS patient_id, NULL::VARCHAR AS metric, NULL::DOUBLE AS value, NULL::VARCHAR AS unit, NULL::BIGINT AS ts, NULL::BIGINT AS seq, NULL::VARCHAR AS quality, NULL::VARCHAR AS date WHERE false`
-        : `SELECT NULL::VARCHAR AS patient_id, NULL::BIGINT AS ts, NULL::INTEGER AS total, NULL::VARCHAR AS date WHERE false`;
+    const empty = EMPTY_VIEWS[name as keyof typeof EMPTY_VIEWS];
     const source = files
       ? `SELECT * EXCLUDE (batch) FROM read_parquet(${sqlString(glob)}, hive_partitioning = true, hive_types_autocast = false) WHERE batch <= ${manifest.committedBatch}`
       : empty;
@@ -283,7 +336,7 @@ export async function openParquetWarehouse(options: ParquetWarehouseOptions): Pr
         if (pending.length >= batchSize) {
           const full = pending;
           pending = new ReadingColumns(code);
-          await startBatch(full, []);
+          await startBatch(full, [], []);
         }
       }
     },
@@ -291,13 +344,20 @@ export async function openParquetWarehouse(options: ParquetWarehouseOptions): Pr
       assertOpen();
       for (const s of scores) pendingScores.push(s);
     },
+    async appendAlerts(alerts) {
+      assertOpen();
+      for (const a of alerts) pendingAlerts.push(a);
+    },
     async flush(watermark) {
       assertOpen();
       const batch = pending;
       const scores = pendingScores;
+      const alerts = pendingAlerts;
+      pendingAlerts = [];
       pending = new ReadingColumns(code);
       pendingScores = [];
-      if (batch.length > 0 || scores.length > 0) await startBatch(batch, scores, watermark);
+      if (batch.length > 0 || scores.length > 0 || alerts.length > 0)
+        await startBatch(batch, scores, alerts, watermark);
       await writing;
       if (watermark !== undefined && manifest.watermark !== watermark) await commit({ watermark });
     },
@@ -307,6 +367,7 @@ export async function openParquetWarehouse(options: ParquetWarehouseOptions): Pr
       await writing;
       await view('readings', 'readings');
       await view('scores', 'scores');
+      await view('alerts', 'alerts');
       const reader = await queryConnection.runAndReadAll(sql, params as DuckDBValue[] | undefined);
       return reader.getRowObjects() as T[];
     },
