@@ -24,7 +24,54 @@ export function renderSummary(s: WardSummary): string {
     `  risk scores       ${s.riskScores} from the edge model${s.riskErrors ? `, ${s.riskErrors} errors` : ''}`,
     `  ledger            ${l.entries} entries (signed reading batches), log ${l.logId.slice(0, 16)}…, witnessed checkpoints`,
     `  ledger verified   ${verified ? 'yes' : 'NO'}: log ${l.logVerified ? 'valid' : 'INVALID'} (policy, signatures, order, root, witness), ${l.anchorsVerified}/${l.anchors} batch anchors match the store, provenance of ${l.provenance?.readingId ?? '-'} ${l.provenance?.verified ? 'verified offline' : 'NOT verified'}`,
+    `  NEWS2             ${news2(s)}`,
+    ...fhirLines(s),
   ].join('\n');
+}
+
+/** Patient ids as a short list. */
+function ids(list: readonly string[]): string {
+  if (list.length === 0) return 'none';
+  return list.length <= 4 ? list.join(', ') : `${list.slice(0, 4).join(', ')} and ${list.length - 4} more`;
+}
+
+/** The NEWS2 line: patients scored, on which scale, on oxygen. */
+function news2(s: WardSummary): string {
+  const n = s.news2;
+  const parts = [
+    `${n.patientsScored}/${s.patients} patients scored at the edge`,
+    `SpO2 Scale 2: ${ids(n.scale2)}`,
+    `on oxygen: ${ids(n.onOxygen)}`,
+    `${n.riskRises} rises in clinical risk`,
+  ];
+  if (n.rejected) parts.push(`${n.rejected} REJECTED`);
+  if (s.fhir === undefined) parts.push('no FHIR server (--no-fhir): everyone on Scale 1, on air');
+  return parts.join(', ');
+}
+
+/** The FHIR lines: server and seed, clinical context, Observations exported. */
+function fhirLines(s: WardSummary): string[] {
+  const f = s.fhir;
+  if (f === undefined) return [];
+  const seeded = Object.entries(f.seeded)
+    .map(([type, n]) => `${n} ${type}`)
+    .join(', ');
+  const c = f.context;
+  const e = f.export;
+  const skipped = Object.entries(e.skipped)
+    .map(([reason, n]) => `${n} ${reason}`)
+    .join(', ');
+  return [
+    `  FHIR server       ${f.server} R4 at ${f.baseUrl}, seeded with ${seeded}; ${f.ward}; ready in ${(f.setUpMs / 1000).toFixed(1)} s`,
+    `  clinical context  ${c.reads} reads (TTL ${(c.ttlMs / 1000).toFixed(0)} s), ${c.failures} failed, ${c.entries} NEWS2 entries; Scale 2: ${ids(c.scale2)}; on oxygen: ${ids(c.onOxygen)}`,
+    `  FHIR export       ${e.observations} Observations from ${e.readings} stored readings${skipped ? ` (no mapping: ${skipped})` : ''}: ${e.createdDuringRun} created during the run, ${e.createdAtEnd} at the end, ${e.existing} re-sent and already there, ${e.failed} failed${e.failedDuringRun ? ` (${e.failedDuringRun} failed during the run, re-sent)` : ''}; ${e.onServer} on the server${e.error ? `; ERROR ${e.error}` : ''}`,
+  ];
+}
+
+/** True when the FHIR export, if any, lost nothing: no failure and every Observation on the server. */
+export function fhirExported(s: WardSummary): boolean {
+  const e = s.fhir?.export;
+  return e === undefined || (e.failed === 0 && e.error === undefined && e.onServer >= e.observations);
 }
 
 /** The outbox line: where it is and its counters (appended, acknowledged, pending, refused, shed). */

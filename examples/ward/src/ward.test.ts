@@ -1,7 +1,13 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { news2 } from '@healthit/gateway';
+import { toFhirObservations } from '@healthit/platform/fhir';
+import { createFhirClient } from '@healthit/platform/fhir-export';
+import { startEmbeddedFhirServer } from '@healthit/platform/fhir-server';
+import { createPgliteReadingStore } from '@healthit/platform/pglite';
 import { describe, expect, it } from 'vitest';
+import { WARD_FHIR_SYSTEMS } from './fhir.js';
 import { runWard, type WardSummary } from './ward.js';
 import { ledgerVerified } from './ward-ledger.js';
 
@@ -25,6 +31,16 @@ function expectNothingLost(s: WardSummary): void {
   expect(s.notStored).toBe(0); // ... and found in the store by id
   expect(s.storeFailures).toBe(0);
   expect(s.alerts).toBe(s.alertsRaised);
+  if (s.fhir !== undefined) {
+    // ... and every stored reading with a FHIR mapping is one Observation on the FHIR server.
+    const e = s.fhir.export;
+    expect(e.error).toBeUndefined();
+    expect(e.failed).toBe(0);
+    expect(e.readings).toBe(s.stored);
+    expect(e.createdDuringRun + e.createdAtEnd).toBe(e.observations);
+    expect(e.existing + e.createdAtEnd).toBe(e.observations);
+    expect(e.onServer).toBe(e.observations);
+  }
 }
 
 // The whole stack starts PGlite and onnxruntime-web (WASM) per test: allow for a busy machine.
@@ -110,6 +126,111 @@ describe('runWard (the quick-start stack, end to end)', { timeout: 60_000 }, () 
       expectNothingLost(summary);
       expect(ledgerVerified(summary.ledger)).toBe(true);
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reads clinical context from the FHIR server: a hypercapnic patient is scored on SpO2 Scale 2, on oxygen; every stored reading becomes exactly one Observation', async () => {
+    const server = await startEmbeddedFhirServer(); // caller-owned: still up after the run
+    const dir = mkdtempSync(join(tmpdir(), 'healthit-ward-fhir-'));
+    try {
+      const summary = await runWard({
+        patients: 4,
+        durationMs: 3000,
+        periodMs: 200,
+        seed: 3,
+        scenarioMix: { stable: 1, copd: 1 },
+        dataDir: dir,
+        fhir: { baseUrl: server.baseUrl, contextTtlMs: 1000, exportEveryMs: 500 },
+      });
+      expectNothingLost(summary);
+      const fhir = summary.fhir;
+      if (fhir === undefined) throw new Error('expected a FHIR summary');
+      expect(fhir.server).toBe('external');
+      expect(fhir.seeded).toMatchObject({
+        Location: 1,
+        Patient: 4,
+        Encounter: 4,
+        Condition: 4,
+        MedicationRequest: 2,
+      });
+      const rows = [...summary.view.rows.values()];
+      const copd = rows.filter((r) => r.scenario === 'copd').map((r) => r.patientId);
+      expect(copd).toHaveLength(2);
+      // The clinical record says so (Condition J96.12 / SNOMED 426896000, oxygen MedicationRequest) ...
+      expect(fhir.context.scale2).toEqual(copd);
+      expect(fhir.context.onOxygen).toEqual(copd);
+      expect(fhir.context.failures).toBe(0);
+      expect(fhir.context.reads).toBeGreaterThan(4); // re-read after the 1 s TTL
+      // ... and the edge NEWS2 scored them so from their first reading.
+      expect(summary.news2.patientsScored).toBe(4);
+      expect(summary.news2.rejected).toBe(0);
+      expect(summary.news2.scale2).toEqual(copd);
+      for (const row of rows) {
+        const scored = row.news2;
+        if (scored === undefined) throw new Error(`${row.patientId} was not scored`);
+        expect(news2(scored.input)).toEqual(scored.result); // the operator scored what it says
+        if (row.scenario !== 'copd') {
+          expect(row.context).toMatchObject({
+            spo2Scale: 1,
+            onOxygen: false,
+            ward: 'Ward 7 (acute medicine)',
+          });
+          expect(scored.input).toMatchObject({ spo2Scale: 1, onOxygen: false });
+          continue;
+        }
+        expect(row.context).toMatchObject({ spo2Scale: 2, onOxygen: true, ward: 'Ward 7 (acute medicine)' });
+        expect(scored.input).toMatchObject({ spo2Scale: 2, onOxygen: true });
+        // SpO2 in the prescribed 88–92 % target: 0 on Scale 2, where Scale 1 would score 2 or 3.
+        expect(scored.input.spo2).toBeGreaterThanOrEqual(88);
+        expect(scored.input.spo2).toBeLessThanOrEqual(92);
+        const scale1 = news2({ ...scored.input, spo2Scale: 1 });
+        expect(scored.result.subscores.spo2).toBe(0);
+        expect(scale1.subscores.spo2).toBeGreaterThanOrEqual(2);
+        expect(scale1.total).toBe(scored.result.total + scale1.subscores.spo2);
+        // No SpO2 red-score alert (Scale 1's ≤ 91 % would have raised one).
+        expect(row.alerts).toBe(0);
+      }
+
+      // Every stored reading with a FHIR mapping is exactly one Observation on the server.
+      const store = await createPgliteReadingStore({ dataDir: dir });
+      const readings = await store.query({ from: 0, to: Number.MAX_SAFE_INTEGER, limit: summary.stored });
+      await store.close();
+      expect(readings).toHaveLength(summary.stored);
+      const { observations, skipped } = toFhirObservations(readings, {
+        identifierSystem: WARD_FHIR_SYSTEMS.reading,
+        patient: { type: 'identifier', system: WARD_FHIR_SYSTEMS.patient },
+      });
+      expect(skipped).toEqual([]);
+      expect(observations.length).toBe(fhir.export.observations);
+      expect(observations.length).toBeLessThan(readings.length); // blood pressure: one panel per pair
+      const client = createFhirClient({ baseUrl: server.baseUrl });
+      const count = async (searchParams: Record<string, string>) =>
+        (
+          (await client.search({
+            resourceType: 'Observation',
+            searchParams: { ...searchParams, _summary: 'count' },
+          })) as {
+            total?: number;
+          }
+        ).total;
+      expect(await count({})).toBe(observations.length);
+      for (const o of observations) {
+        const id = o.identifier?.[0];
+        expect(await count({ identifier: `${id?.system}|${id?.value}` })).toBe(1);
+      }
+      // Linked to the patient and the ward stay the server knows.
+      const [first] = observations;
+      const found = (await client.search({
+        resourceType: 'Observation',
+        searchParams: { identifier: `${WARD_FHIR_SYSTEMS.reading}|${first?.identifier?.[0]?.value}` },
+      })) as {
+        entry?: { resource: { subject?: { reference?: string }; encounter?: { reference?: string } } }[];
+      };
+      expect(found.entry?.[0]?.resource.subject?.reference).toMatch(/^Patient\//);
+      expect(found.entry?.[0]?.resource.encounter?.reference).toMatch(/^Encounter\//);
+    } finally {
+      await server.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -1,7 +1,14 @@
 import { deteriorationModelV0, scoreVitals } from '@healthit/ai';
 import { createOnnxRuntime } from '@healthit/ai/onnx';
 import { type Alert, type AlertSeverity, createInProcessTransport, type Reading } from '@healthit/core';
-import { createWardSimulator, publishReadings, type ScenarioMix } from '@healthit/device';
+import {
+  createWardSimulator,
+  publishReadings,
+  SCENARIOS,
+  type ScenarioMix,
+  type ScenarioSpec,
+  type WardSimulatorOptions,
+} from '@healthit/device';
 import {
   alertRecord,
   appendToOutbox,
@@ -14,6 +21,7 @@ import {
   dedupeRecords,
   type Forwarder,
   type InProcessUplink,
+  news2Scores,
   type Outbox,
   readingBatchRecords,
 } from '@healthit/gateway';
@@ -22,6 +30,8 @@ import { createPgliteReadingStore } from '@healthit/platform/pglite';
 import {
   concatMap,
   defaultIfEmpty,
+  defer,
+  EMPTY,
   filter,
   from,
   interval,
@@ -35,7 +45,9 @@ import {
   takeUntil,
   tap,
 } from 'rxjs';
-import { NEWS2_RED_SCORE_RULES } from './rules.js';
+import type { WardFhir, WardFhirOptions, WardFhirSummary } from './fhir.js';
+import { WARD_SCENARIO_MIX, type WardPatient, wardPatients } from './patients.js';
+import { spo2RedScoreAlerts, WARD_GATEWAY_RULES } from './rules.js';
 import { createWardView, type WardView } from './view.js';
 import { createWardLedger, type WardLedgerSummary } from './ward-ledger.js';
 
@@ -55,7 +67,11 @@ export interface WardOptions {
   readonly seed?: number;
   /** Time between simulated readings of one vital, in ms (default 1 000). */
   readonly periodMs?: number;
-  /** Scenario weights across the ward (default: the simulator's, mostly stable). */
+  /**
+   * Scenario weights across the ward (default {@link WARD_SCENARIO_MIX}: mostly stable, a few
+   * deteriorating or hypoxic, one in 20 with COPD and hypercapnic respiratory failure on controlled
+   * oxygen).
+   */
   readonly scenarioMix?: ScenarioMix;
   /** When deterioration starts and how long it ramps (default {@link DEMO_SCENARIO_TIMING}). */
   readonly scenarioTiming?: { readonly startAfterMs?: number; readonly rampMs?: number };
@@ -81,6 +97,27 @@ export interface WardOptions {
   readonly onStatus?: (status: 'running' | 'draining' | 'verifying') => void;
   /** Stops the run early (Ctrl-C); the summary still comes. */
   readonly signal?: AbortSignal;
+  /**
+   * Clinical context and FHIR export (default `{}`: the embedded FHIR R4 server, about 1 s to
+   * start): each patient's SpO2 scale and oxygen status for NEWS2 from the server, and every stored
+   * reading exported as an Observation. `false`: no FHIR — every patient is scored on SpO2 Scale 1,
+   * on air.
+   */
+  readonly fhir?: false | WardFhirOptions;
+}
+
+/** The edge NEWS2 scoring in a {@link WardSummary}. */
+export interface WardNews2Summary {
+  /** Score changes the NEWS2 operator emitted, and patients with a score at the end. */
+  readonly scores: number;
+  readonly patientsScored: number;
+  /** Patients whose latest score used SpO2 Scale 2, and on oxygen. */
+  readonly scale2: readonly string[];
+  readonly onOxygen: readonly string[];
+  /** Rises in clinical risk (the operator's alerts; shown, not sent to the platform). */
+  readonly riskRises: number;
+  /** Entries or values the operator refused (0 on a good run). */
+  readonly rejected: number;
 }
 
 /** What a run did, end to end. */
@@ -116,6 +153,10 @@ export interface WardSummary {
   readonly riskErrors: number;
   /** The witnessed transparency log the platform anchored stored readings in, verified at the end. */
   readonly ledger: WardLedgerSummary;
+  /** NEWS2 scored at the edge on each patient's SpO2 scale. */
+  readonly news2: WardNews2Summary;
+  /** The FHIR server, clinical context and Observation export (absent with `fhir: false`). */
+  readonly fhir?: WardFhirSummary;
   readonly view: WardView;
 }
 
@@ -183,23 +224,43 @@ async function drainOutbox(outbox: Outbox, forwarder: Forwarder, timeoutMs: numb
  * units, NEWS2 red-score rules) → store-and-forward outbox (memory, or SQLite with `outboxPath`) →
  * forwarder → in-process uplink → platform (de-duplication by record id, decoding, PGlite store
  * with each stored batch anchored in a witnessed, permissioned transparency log, alerts to the view), and an ONNX
- * deterioration model scoring every patient at the edge. Stops after `durationMs` or on `signal`,
- * drains every stage (devices, gateway, outbox, platform), verifies the ledger and each anchor
- * against the store, checks every accepted reading was stored, and resolves with a summary.
+ * deterioration model scoring every patient at the edge. With `fhir` (default), an embedded FHIR R4
+ * server holds the ward's clinical record: each patient's context (SpO2 scale, oxygen, ward) feeds
+ * the gateway's NEWS2 operator and the SpO2 red-score rule, and stored readings are exported as
+ * Observations. Stops after `durationMs` or on `signal`, drains every stage (devices, gateway,
+ * outbox, platform, FHIR export), verifies the ledger and each anchor against the store, checks
+ * every accepted reading was stored, and resolves with a summary.
  */
 export async function runWard(options: WardOptions = {}): Promise<WardSummary> {
   const patients = options.patients ?? 20;
   const durationMs = options.durationMs ?? 30_000;
 
   const transport = createInProcessTransport();
-  const simulator = createWardSimulator({
+  let ward: readonly WardPatient[] = [];
+  const simulatorOptions = {
     patients,
     seed: options.seed ?? 42,
     periodMs: options.periodMs ?? 1000,
-    ...(options.scenarioMix ? { scenarioMix: options.scenarioMix } : {}),
     scenarioTiming: options.scenarioTiming ?? DEMO_SCENARIO_TIMING,
+  };
+  const simulator = createWardSimulator({
+    ...simulatorOptions,
+    scenarios: scenariosOf(simulatorOptions, options.scenarioMix ?? WARD_SCENARIO_MIX),
+    // Controlled oxygen from the start for the patients who have it prescribed (see wardPatients).
+    oxygen$: defer(() =>
+      from(
+        ward.flatMap((p) =>
+          p.oxygenLpm === undefined ? [] : [{ patientId: p.patientId, flowLpm: p.oxygenLpm, ts: Date.now() }],
+        ),
+      ),
+    ),
   });
-  const gateway = createGateway({ transport, rules: NEWS2_RED_SCORE_RULES });
+  ward = wardPatients(simulator.patients);
+  const view = createWardView(
+    simulator.patients.map((p) => ({ patientId: p.patientId, scenario: p.scenario.name })),
+  );
+  // The gateway's threshold rules; the SpO2 red score depends on the patient's scale (below).
+  const gateway = createGateway({ transport, rules: WARD_GATEWAY_RULES });
   const store = await createPgliteReadingStore(options.dataDir ? { dataDir: options.dataDir } : {});
   const ledger = createWardLedger();
   const model = await createOnnxRuntime().load(deteriorationModelV0());
@@ -207,12 +268,20 @@ export async function runWard(options: WardOptions = {}): Promise<WardSummary> {
   const outboxAtStart = outbox.stats(); // a SQLite outbox keeps its counters across runs
   const uplink = createInProcessUplink({ name: 'in-process (platform)' });
   const forwarder = createForwarder({ outbox, uplink, batchSize: 500, pollMs: 50 });
+  // The hospital's FHIR server: seeded, and every patient's context read before the first reading.
+  const fhir: WardFhir | undefined =
+    options.fhir === false
+      ? undefined
+      : await (await import('./fhir.js')).openWardFhir(ward, options.fhir ?? {}, (patientId, c) =>
+          view.onContext(patientId, {
+            spo2Scale: c.spo2Scale,
+            onOxygen: c.onOxygen,
+            ...(c.ward?.display === undefined ? {} : { ward: c.ward.display }),
+          }),
+        );
   options.onUplink?.(uplink);
   options.onStatus?.('running');
   const started = Date.now();
-  const view = createWardView(
-    simulator.patients.map((p) => ({ patientId: p.patientId, scenario: p.scenario.name })),
-  );
 
   let published = 0;
   let publishFailures = 0;
@@ -229,6 +298,9 @@ export async function runWard(options: WardOptions = {}): Promise<WardSummary> {
   let storeFailures = 0;
   let riskScores = 0;
   let riskErrors = 0;
+  let news2Updates = 0;
+  let news2RiskRises = 0;
+  let news2Rejected = 0;
   const gatewayEvents: Record<string, number> = {};
   const alerts: Alert[] = [];
 
@@ -268,6 +340,7 @@ export async function runWard(options: WardOptions = {}): Promise<WardSummary> {
           storeFailures += event.type === 'store-failed' ? event.readings.length : 1;
           return [];
         }
+        fhir?.exportStored(event.readings);
         return from(ledger.anchor(event.readings));
       }),
     ),
@@ -283,6 +356,20 @@ export async function runWard(options: WardOptions = {}): Promise<WardSummary> {
         } else {
           riskErrors += 1;
         }
+      }),
+    ),
+  );
+  // Edge NEWS2 on each patient's SpO2 scale and oxygen status from the clinical context. The
+  // monitors do not report consciousness: the quick start assumes Alert.
+  const news2 = drain(
+    gateway.readings$.pipe(
+      news2Scores({ entries$: fhir?.entries$ ?? EMPTY, assume: { consciousness: 'A', onOxygen: false } }),
+      tap((u) => {
+        if (u.type === 'news2-score') {
+          news2Updates += 1;
+          view.onNews2(u);
+        } else if (u.type === 'news2-alert') news2RiskRises += 1;
+        else if (u.type === 'news2-rejected') news2Rejected += 1;
       }),
     ),
   );
@@ -305,7 +392,7 @@ export async function runWard(options: WardOptions = {}): Promise<WardSummary> {
           readingRecords += 1;
         }),
       ),
-      gateway.alerts$.pipe(
+      merge(gateway.alerts$, gateway.readings$.pipe(spo2RedScoreAlerts((id) => fhir?.contexts.get(id)))).pipe(
         tap(() => {
           alertsRaised += 1;
         }),
@@ -338,6 +425,7 @@ export async function runWard(options: WardOptions = {}): Promise<WardSummary> {
       ),
     ),
   ];
+  fhir?.start();
   // Devices: publish until stopped.
   const publishing = drain(
     simulator.readings$.pipe(
@@ -359,7 +447,8 @@ export async function runWard(options: WardOptions = {}): Promise<WardSummary> {
   stop$.complete();
   await publishing;
   await transport.close(); // completes the gateway's streams: every stage drains
-  await Promise.all([appending, scored, ...watched]); // everything accepted is in the outbox
+  fhir?.stopContext(); // completes the NEWS2 operator's entries
+  await Promise.all([appending, scored, news2, ...watched]); // everything accepted is in the outbox
   await drainOutbox(outbox, forwarder, 30_000); // ... and forwarded to the platform
   await forwarder.stop();
   const outboxStats = outbox.stats();
@@ -376,6 +465,14 @@ export async function runWard(options: WardOptions = {}): Promise<WardSummary> {
   const byId = new Map(all.map((r) => [r.id, r]));
   const ledgerSummary = await ledger.verify(byId);
   const notStored = acceptedIds.reduce((n, id) => (byId.has(id) ? n : n + 1), 0);
+  // Export what the live export has not sent yet, re-send the rest (conditional create), count.
+  let fhirSummary: WardFhirSummary | undefined;
+  try {
+    fhirSummary = await fhir?.finish(all);
+  } finally {
+    await fhir?.close();
+  }
+  const rows = [...view.rows.values()];
 
   const alertsBySeverity: Partial<Record<AlertSeverity, number>> = {};
   for (const a of alerts) alertsBySeverity[a.severity] = (alertsBySeverity[a.severity] ?? 0) + 1;
@@ -418,10 +515,35 @@ export async function runWard(options: WardOptions = {}): Promise<WardSummary> {
     riskScores,
     riskErrors,
     ledger: ledgerSummary,
+    news2: {
+      scores: news2Updates,
+      patientsScored: rows.filter((r) => r.news2 !== undefined).length,
+      scale2: rows.filter((r) => r.news2?.input.spo2Scale === 2).map((r) => r.patientId),
+      onOxygen: rows.filter((r) => r.news2?.input.onOxygen === true).map((r) => r.patientId),
+      riskRises: news2RiskRises,
+      rejected: news2Rejected,
+    },
+    ...(fhirSummary === undefined ? {} : { fhir: fhirSummary }),
     view,
   };
   await Promise.all([model.dispose(), ledger.close(), store.close()]);
   return summary;
+}
+
+/**
+ * The scenario of each patient as the mix assigns them (the same seed, the same patients), with
+ * chronic conditions such as COPD in force from the start of the run: the demo's compressed timing
+ * is for acute deterioration, not for a condition the patient was admitted with.
+ */
+function scenariosOf(
+  options: Pick<WardSimulatorOptions, 'patients' | 'seed' | 'periodMs' | 'scenarioTiming'>,
+  mix: ScenarioMix,
+): ScenarioSpec[] {
+  return createWardSimulator({ ...options, scenarioMix: mix }).patients.map((p) =>
+    SCENARIOS[p.scenario.name].kind === 'chronic'
+      ? { name: p.scenario.name, startAfterMs: 0, rampMs: 0 }
+      : { name: p.scenario.name, startAfterMs: p.scenario.startAfterMs, rampMs: p.scenario.rampMs },
+  );
 }
 
 /** Resolves after `ms`, or early (with true) when `signal` aborts. */

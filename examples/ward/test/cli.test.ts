@@ -38,6 +38,27 @@ describe('examples/ward CLI', () => {
     expect(published).toBeGreaterThan(0);
     expect(stored).toBe(published);
     expect(stdout).toMatch(/ledger verified\s+yes/);
+    // The embedded FHIR server: context for NEWS2, and the stored readings as Observations.
+    expect(stdout).toMatch(
+      /FHIR server\s+embedded R4 at http:\/\/127\.0\.0\.1:\d+\/fhir, seeded with 1 Location, 3 Patient/,
+    );
+    expect(stdout).toMatch(/NEWS2\s+3\/3 patients scored/);
+    const exported =
+      /FHIR export\s+(\d+) Observations from (\d+) stored readings: .* (\d+) failed; (\d+) on the server/.exec(
+        stdout,
+      );
+    expect(Number(exported?.[2])).toBe(stored);
+    expect(Number(exported?.[3])).toBe(0);
+    expect(Number(exported?.[4])).toBe(Number(exported?.[1]));
+  }, 60_000);
+
+  it('runs without FHIR with --no-fhir: everyone on SpO2 Scale 1, no export, exits 0', async () => {
+    const { code, stdout, stderr } = await run(['--patients', '2', '--duration', '2', '--no-fhir']);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/NEWS2\s+2\/2 patients scored .*no FHIR server \(--no-fhir\)/);
+    expect(stdout).not.toMatch(/FHIR export/);
+    expect(stdout).toMatch(/ledger verified\s+yes/);
   }, 60_000);
 
   it('stops cleanly on Ctrl-C (SIGINT): drains, verifies, exits 0', async () => {

@@ -7,6 +7,36 @@ function key(system: string, value: string): string {
   return `${system}\u0000${value}`;
 }
 
+/** The index key of a reference to a patient (`Patient/<id>`): the `\u0001` keeps it apart from identifiers. */
+function patientKey(reference: string): string {
+  return `\u0001${reference}`;
+}
+
+/** The search parameters that reference the patient, for the resource types the index serves them for. */
+const PATIENT_SEARCH_CODES = new Set(['patient', 'subject']);
+
+/**
+ * The patient keys a reference search value asks for (`Patient/123`, or alternatives separated by
+ * commas), or `undefined` for any other form (a bare id, another type: left to Medplum, so the
+ * answers stay Medplum's).
+ */
+export function patientKeys(searchValue: string): string[] | undefined {
+  const keys: string[] = [];
+  for (const alternative of splitUnescaped(searchValue, ',')) {
+    const value = unescapeToken(alternative);
+    if (!/^Patient\/[A-Za-z0-9\-.]{1,64}$/.test(value)) return undefined;
+    keys.push(patientKey(value));
+  }
+  return keys;
+}
+
+/** The patient a resource is about: `subject` or `patient` when it references a Patient. */
+function patientReferenceOf(resource: Resource): string | undefined {
+  const r = resource as { subject?: { reference?: unknown }; patient?: { reference?: unknown } };
+  const reference = r.subject?.reference ?? r.patient?.reference;
+  return typeof reference === 'string' && reference.startsWith('Patient/') ? reference : undefined;
+}
+
 /** Splits a FHIR search value on an unescaped `sep` (`\` escapes `\ | , $`). */
 function splitUnescaped(s: string, sep: string): string[] {
   const parts: string[] = [];
@@ -64,10 +94,12 @@ interface JournalEntry {
 }
 
 /**
- * Medplum's `MemoryRepository` with a hash index on `Resource.identifier` (`system|value`), so
- * that `identifier=` searches — and with them conditional create (`If-None-Exist`), conditional
- * update and the identifier lookups of Patient and Device — take constant time instead of a
- * FHIRPath scan of every resource of the type. Any other search is Medplum's.
+ * Medplum's `MemoryRepository` with hash indexes on `Resource.identifier` (`system|value`) and on
+ * the patient a resource is about (`subject` or `patient` referencing `Patient/<id>`), so that
+ * `identifier=` searches — and with them conditional create (`If-None-Exist`), conditional update
+ * and the identifier lookups of Patient and Device — and `patient=`/`subject=` searches (a
+ * patient's Encounters, Conditions, MedicationRequests, CareTeams) take time in proportion to what
+ * they find, not a FHIRPath scan of every resource of the type. Any other search is Medplum's.
  *
  * {@link atomically} runs a callback alone (one at a time) and undoes its writes if it throws: the
  * embedded server runs every request through it, so a transaction Bundle is all or nothing and two
@@ -112,9 +144,23 @@ export class IndexedMemoryRepository extends MemoryRepository {
 
   override async search<T extends Resource>(searchRequest: SearchRequest<T>): Promise<Bundle<WithId<T>>> {
     const filters = searchRequest.filters ?? [];
-    const at = filters.findIndex((f) => f.code === 'identifier' && f.operator === Operator.EQUALS);
-    const keys = at < 0 ? undefined : identifierKeys((filters[at] as { value: string }).value);
-    if (keys === undefined || (searchRequest.sortRules?.length ?? 0) > 0) return super.search(searchRequest);
+    let at = filters.findIndex((f) => f.code === 'identifier' && f.operator === Operator.EQUALS);
+    let keys = at < 0 ? undefined : identifierKeys((filters[at] as { value: string }).value);
+    if (keys === undefined) {
+      at = filters.findIndex((f) => PATIENT_SEARCH_CODES.has(f.code) && f.operator === Operator.EQUALS);
+      const filter = filters[at] as { value: string } | undefined;
+      keys = filter === undefined ? undefined : patientKeys(filter.value);
+    }
+    // Anything the index does not answer itself — sorting, includes, summaries, selected fields,
+    // cursors — is Medplum's.
+    const plain =
+      (searchRequest.sortRules?.length ?? 0) === 0 &&
+      (searchRequest.include?.length ?? 0) === 0 &&
+      (searchRequest.revInclude?.length ?? 0) === 0 &&
+      searchRequest.summary === undefined &&
+      searchRequest.fields === undefined &&
+      searchRequest.cursor === undefined;
+    if (keys === undefined || !plain) return super.search(searchRequest);
 
     const byKey = this.index.get(searchRequest.resourceType);
     const resources = this.maps.resources.get(searchRequest.resourceType);
@@ -191,13 +237,17 @@ export class IndexedMemoryRepository extends MemoryRepository {
       if (ids?.size === 0) byKey?.delete(k);
     }
     this.keysOf.delete(ref);
-    const identifiers = (resource as { identifier?: { system?: string; value?: string }[] } | undefined)
-      ?.identifier;
-    if (!Array.isArray(identifiers) || identifiers.length === 0) return;
-    const keys: string[] = [];
-    for (const identifier of identifiers) {
+    if (resource === undefined) return;
+    const identifiers = (resource as { identifier?: { system?: string; value?: string }[] }).identifier;
+    const wanted: string[] = [];
+    for (const identifier of Array.isArray(identifiers) ? identifiers : []) {
       if (typeof identifier?.system !== 'string' || typeof identifier.value !== 'string') continue;
-      const k = key(identifier.system, identifier.value);
+      wanted.push(key(identifier.system, identifier.value));
+    }
+    const patient = patientReferenceOf(resource);
+    if (patient !== undefined) wanted.push(patientKey(patient));
+    const keys: string[] = [];
+    for (const k of wanted) {
       if (byKey === undefined) {
         byKey = new Map();
         this.index.set(resourceType, byKey);
