@@ -1,5 +1,6 @@
 import type { AggregateQuery, AggregateRow, AggregateStat, LatestQuery } from '@healthit/core';
-import { MetricId, ValidationError, type ValidationIssue } from '@healthit/core';
+import { ValidationError, type ValidationIssue } from '@healthit/core';
+import { checkBucketMs, checkMetric, checkRange, checkStrings, clampTs, notObject } from './query-checks.js';
 
 /** The statistics `aggregate` computes, and the percentile fraction of each percentile. */
 export const AGGREGATE_STATS = {
@@ -12,41 +13,6 @@ export const AGGREGATE_STATS = {
   p95: 0.95,
   p99: 0.99,
 } as const satisfies Record<AggregateStat, number | undefined>;
-
-/** One past the largest epoch-ms a reading can carry (readings' `ts` are safe integers). */
-const TS_END = 2 ** 53;
-const clamp = (n: number): number => Math.min(TS_END, Math.max(0, Math.ceil(n)));
-
-function notObject(name: string, query: unknown): ValidationError {
-  return new ValidationError(name, [
-    {
-      path: '',
-      message: `expected an object, received ${query === null ? 'null' : typeof query}`,
-      code: 'invalid_type',
-    },
-  ]);
-}
-
-/** Pushes an issue for each of `keys` of `query` that is present and not a string. */
-function checkStrings(query: object, keys: readonly string[], issues: ValidationIssue[]): void {
-  for (const key of keys) {
-    const v: unknown = (query as Record<string, unknown>)[key];
-    if (v !== undefined && typeof v !== 'string') {
-      issues.push({ path: key, message: `expected a string, received ${typeof v}`, code: 'invalid_type' });
-    }
-  }
-}
-
-function checkMetric(metric: unknown, required: boolean, issues: ValidationIssue[]): void {
-  if (metric === undefined && !required) return;
-  if (!MetricId.safeParse(metric).success) {
-    issues.push({
-      path: 'metric',
-      message: metric === undefined ? 'a metric is required' : `unknown metric "${String(metric)}"`,
-      code: metric === undefined ? 'invalid_type' : 'invalid_value',
-    });
-  }
-}
 
 /** A validated latest query. */
 export interface NormalisedLatest {
@@ -92,24 +58,9 @@ export interface NormalisedAggregate {
 export function normaliseAggregate(query: AggregateQuery): NormalisedAggregate {
   if (typeof query !== 'object' || query === null) throw notObject('AggregateQuery', query);
   const issues: ValidationIssue[] = [];
-  for (const key of ['from', 'to'] as const) {
-    const v: unknown = query[key];
-    if (typeof v !== 'number' || !Number.isFinite(v)) {
-      issues.push({
-        path: key,
-        message: `expected a finite number of epoch ms, received ${String(v)}`,
-        code: 'invalid_type',
-      });
-    }
-  }
+  checkRange(query, issues);
   const bucketMs: unknown = query.bucketMs;
-  if (typeof bucketMs !== 'number' || !Number.isSafeInteger(bucketMs) || bucketMs <= 0) {
-    issues.push({
-      path: 'bucketMs',
-      message: `expected a positive integer number of ms, received ${String(bucketMs)}`,
-      code: 'invalid_value',
-    });
-  }
+  checkBucketMs(bucketMs, issues);
   const origin: unknown = query.origin ?? 0;
   if (typeof origin !== 'number' || !Number.isSafeInteger(origin)) {
     issues.push({
@@ -140,8 +91,8 @@ export function normaliseAggregate(query: AggregateQuery): NormalisedAggregate {
   }
   if (issues.length > 0) throw new ValidationError('AggregateQuery', issues);
   return {
-    from: clamp(query.from),
-    to: clamp(query.to),
+    from: clampTs(query.from),
+    to: clampTs(query.to),
     bucketMs: bucketMs as number,
     origin: origin as number,
     metric: query.metric,

@@ -5,9 +5,10 @@ import type {
   RollupQuery,
   RollupRow,
 } from '@healthit/core';
-import { MetricId, ValidationError, type ValidationIssue } from '@healthit/core';
+import { ValidationError, type ValidationIssue } from '@healthit/core';
 import type { SqlExecutor } from './executor.js';
 import type { ReadingTableNames } from './names.js';
+import { checkBucketMs, checkMetric, checkRange, checkStrings, clampTs, notObject } from './query-checks.js';
 
 /** Default of {@link RetentionOptions.lateMs}: readings up to an hour late are still rolled up. */
 export const DEFAULT_LATE_MS = 3_600_000;
@@ -226,53 +227,18 @@ interface NormalisedRollupQuery {
  * @throws {ValidationError} naming every offending field.
  */
 export function normaliseRollupQuery(query: RollupQuery): NormalisedRollupQuery {
-  if (typeof query !== 'object' || query === null) {
-    throw new ValidationError('RollupQuery', [
-      {
-        path: '',
-        message: `expected an object, received ${query === null ? 'null' : typeof query}`,
-        code: 'invalid_type',
-      },
-    ]);
-  }
+  if (typeof query !== 'object' || query === null) throw notObject('RollupQuery', query);
   const issues: ValidationIssue[] = [];
-  for (const key of ['from', 'to'] as const) {
-    const v: unknown = query[key];
-    if (typeof v !== 'number' || !Number.isFinite(v)) {
-      issues.push({
-        path: key,
-        message: `expected a finite number of epoch ms, received ${String(v)}`,
-        code: 'invalid_type',
-      });
-    }
-  }
+  checkRange(query, issues);
   const b: unknown = query.bucketMs;
-  if (typeof b !== 'number' || !Number.isSafeInteger(b) || b <= 0) {
-    issues.push({
-      path: 'bucketMs',
-      message: `expected a positive integer number of ms, received ${String(b)}`,
-      code: 'invalid_value',
-    });
-  }
-  for (const key of ['patientId', 'deviceId'] as const) {
-    const v: unknown = query[key];
-    if (v !== undefined && typeof v !== 'string') {
-      issues.push({ path: key, message: `expected a string, received ${typeof v}`, code: 'invalid_type' });
-    }
-  }
-  if (query.metric !== undefined && !MetricId.safeParse(query.metric).success) {
-    issues.push({
-      path: 'metric',
-      message: `unknown metric "${String(query.metric)}"`,
-      code: 'invalid_value',
-    });
-  }
+  checkBucketMs(b, issues);
+  checkStrings(query, ['patientId', 'deviceId'], issues);
+  checkMetric(query.metric, false, issues);
   if (issues.length > 0) throw new ValidationError('RollupQuery', issues);
-  const clamp = (n: number): number => Math.min(2 ** 53, Math.max(0, Math.ceil(n)));
   return {
     bucketMs: b as number,
-    from: clamp(query.from),
-    to: clamp(query.to),
+    from: clampTs(query.from),
+    to: clampTs(query.to),
     ...(query.metric === undefined ? {} : { metric: query.metric }),
     ...(query.patientId === undefined ? {} : { patientId: query.patientId }),
     ...(query.deviceId === undefined ? {} : { deviceId: query.deviceId }),
