@@ -56,4 +56,4 @@ export {
   toCanonicalUnit,
 } from './units/ucum.js';
 export * from './uplink/index.js';
-export { parse, safeParse } from './validate.js';
+export { parse, parseJsonText, safeParse } from './validate.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ValidationError } from './errors/validation-error.js';
-import { parse, safeParse } from './validate.js';
+import { parse, parseJsonText, safeParse } from './validate.js';
 
 const Point = z.strictObject({ x: z.number(), y: z.number(), tags: z.array(z.string()).optional() });
 
@@ -64,5 +64,27 @@ describe('safeParse', () => {
     expect(result.error.issues).toEqual([
       { path: '', code: 'unrecognized_keys', message: 'Unrecognized key: "z"' },
     ]);
+  });
+});
+
+describe('parseJsonText', () => {
+  it('parses text, passes values through, and names a text that is not JSON with the hint', () => {
+    expect(parseJsonText('[1,2]', 'RuleSet', 'give an array')).toEqual([1, 2]);
+    const value = { rules: [] };
+    expect(parseJsonText(value, 'RuleSet', 'give an array')).toBe(value);
+    try {
+      parseJsonText('{ nope', 'RuleSet', 'give an array', 'rules.json');
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(ValidationError);
+      expect((e as ValidationError).issues).toEqual([
+        {
+          path: '',
+          code: 'invalid_json',
+          message: expect.stringMatching(/^not JSON \(.*\); give an array$/),
+        },
+      ]);
+      expect((e as ValidationError).message).toContain('rules.json');
+    }
   });
 });

@@ -33,3 +33,22 @@ export function safeParse<S extends z.ZodType>(
   if (result.success) return { ok: true, value: result.data };
   return { ok: false, error: ValidationError.fromZod(schemaName, result.error, source) };
 }
+
+/**
+ * Configuration given as JSON text or as values: text is parsed; text that is not JSON throws a
+ * {@link ValidationError} named `schemaName` with one issue of code `invalid_json` at the root, its
+ * message ending with `hint` (e.g. `give an array of rules`). Anything else is returned as it is,
+ * for the schema to check.
+ */
+export function parseJsonText(json: unknown, schemaName: string, hint: string, source?: string): unknown {
+  if (typeof json !== 'string') return json;
+  try {
+    return JSON.parse(json);
+  } catch (cause) {
+    throw new ValidationError(
+      schemaName,
+      [{ path: '', code: 'invalid_json', message: `not JSON (${(cause as Error).message}); ${hint}` }],
+      { ...(source === undefined ? {} : { source }), cause },
+    );
+  }
+}

@@ -1,4 +1,4 @@
-import { ValidationError } from '@healthit/core';
+import { parseJsonText, ValidationError } from '@healthit/core';
 import type { z } from 'zod';
 
 /**
@@ -13,18 +13,7 @@ export function parseJsonRules<S extends z.ZodType>(
   json: unknown,
   source?: string,
 ): z.output<S> {
-  let input = json;
-  if (typeof json === 'string') {
-    try {
-      input = JSON.parse(json);
-    } catch (cause) {
-      throw new ValidationError(
-        schemaName,
-        [{ path: '', code: 'invalid_json', message: `not JSON (${(cause as Error).message}); ${hint}` }],
-        { ...(source === undefined ? {} : { source }), cause },
-      );
-    }
-  }
+  const input = parseJsonText(json, schemaName, hint, source);
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   throw ValidationError.fromZod(schemaName, result.error, source);

@@ -1,4 +1,4 @@
-import { AlertSeverity, HealthItError, ValidationError } from '@healthit/core';
+import { AlertSeverity, HealthItError, parseJsonText, ValidationError } from '@healthit/core';
 import { z } from 'zod';
 
 /** The name used in {@link ValidationError}s for a business rule set. */
@@ -132,24 +132,7 @@ function ruleIdAt(input: unknown, index: unknown): string | undefined {
  */
 export function parseBusinessRuleSet(json: unknown, source?: string): BusinessRuleSet {
   const src = source === undefined ? {} : { source };
-  let input = json;
-  if (typeof json === 'string') {
-    try {
-      input = JSON.parse(json);
-    } catch (cause) {
-      throw new ValidationError(
-        BUSINESS_RULE_SET_SCHEMA_NAME,
-        [
-          {
-            path: '',
-            code: 'invalid_json',
-            message: `not JSON (${(cause as Error).message}); give { "rules": [...] }`,
-          },
-        ],
-        { ...src, cause },
-      );
-    }
-  }
+  const input = parseJsonText(json, BUSINESS_RULE_SET_SCHEMA_NAME, 'give { "rules": [...] }', source);
   const result = BusinessRuleSet.safeParse(input);
   if (result.success) return result.data;
   const issues = result.error.issues.map((i) => {
