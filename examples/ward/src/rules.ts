@@ -1,6 +1,6 @@
 import type { Alert, Reading } from '@healthit/core';
-import { NEWS2_BANDS, type News2Subscore, type ThresholdRule } from '@healthit/gateway';
-import { Observable, type OperatorFunction } from 'rxjs';
+import { episodeAlerts, type News2Subscore, news2Spo2Subscore, type ThresholdRule } from '@healthit/gateway';
+import type { OperatorFunction } from 'rxjs';
 
 /**
  * Edge rules of the quick start: the NEWS2 single-parameter "red score" bands of the Royal College
@@ -39,69 +39,46 @@ export interface Spo2Context {
 
 /**
  * The NEWS2 SpO2 subscore of `spo2` (%, rounded to a whole number as charted) on the patient's
- * scale (RCP 2017, Chart 1): on Scale 2, 93 % or more scores only on oxygen.
+ * scale (RCP 2017, Chart 1): on Scale 2, 93 % or more scores only on oxygen. The gateway's chart.
  */
 export function spo2Subscore(spo2: number, context: Spo2Context): News2Subscore {
-  const value = Math.round(spo2);
-  const bands = context.spo2Scale === 2 ? NEWS2_BANDS.spo2Scale2 : NEWS2_BANDS.spo2Scale1;
-  const on = context.onOxygen ? 'oxygen' : 'air';
-  for (const band of bands as readonly { min?: number; max?: number; on?: string; score: News2Subscore }[]) {
-    if ((band.min ?? -Infinity) <= value && value <= (band.max ?? Infinity) && (band.on ?? on) === on) {
-      return band.score;
-    }
-  }
-  return 0;
+  return news2Spo2Subscore(Math.min(100, Math.max(0, Math.round(spo2))), context);
 }
 
 /**
  * The NEWS2 SpO2 red score on each patient's own scale: an alert (low-medium, rule
  * `news2-red-spo2`) when an SpO2 reading scores 3 — Scale 1: ≤ 91 %; Scale 2: ≤ 83 %, or ≥ 97 % on
- * oxygen — once per episode (re-armed by a reading that scores less). `contextOf` gives the
- * patient's scale and oxygen status at the time of the reading (Scale 1 on air when unknown: the
- * conservative default). Bounded: at most `maxSeries` patients in an episode are remembered.
+ * oxygen — once per episode (re-armed by a reading that scores less; the gateway's
+ * `episodeAlerts`). `contextOf` gives the patient's scale and oxygen status at the time of the
+ * reading (Scale 1 on air when unknown: the conservative default). Bounded: at most `maxSeries`
+ * patients in an episode are remembered.
  */
 export function spo2RedScoreAlerts(
   contextOf: (patientId: string) => Spo2Context | undefined,
   now: () => number = Date.now,
   maxSeries = 100_000,
 ): OperatorFunction<Reading, Alert> {
-  return (source) =>
-    new Observable<Alert>((subscriber) => {
-      const breached = new Set<string>();
-      return source.subscribe({
-        next: (r) => {
-          if (r.metric !== 'spo2' || r.quality === 'bad') return;
-          const series = r.patientId ?? r.deviceId;
-          const context = (r.patientId === undefined ? undefined : contextOf(r.patientId)) ?? {
-            spo2Scale: 1,
-            onOxygen: false,
-          };
-          if (spo2Subscore(r.value, context) < 3) {
-            breached.delete(series);
-            return;
-          }
-          if (breached.has(series)) return;
-          if (breached.size >= maxSeries) {
-            const oldest = breached.values().next().value;
-            if (oldest !== undefined) breached.delete(oldest);
-          }
-          breached.add(series);
-          const scale = `SpO2 scale ${context.spo2Scale}${context.onOxygen ? ', on oxygen' : ''}`;
-          subscriber.next({
-            id: `news2-red-spo2:${r.id}`,
-            rule: 'news2-red-spo2',
-            severity: 'low-medium',
-            message: `SpO2 ${Math.round(r.value)} % for ${series} scores 3 on NEWS2 (${scale})`,
-            ts: now(),
-            ...(r.patientId === undefined ? {} : { patientId: r.patientId }),
-            deviceId: r.deviceId,
-            metric: r.metric,
-            value: r.value,
-            readingIds: [r.id],
-          });
-        },
-        error: (e) => subscriber.error(e),
-        complete: () => subscriber.complete(),
-      });
-    });
+  const contextAt = (r: Reading): Spo2Context =>
+    (r.patientId === undefined ? undefined : contextOf(r.patientId)) ?? { spo2Scale: 1, onOxygen: false };
+  return episodeAlerts({
+    maxSeries,
+    breach: (r) =>
+      r.metric !== 'spo2' || r.quality === 'bad' ? undefined : spo2Subscore(r.value, contextAt(r)) === 3,
+    alert: (r, series) => {
+      const context = contextAt(r);
+      const scale = `SpO2 scale ${context.spo2Scale}${context.onOxygen ? ', on oxygen' : ''}`;
+      return {
+        id: `news2-red-spo2:${r.id}`,
+        rule: 'news2-red-spo2',
+        severity: 'low-medium',
+        message: `SpO2 ${Math.round(r.value)} % for ${series} scores 3 on NEWS2 (${scale})`,
+        ts: now(),
+        ...(r.patientId === undefined ? {} : { patientId: r.patientId }),
+        deviceId: r.deviceId,
+        metric: r.metric,
+        value: r.value,
+        readingIds: [r.id],
+      };
+    },
+  });
 }

@@ -52,6 +52,7 @@ export { type NormaliseResult, normaliseReading } from './preprocessing/normalis
 export * from './preprocessing/operators/index.js';
 export { createSequenceGuard, type SequenceGuard } from './preprocessing/sequence-guard.js';
 export * from './rules/declarative/index.js';
+export { type EpisodeAlertOptions, episodeAlerts } from './rules/episode-alerts.js';
 export { type ThresholdRule, thresholdAlerts } from './rules/threshold.js';
 export {
   AUTH_FAILURES,

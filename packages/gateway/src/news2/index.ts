@@ -35,5 +35,6 @@ export {
   news2,
   news2ClinicalRisk,
   news2Response,
+  news2Spo2Subscore,
   scoreValidNews2,
 } from './score.js';

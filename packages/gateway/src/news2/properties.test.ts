@@ -2,7 +2,7 @@ import { ValidationError } from '@healthit/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isNews2Input, News2Input } from './input.js';
-import { news2 } from './score.js';
+import { news2, news2Spo2Subscore } from './score.js';
 
 /** Any input at the chart's resolution within the plausibility ranges. */
 const validInput: fc.Arbitrary<News2Input> = fc.record({
@@ -179,6 +179,16 @@ describe('isNews2Input (the operator’s fast path)', () => {
         if (isNews2Input(copy)) expect(News2Input.safeParse(copy).success).toBe(true);
       }),
       { numRuns: 20_000 },
+    );
+  });
+});
+
+describe('news2Spo2Subscore', () => {
+  it('property: equals the SpO2 subscore of the full score, on either scale, on air or oxygen', () => {
+    fc.assert(
+      fc.property(validInput, (input) => {
+        expect(news2Spo2Subscore(input.spo2, input)).toBe(news2(input).subscores.spo2);
+      }),
     );
   });
 });

@@ -117,6 +117,20 @@ export function news2Response(result: Pick<News2Result, 'total' | 'clinicalRisk'
   return NEWS2_RESPONSES[result.clinicalRisk];
 }
 
+/**
+ * The SpO2 subscore alone (RCP 2017, Chart 1) of a whole-percent `spo2` on the patient's scale: on
+ * Scale 2, 93 % or more scores only on oxygen. For a rule that needs one parameter's score, such as
+ * the SpO2 red score on each patient's own scale.
+ * @throws {Error} for a value outside the chart (not a whole percent in 0–100).
+ */
+export function news2Spo2Subscore(
+  spo2: number,
+  context: { readonly spo2Scale: 1 | 2; readonly onOxygen: boolean },
+): News2Subscore {
+  const bands = context.spo2Scale === 2 ? NEWS2_BANDS.spo2Scale2 : NEWS2_BANDS.spo2Scale1;
+  return bandScore(bands, spo2, context.onOxygen ? 'oxygen' : 'air', 'spo2');
+}
+
 function bandScore(
   bands: readonly News2Band[],
   value: number,

@@ -7,7 +7,8 @@ import {
   type Reading,
   systemClock,
 } from '@healthit/core';
-import { Observable, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
+import { episodeAlerts } from './episode-alerts.js';
 
 /** A threshold on one metric: breached when the value is below `below` or above `above`. */
 export interface ThresholdRule {
@@ -61,42 +62,24 @@ export function thresholdAlerts(
   clock: Clock = systemClock,
 ): OperatorFunction<Reading, Alert> {
   validateRule(rule);
-  const maxSeries = rule.maxSeries ?? 100_000;
-  return (source) =>
-    new Observable<Alert>((subscriber) => {
-      const breached = new Set<string>();
-      return source.subscribe({
-        next: (r) => {
-          if (r.metric !== rule.metric) return;
-          const series = r.patientId ?? r.deviceId;
-          const isBreach =
-            (rule.below !== undefined && r.value < rule.below) ||
-            (rule.above !== undefined && r.value > rule.above);
-          if (!isBreach) {
-            breached.delete(series);
-            return;
-          }
-          if (breached.has(series)) return;
-          if (breached.size >= maxSeries) {
-            const oldest = breached.values().next().value;
-            if (oldest !== undefined) breached.delete(oldest);
-          }
-          breached.add(series);
-          subscriber.next({
-            id: `threshold:${rule.id}:${r.id}`,
-            rule: `threshold:${rule.id}`,
-            severity: rule.severity,
-            message: describeBreach(rule, r),
-            ts: clock.now(),
-            ...(r.patientId === undefined ? {} : { patientId: r.patientId }),
-            deviceId: r.deviceId,
-            metric: r.metric,
-            value: r.value,
-            readingIds: [r.id],
-          });
-        },
-        error: (e) => subscriber.error(e),
-        complete: () => subscriber.complete(),
-      });
-    });
+  return episodeAlerts({
+    ...(rule.maxSeries === undefined ? {} : { maxSeries: rule.maxSeries }),
+    breach: (r) =>
+      r.metric !== rule.metric
+        ? undefined
+        : (rule.below !== undefined && r.value < rule.below) ||
+          (rule.above !== undefined && r.value > rule.above),
+    alert: (r) => ({
+      id: `threshold:${rule.id}:${r.id}`,
+      rule: `threshold:${rule.id}`,
+      severity: rule.severity,
+      message: describeBreach(rule, r),
+      ts: clock.now(),
+      ...(r.patientId === undefined ? {} : { patientId: r.patientId }),
+      deviceId: r.deviceId,
+      metric: r.metric,
+      value: r.value,
+      readingIds: [r.id],
+    }),
+  });
 }
