@@ -1,9 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, rename, writeFile } from 'node:fs/promises';
-import { createConnection, createServer } from 'node:net';
 import { join } from 'node:path';
 import { HealthItError } from '@healthit/core';
+import { ChildBroker, freePort } from '@healthit/gateway/testing/mosquitto';
 import { type CertificateAuthority, issueServerCredentials } from '@healthit/platform/pki';
 
 /** A Mosquitto that requires client certificates from the platform CA and checks its CRL. */
@@ -19,28 +18,6 @@ export interface TlsBroker {
 const MOSQUITTO_BIN =
   process.env.HEALTHIT_MOSQUITTO_BIN ??
   (existsSync('/usr/sbin/mosquitto') ? '/usr/sbin/mosquitto' : 'mosquitto');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      srv.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject()));
-    });
-  });
-}
-
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ port, host: '127.0.0.1' });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
 
 /**
  * Starts Mosquitto on a free port with a server certificate from the platform CA:
@@ -83,41 +60,22 @@ export async function startTlsBroker(ca: CertificateAuthority, dir: string): Pro
       '',
     ].join('\n'),
   );
-  let stderr = '';
-  const child: ChildProcess = spawn(MOSQUITTO_BIN, ['-c', file('mosquitto.conf')], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const failed = await Promise.race([
-      spawnError,
-      new Promise<undefined>((r) => setTimeout(r, 50, undefined)),
-    ]);
-    if (failed !== undefined || child.exitCode !== null) {
-      throw new HealthItError(
-        'transport/disconnected',
-        `Mosquitto (${MOSQUITTO_BIN}) did not start: ${failed?.message ?? stderr.trim()} — install it (apt-get install mosquitto) or set HEALTHIT_MOSQUITTO_BIN`,
-      );
-    }
-    if (await listening(port)) break;
-    if (Date.now() > deadline)
-      throw new HealthItError('transport/disconnected', `Mosquitto did not listen on ${port}: ${stderr}`);
+  const broker = new ChildBroker(port, file('mosquitto.conf'), MOSQUITTO_BIN);
+  try {
+    await broker.start();
+  } catch (cause) {
+    throw new HealthItError(
+      'transport/disconnected',
+      `Mosquitto (${MOSQUITTO_BIN}) did not start: ${(cause as Error).message} — install it (apt-get install mosquitto) or set HEALTHIT_MOSQUITTO_BIN`,
+      { cause },
+    );
   }
   return {
     url: `mqtts://127.0.0.1:${port}`,
     async publishCrl() {
       await publishCrlFile();
-      child.kill('SIGHUP');
+      broker.signal('SIGHUP');
     },
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    },
+    stop: () => broker.stop(),
   };
 }

@@ -1,4 +1,9 @@
-/** A Mosquitto of our own, as a child process on a free port, for tests that stop or configure the broker. */
+/**
+ * `@healthit/gateway/testing/mosquitto`: a Mosquitto of our own, as a child process on a free port,
+ * for tests that stop or configure the broker and for demos that run their own (no test framework
+ * needed).
+ * @packageDocumentation
+ */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createConnection } from 'node:net';
 
@@ -23,6 +28,8 @@ export class ChildBroker {
   constructor(
     readonly port: number,
     private readonly configPath?: string,
+    /** The broker binary (default `mosquitto` from `PATH`). */
+    private readonly bin = 'mosquitto',
   ) {}
 
   get url(): string {
@@ -39,12 +46,18 @@ export class ChildBroker {
     const deadline = Date.now() + 15_000;
     let stderr = '';
     for (;;) {
-      const child = spawn('mosquitto', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(this.bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
       this.child = child;
+      let spawnError: Error | undefined;
+      child.once('error', (e) => {
+        spawnError = e;
+      });
       child.stderr?.on('data', (chunk: Buffer) => {
         stderr += chunk.toString();
       });
       while (child.exitCode === null && child.signalCode === null) {
+        if (spawnError !== undefined)
+          throw new Error(`${this.bin} could not be started: ${spawnError.message}`);
         if (await portOpen(this.port)) return;
         if (Date.now() > deadline)
           throw new Error(`mosquitto did not listen on port ${this.port}: ${stderr}`);
