@@ -61,7 +61,7 @@ export type CertificateAuthorityEvent =
 
 /** The platform's certificate authority (see {@link createCertificateAuthority}). */
 export interface CertificateAuthority
-  extends Pick<CertificateInventory, 'status' | 'certificatesOf' | 'records'> {
+  extends Pick<CertificateInventory, 'status' | 'record' | 'certificatesOf' | 'records'> {
   /** The CA certificate (PEM): the trust anchor brokers, gateways and devices install. */
   readonly certificatePem: string;
   /**
@@ -212,6 +212,7 @@ export async function createCertificateAuthority(
     certificatePem: `${caCert.toString('pem')}\n`,
     events$: events$.asObservable(),
     status: inventory.status,
+    record: inventory.record,
     certificatesOf: inventory.certificatesOf,
     records: inventory.records,
     async issue(request) {

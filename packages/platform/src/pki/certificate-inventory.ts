@@ -35,6 +35,8 @@ export interface CertificateInventory {
   freshSerial(random: () => string): string;
   /** The standing of a certificate now; hex serial, any case. */
   status(serialNumber: string): CertificateStatus;
+  /** The record of a serial number (hex, any case, with or without leading zeros), if this CA issued it. */
+  record(serialNumber: string): CertificateRecord | undefined;
   /** A subject's certificates, oldest first. */
   certificatesOf(subjectId: string): CertificateRecord[];
   /** Every record held. */
@@ -65,6 +67,8 @@ export function createCertificateInventory(options: {
   }
   /** By serial, in insertion (issue) order. */
   const bySerial = new Map<string, CertificateRecord>();
+  /** A serial number as the map keys it: hex, lowercase, without leading zeros (as TLS stacks print it or not). */
+  const keyOf = (serialNumber: string): string => serialNumber.toLowerCase().replace(/^0+(?=.)/, '');
   const live = (r: CertificateRecord, now: number) => r.revokedAt === undefined && now < r.notAfter;
 
   function pruneExpired(now: number): void {
@@ -82,7 +86,7 @@ export function createCertificateInventory(options: {
       );
     }
     const frozen = Object.freeze({ ...record, serialNumber: record.serialNumber.toLowerCase() });
-    bySerial.set(frozen.serialNumber, frozen);
+    bySerial.set(keyOf(frozen.serialNumber), frozen);
     return frozen;
   }
 
@@ -90,7 +94,7 @@ export function createCertificateInventory(options: {
     serialNumber: string,
     reason: RevocationReason,
   ): { record: CertificateRecord; changed: boolean } {
-    const record = bySerial.get(serialNumber.toLowerCase());
+    const record = bySerial.get(keyOf(serialNumber));
     if (record === undefined) {
       throw new HealthItError(
         'state/invalid',
@@ -99,7 +103,7 @@ export function createCertificateInventory(options: {
     }
     if (record.revokedAt !== undefined) return { record, changed: false };
     const updated = Object.freeze({ ...record, revokedAt: clock.now(), revocationReason: reason });
-    bySerial.set(updated.serialNumber, updated);
+    bySerial.set(keyOf(updated.serialNumber), updated);
     return { record: updated, changed: true };
   }
 
@@ -110,16 +114,17 @@ export function createCertificateInventory(options: {
     freshSerial(random) {
       for (;;) {
         const serial = random().toLowerCase();
-        if (!bySerial.has(serial)) return serial;
+        if (!bySerial.has(keyOf(serial))) return serial;
       }
     },
     status(serialNumber) {
-      const r = bySerial.get(serialNumber.toLowerCase());
+      const r = bySerial.get(keyOf(serialNumber));
       if (r === undefined) return 'unknown';
       if (r.revokedAt !== undefined) return 'revoked';
       const now = clock.now();
       return now < r.notBefore || now >= r.notAfter ? 'expired' : 'valid';
     },
+    record: (serialNumber) => bySerial.get(keyOf(serialNumber)),
     certificatesOf: (subjectId) => [...bySerial.values()].filter((r) => r.subjectId === subjectId),
     records: () => [...bySerial.values()],
     revoke,

@@ -169,8 +169,7 @@ export async function startEnrolmentServer(options: EnrolmentServerOptions): Pro
     if (!socket.authorized) {
       throw new Refusal(401, `The client certificate is not valid: ${String(socket.authorizationError)}`);
     }
-    const serial = peer.serialNumber.toLowerCase().replace(/^0+/, '');
-    const current = ca.records().find((r) => r.serialNumber.replace(/^0+/, '') === serial);
+    const current = ca.record(peer.serialNumber);
     const status = current === undefined ? 'unknown' : ca.status(current.serialNumber);
     if (current === undefined || status !== 'valid') {
       throw new Refusal(403, `The client certificate is ${status}`, current?.subjectId);

@@ -315,6 +315,8 @@ export async function openParquetWarehouse(options: ParquetWarehouseOptions): Pr
     if (closed) throw new HealthItError('state/invalid', 'The warehouse is closed');
   }
 
+  /** The committed batch the views were defined for (-1: not yet). */
+  let viewsAt = -1;
   const view = async (name: string, dataset: string) => {
     const glob = join(dir, dataset, '**', '*.parquet');
     const files = (await readdir(join(dir, dataset), { recursive: true })).some((f) =>
@@ -365,9 +367,13 @@ export async function openParquetWarehouse(options: ParquetWarehouseOptions): Pr
     async query<T = Record<string, unknown>>(sql: string, params?: readonly DuckDBValue[]): Promise<T[]> {
       assertOpen();
       await writing;
-      await view('readings', 'readings');
-      await view('scores', 'scores');
-      await view('alerts', 'alerts');
+      // The views change only when a batch commits: list the files and redefine them then, not per query.
+      if (viewsAt !== manifest.committedBatch) {
+        await view('readings', 'readings');
+        await view('scores', 'scores');
+        await view('alerts', 'alerts');
+        viewsAt = manifest.committedBatch;
+      }
       const reader = await queryConnection.runAndReadAll(sql, params as DuckDBValue[] | undefined);
       return reader.getRowObjects() as T[];
     },
