@@ -100,8 +100,8 @@ export interface TestPki {
   readonly brokerKeyPath: string;
   readonly caCertPath: string;
   readonly crlPath: string;
-  /** Client credentials by name: `gateway-1` (valid), `expired`, `revoked`, `rogue` (other CA). */
-  client(name: 'gateway-1' | 'expired' | 'revoked' | 'rogue'): {
+  /** Client credentials by name: `gateway-1` and `platform-1` (valid), `expired`, `revoked`, `rogue` (other CA). */
+  client(name: 'gateway-1' | 'platform-1' | 'expired' | 'revoked' | 'rogue'): {
     readonly cert: string;
     readonly key: string;
   };
@@ -114,6 +114,7 @@ export function createTestPki(dir: string): TestPki {
   const ca = makeCa(dir, 'test-ca');
   issue(ca, 'broker', { san: 'IP:127.0.0.1,DNS:localhost' });
   issue(ca, 'gateway-1');
+  issue(ca, 'platform-1');
   issue(ca, 'expired', { start: '20200101000000Z', end: '20200102000000Z' });
   issue(ca, 'revoked');
   openssl(ca, ['ca', '-batch', '-config', 'ca.cnf', '-revoke', 'revoked.crt']);
