@@ -20,6 +20,7 @@ import {
   exportObservationBatches,
   exportObservations,
   type FhirBundle,
+  type FhirBundleEntry,
   type FhirResource,
 } from '@healthit/platform/fhir-export';
 import type { EmbeddedFhirServer } from '@healthit/platform/fhir-server';
@@ -159,13 +160,20 @@ function conditionalCreate(resource: FhirResource & { identifier: { system: stri
   };
 }
 
-/** `Type/id` of a transaction-response entry (from `response.location` or the resource). */
+/**
+ * `Type/id` of a transaction-response entry: from `response.location` (`Type/id`, with or without
+ * `/_history/<version>`, relative or absolute) or the resource.
+ */
 function referenceOf(entry: {
   readonly response?: { readonly location?: string };
   readonly resource?: FhirResource;
 }): string {
   const location = entry.response?.location;
-  if (location !== undefined) return location.split('/').slice(-4, -2).join('/');
+  const m =
+    location === undefined
+      ? null
+      : /([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[A-Za-z0-9\-.]{1,64})?\/?$/.exec(location);
+  if (m !== null) return `${m[1]}/${m[2]}`;
   if (entry.resource?.id !== undefined) return `${entry.resource.resourceType}/${entry.resource.id}`;
   throw new Error('The FHIR server answered a transaction entry without a location or resource');
 }
@@ -269,41 +277,65 @@ function patientEntries(p: WardPatient, location: string, admittedAt: string) {
   return entries;
 }
 
+/** What {@link seed} wrote: the resources by type, and each patient's `Patient/<id>` on the server. */
+interface Seeded {
+  readonly seeded: Record<string, number>;
+  readonly patientRefs: ReadonlyMap<string, string>;
+}
+
+/** Patients per seeding transaction: one Bundle for a ward of up to this many. */
+const SEED_PATIENTS_PER_BUNDLE = 500;
+
 /**
  * Seeds the server as a hospital's would be: the ward's Location, then per patient a Patient
  * (identifier = the simulator's patient id), an in-progress Encounter at the ward, a CareTeam, and
  * for a hypercapnic patient the Conditions and the oxygen MedicationRequest. Conditional creates in
- * transactions of at most 100 patients: seeding twice changes nothing.
+ * one transaction per {@link SEED_PATIENTS_PER_BUNDLE} patients (the Location in the first, by
+ * `urn:uuid` reference): seeding twice changes nothing. The transaction's answer names every
+ * patient's `Patient/<id>` (new or already there), so their contexts are read without looking
+ * them up again.
  */
 async function seed(
   client: ReturnType<typeof createFhirClient>,
   patients: readonly WardPatient[],
   admittedAt: string,
-): Promise<Record<string, number>> {
+): Promise<Seeded> {
   const transaction = async (entries: ReturnType<typeof conditionalCreate>[]) =>
     (await client.transaction({
       body: { resourceType: 'Bundle', type: 'transaction', entry: entries },
     })) as unknown as FhirBundle;
-  const ward = await transaction([
-    conditionalCreate({
-      resourceType: 'Location',
-      identifier: [identifier(WARD_FHIR_SYSTEMS.record, WARD_LOCATION.id)],
-      status: 'active',
-      name: WARD_LOCATION.name,
-      mode: 'instance',
-      physicalType: { coding: [{ system: PHYSICAL_TYPE, code: 'wa', display: 'Ward' }] },
-    }),
-  ]);
-  const first = ward.entry?.[0];
-  if (first === undefined) throw new Error('The FHIR server answered the Location transaction with no entry');
-  const location = referenceOf(first);
-  const seeded: Record<string, number> = { Location: 1 };
-  for (let i = 0; i < patients.length; i += 100) {
-    const entries = patients.slice(i, i + 100).flatMap((p) => patientEntries(p, location, admittedAt));
-    await transaction(entries);
+  const ward = conditionalCreate({
+    resourceType: 'Location',
+    identifier: [identifier(WARD_FHIR_SYSTEMS.record, WARD_LOCATION.id)],
+    status: 'active',
+    name: WARD_LOCATION.name,
+    mode: 'instance',
+    physicalType: { coding: [{ system: PHYSICAL_TYPE, code: 'wa', display: 'Ward' }] },
+  });
+  let location = ward.fullUrl;
+  const seeded: Record<string, number> = {};
+  const patientRefs = new Map<string, string>();
+  for (let i = 0; i === 0 || i < patients.length; i += SEED_PATIENTS_PER_BUNDLE) {
+    const part = patients.slice(i, i + SEED_PATIENTS_PER_BUNDLE);
+    const perPatient = part.map((p) => patientEntries(p, location, admittedAt));
+    const entries = [...(i === 0 ? [ward] : []), ...perPatient.flat()];
+    const answer = await transaction(entries);
+    const answered = answer.entry ?? [];
+    if (answered.length !== entries.length) {
+      throw new Error(
+        `The FHIR server answered the seeding transaction with ${answered.length} entries for ${entries.length}`,
+      );
+    }
+    if (i === 0) location = referenceOf(answered[0] as FhirBundleEntry);
+    // Each patient's entries start with its Patient (see patientEntries).
+    let at = i === 0 ? 1 : 0;
+    part.forEach((p, k) => {
+      patientRefs.set(p.patientId, referenceOf(answered[at] as FhirBundleEntry));
+      at += (perPatient[k] as unknown[]).length;
+    });
     for (const e of entries) seeded[e.resource.resourceType] = (seeded[e.resource.resourceType] ?? 0) + 1;
   }
-  return seeded;
+  return { seeded, patientRefs };
 }
 
 /** Holds a lone blood-pressure component until its partner (same device, patient and time) is stored. */
@@ -361,8 +393,9 @@ export async function openWardFhir(
   }
   const baseUrl = options.baseUrl ?? (server as EmbeddedFhirServer).baseUrl;
   try {
-    const client = createFhirClient({ baseUrl });
-    const seeded = await seed(client, patients, new Date(t0).toISOString());
+    // Concurrent searches (every patient's clinical context at start-up) go as batch Bundles.
+    const client = createFhirClient({ baseUrl, batchSearches: true });
+    const { seeded, patientRefs: seededRefs } = await seed(client, patients, new Date(t0).toISOString());
     const provider = createClinicalContextProvider({
       client,
       ttlMs: contextTtlMs,
@@ -380,12 +413,16 @@ export async function openWardFhir(
     let failures = 0;
     let entries = 0;
 
-    const readContexts = async (): Promise<void> => {
+    /** Reads (or serves from the cache) every patient's context, `atOnce` patients at a time. */
+    const readContexts = async (atOnce = 8): Promise<void> => {
       const queue = [...patients];
       const worker = async () => {
         for (let p = queue.shift(); p !== undefined; p = queue.shift()) {
           try {
-            const c = await provider.contextFor({ system: WARD_FHIR_SYSTEMS.patient, value: p.patientId });
+            // By the reference the seeding answered with (no look-up), else by identifier.
+            const c = await provider.contextFor(
+              seededRefs.get(p.patientId) ?? { system: WARD_FHIR_SYSTEMS.patient, value: p.patientId },
+            );
             const last = contexts.get(p.patientId);
             if (last?.fetchedAt !== c.fetchedAt) reads += 1;
             contexts.set(p.patientId, c);
@@ -406,9 +443,10 @@ export async function openWardFhir(
           }
         }
       };
-      await Promise.all(Array.from({ length: Math.min(8, patients.length) }, worker));
+      await Promise.all(Array.from({ length: Math.min(atOnce, patients.length) }, worker));
     };
-    await readContexts();
+    // At start-up, 20 patients at once: their five searches each go as one batch Bundle of 100.
+    await readContexts(20);
 
     const observationsOf = (readings: readonly Reading[]) => {
       const byPatient = new Map<PatientId | undefined, Reading[]>();

@@ -1,6 +1,7 @@
 import { HealthItError } from '@healthit/core';
 import { Client } from 'fhir-kit-client';
 import { Agent } from 'undici';
+import { BatchedSearchClient, type BatchedSearchOptions } from './batched-search.js';
 
 /** Options of {@link createFhirClient}. */
 export interface FhirClientOptions {
@@ -15,6 +16,12 @@ export interface FhirClientOptions {
   readonly bearerToken?: string;
   /** Headers sent with every request. */
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * Send the type-level searches started in the same turn of the event loop together, as one
+   * `batch` Bundle (see {@link BatchedSearchClient}) — e.g. the clinical-context reads of a whole
+   * ward at start-up (default false: one request per search).
+   */
+  readonly batchSearches?: boolean | BatchedSearchOptions;
 }
 
 /**
@@ -44,10 +51,13 @@ export function createFhirClient(options: FhirClientOptions): Client {
     const ca = typeof options.trustedCaPem === 'string' ? [options.trustedCaPem] : [...options.trustedCaPem];
     requestOptions.dispatcher = new Agent({ connect: { ca, rejectUnauthorized: true } });
   }
-  return new Client({
+  const config = {
     baseUrl: options.baseUrl.replace(/\/+$/, ''),
     requestOptions,
     ...(options.headers === undefined ? {} : { customHeaders: { ...options.headers } }),
     ...(options.bearerToken === undefined ? {} : { bearerToken: options.bearerToken }),
-  });
+  };
+  const batch = options.batchSearches ?? false;
+  if (batch === false) return new Client(config);
+  return new BatchedSearchClient(config, batch === true ? {} : batch);
 }

@@ -241,6 +241,44 @@ describe('exportObservations', () => {
     }
   });
 
+  it('concurrent Bundles and concurrent re-sends never duplicate: each Observation is created exactly once', async () => {
+    const obs = observations(300);
+    const before = fhir.repository.count('Observation');
+    // Three exports at once, overlapping, each with four Bundles in flight.
+    const runs = await Promise.all([
+      exportObservations(obs, { client, batchSize: 40, concurrency: 4 }),
+      exportObservations(obs.slice(100), { baseUrl: fhir.baseUrl, batchSize: 25, concurrency: 4 }),
+      exportObservations([...obs].reverse(), { client, batchSize: 60, concurrency: 3 }),
+    ]);
+    expect(runs.reduce((n, r) => n + r.created, 0)).toBe(300);
+    for (const r of runs) expect(r.failed).toBe(0);
+    expect(runs.map((r) => r.created + r.existing)).toEqual([300, 200, 300]);
+    expect(fhir.repository.count('Observation')).toBe(before + 300);
+  });
+
+  it('with Bundles in flight, a failed Bundle is reported, not dropped; the others are written', async () => {
+    const obs: FhirObservation[] = observations(60);
+    obs[33] = { ...obs[33], code: undefined } as unknown as FhirObservation;
+    const before = fhir.repository.count('Observation');
+    const r = await exportObservations(obs, { client, batchSize: 10, concurrency: 3, onRejected: 'collect' });
+    expect(r).toMatchObject({ created: 59, existing: 0, failed: 1 });
+    expect(r.failures[0]?.observation).toBe(obs[33]);
+    expect(r.failures[0]?.error).toMatchObject({ bundleIndex: 3, entryIndex: 3, status: 400 });
+    expect(fhir.repository.count('Observation')).toBe(before + 59);
+    // throw mode: the error names the Bundle; every Bundle that was answered 2xx stays written.
+    const more: FhirObservation[] = observations(60);
+    more[15] = { ...more[15], status: undefined } as unknown as FhirObservation;
+    const e = (await exportObservations(more, { client, batchSize: 10, concurrency: 3 }).catch(
+      (x: unknown) => x,
+    )) as FhirExportError;
+    expect(e).toBeInstanceOf(FhirExportError);
+    expect(e).toMatchObject({ bundleIndex: 1, entryIndex: 5, status: 400 });
+    const again = await exportObservations(more, { client, batchSize: 10, onRejected: 'collect' });
+    expect(again.failed).toBe(1);
+    expect(again.created + again.existing).toBe(59);
+    expect(fhir.repository.count('Observation')).toBe(before + 59 + 59);
+  });
+
   it('an Observation without an identifier is refused before sending (it could not be created conditionally)', async () => {
     const o = { ...observations(1)[0], identifier: undefined } as unknown as FhirObservation;
     const e = (await exportObservations([o], { client }).catch((x: unknown) => x)) as FhirExportError;

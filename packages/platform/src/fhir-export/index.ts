@@ -5,6 +5,7 @@
  * identifier, and an RxJS operator. Needs the optional peer `fhir-kit-client`.
  * @packageDocumentation
  */
+export { BatchedSearchClient, type BatchedSearchOptions } from './batched-search.js';
 export { createFhirClient, type FhirClientOptions } from './client.js';
 export { FhirExportError, type FhirExportErrorDetail } from './errors.js';
 export {

@@ -12,3 +12,4 @@ export {
   type EmbeddedFhirServerOptions,
   startEmbeddedFhirServer,
 } from './server.js';
+export { processTransactionBundle, TransactionEntryFailure } from './transaction.js';

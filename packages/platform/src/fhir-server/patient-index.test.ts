@@ -35,10 +35,13 @@ function resourcesOf(p: number): Resource[] {
 
 describe('the patient index of IndexedMemoryRepository', () => {
   it('reads Patient references; leaves other forms (bare ids, other types) to Medplum', () => {
-    expect(patientKeys('Patient/p1')).toEqual(['\u0001Patient/p1']);
-    expect(patientKeys('Patient/p1,Patient/p2')).toEqual(['\u0001Patient/p1', '\u0001Patient/p2']);
-    expect(patientKeys('p1')).toBeUndefined();
-    expect(patientKeys('Group/g1')).toBeUndefined();
+    expect(patientKeys('Patient/p1', 'subject')).toEqual(['\u0001subject\u0000Patient/p1']);
+    expect(patientKeys('Patient/p1,Patient/p2', 'patient')).toEqual([
+      '\u0001patient\u0000Patient/p1',
+      '\u0001patient\u0000Patient/p2',
+    ]);
+    expect(patientKeys('p1', 'subject')).toBeUndefined();
+    expect(patientKeys('Group/g1', 'subject')).toBeUndefined();
   });
 
   it('answers patient= and subject= searches exactly as Medplum does, for every resource type', async () => {
@@ -73,6 +76,49 @@ describe('the patient index of IndexedMemoryRepository', () => {
     const entries = async (repo: MemoryRepository) =>
       ((await repo.search(parseSearchRequest(withInclude))).entry ?? []).map((e) => e.resource?.id).sort();
     expect(await entries(indexed)).toEqual(await entries(plain));
+  });
+
+  it('where a parameter reads another element (Provenance.target, DocumentReference.masterIdentifier) the answer is Medplum’s', async () => {
+    const indexed = new IndexedMemoryRepository();
+    const plain = new MemoryRepository();
+    const resources = [
+      {
+        resourceType: 'Provenance',
+        target: [{ reference: 'Patient/p1' }],
+        recorded: '2024-01-01T00:00:00Z',
+        agent: [{ who: { display: 'x' } }],
+      },
+      {
+        resourceType: 'DocumentReference',
+        status: 'current',
+        masterIdentifier: { system: 'urn:sys', value: 'm1' },
+        identifier: [{ system: 'urn:sys', value: 'i1' }],
+        subject: { reference: 'Patient/p1' },
+        content: [{ attachment: { url: 'http://x' } }],
+      },
+      {
+        resourceType: 'Immunization',
+        status: 'completed',
+        vaccineCode: { text: 'x' },
+        patient: { reference: 'Patient/p1' },
+        occurrenceString: 'today',
+      },
+    ] as Resource[];
+    for (const r of resources) await plain.updateResource(await indexed.createResource(r));
+    for (const url of [
+      'Provenance?patient=Patient/p1',
+      'DocumentReference?identifier=urn:sys|m1',
+      'DocumentReference?identifier=urn:sys|i1',
+      'DocumentReference?patient=Patient/p1',
+      'DocumentReference?subject=Patient/p1',
+      'Immunization?patient=Patient/p1',
+    ]) {
+      const ids = async (repo: MemoryRepository) =>
+        (await repo.searchResources(parseSearchRequest(url))).map((r) => r.id);
+      const expected = await ids(plain);
+      expect(expected, url).toHaveLength(1);
+      expect(await ids(indexed), url).toEqual(expected);
+    }
   });
 
   it('a patient search costs what it finds, not the size of the ward', async () => {

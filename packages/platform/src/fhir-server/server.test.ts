@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import fc from 'fast-check';
 import { Client } from 'fhir-kit-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFhirClient } from '../fhir-export/client.js';
@@ -45,6 +46,35 @@ describe('identifierKeys', () => {
     expect(identifierKeys('x')).toBeUndefined();
     expect(identifierKeys('|x')).toBeUndefined();
     expect(identifierKeys('urn:a|')).toBeUndefined();
+  });
+
+  it('reads every value as the general FHIR-escape reading does (the unescaped single pair included)', () => {
+    /** The reading without shortcuts: split on unescaped `,` then `|`, unescape, both parts non-empty. */
+    const split = (s: string, sep: string) => {
+      const parts = [''];
+      for (let i = 0; i < s.length; i++) {
+        const c = s[i] as string;
+        if (c === '\\' && i + 1 < s.length) parts[parts.length - 1] += c + s[++i];
+        else if (c === sep) parts.push('');
+        else parts[parts.length - 1] += c;
+      }
+      return parts;
+    };
+    const reference = (v: string): string[] | undefined => {
+      const keys: string[] = [];
+      for (const alternative of split(v, ',')) {
+        const parts = split(alternative, '|').map((p) => p.replace(/\\([\\|,$])/g, '$1'));
+        if (parts.length !== 2 || parts[0] === '' || parts[1] === '') return undefined;
+        keys.push(`${parts[0]}\u0000${parts[1]}`);
+      }
+      return keys;
+    };
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom('a', 'b', '|', ',', '\\', '$'), maxLength: 10 }), (v) => {
+        expect(identifierKeys(v)).toEqual(reference(v));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
 
@@ -166,6 +196,82 @@ describe('startEmbeddedFhirServer over HTTP', () => {
   it('answers 404 outside the FHIR base', async () => {
     const r = await rawPost(server.baseUrl.replace('/fhir', '/other'), '{}');
     expect(r.status).toBe(404);
+  });
+});
+
+describe('transaction Bundles of conditional creates over HTTP', () => {
+  let server: EmbeddedFhirServer;
+  beforeAll(async () => {
+    server = await startEmbeddedFhirServer();
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  const transaction = (values: readonly string[]) => ({
+    resourceType: 'Bundle',
+    type: 'transaction',
+    entry: values.map((v) => ({
+      resource: observation(v),
+      request: {
+        method: 'POST',
+        url: 'Observation',
+        ifNoneExist: `identifier=${encodeURIComponent('https://hospital.example/sid/reading')}|${v}`,
+      },
+    })),
+  });
+
+  it('concurrent Bundles of overlapping identifiers create each Observation once', async () => {
+    const values = Array.from({ length: 60 }, (_, i) => `c-${i}`);
+    const before = server.repository.count('Observation');
+    const answers = await Promise.all(
+      [values, values.slice(20), [...values].reverse(), values.slice(0, 30), values].map((v) =>
+        rawPost(server.baseUrl, JSON.stringify(transaction(v)), { prefer: 'return=minimal' }),
+      ),
+    );
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200]);
+    const statuses = answers.flatMap(
+      (a) => (JSON.parse(a.body) as { entry: { response: { status: string } }[] }).entry,
+    );
+    expect(statuses.filter((e) => e.response.status === '201')).toHaveLength(60);
+    expect(server.repository.count('Observation')).toBe(before + 60);
+  });
+
+  it('answers return=minimal with status and location per entry, no resource and no success outcome', async () => {
+    const a = await rawPost(server.baseUrl, JSON.stringify(transaction(['m-1', 'm-1'])), {
+      prefer: 'return=minimal',
+    });
+    expect(a.status).toBe(200);
+    const bundle = JSON.parse(a.body) as { type: string; entry: unknown[] };
+    expect(bundle.type).toBe('transaction-response');
+    expect(bundle.entry).toEqual([
+      { response: { status: '201', location: expect.stringMatching(/^Observation\/[0-9a-f-]{36}$/) } },
+      {
+        response: {
+          status: '200',
+          location: (bundle.entry[0] as { response: { location: string } }).response.location,
+        },
+      },
+    ]);
+    const full = JSON.parse((await rawPost(server.baseUrl, JSON.stringify(transaction(['m-1'])))).body) as {
+      entry: { resource?: { id?: string }; response: { outcome?: unknown } }[];
+    };
+    expect(full.entry[0]?.resource?.id).toBeTruthy();
+    expect(full.entry[0]?.response.outcome).toMatchObject({ resourceType: 'OperationOutcome' });
+  });
+
+  it('a failed entry fails the whole Bundle with its status, named; nothing is committed', async () => {
+    const before = server.repository.count('Observation');
+    const bundle = transaction(['f-1', 'f-2', 'f-3']);
+    (bundle.entry[2] as { request: { url: string } }).request.url = 'Patient';
+    const a = await rawPost(server.baseUrl, JSON.stringify(bundle));
+    expect(a.status).toBe(400);
+    const o = JSON.parse(a.body) as { issue: { diagnostics: string; expression: string[] }[] };
+    expect(o.issue[0]?.diagnostics).toMatch(
+      /^Transaction failed at Bundle\.entry\[2\] \(POST Patient\): .*nothing was committed$/,
+    );
+    expect(o.issue[0]?.expression).toContain('Bundle.entry[2]');
+    expect(server.repository.count('Observation')).toBe(before);
   });
 });
 

@@ -7,11 +7,18 @@ import {
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { HealthItError } from '@healthit/core';
-import { getStatus, normalizeOperationOutcome, OperationOutcomeError, validateResource } from '@medplum/core';
-import { FhirRouter, type HttpMethod } from '@medplum/fhir-router';
+import {
+  allOk,
+  getStatus,
+  normalizeOperationOutcome,
+  OperationOutcomeError,
+  validateResource,
+} from '@medplum/core';
+import { type FhirResponse, FhirRouter, type HttpMethod } from '@medplum/fhir-router';
 import type { Bundle, OperationOutcome, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import { loadFhirDefinitions } from './definitions.js';
 import { IndexedMemoryRepository } from './indexed-repository.js';
+import { processTransactionBundle, TransactionEntryFailure } from './transaction.js';
 
 /** Options of {@link startEmbeddedFhirServer}. */
 export interface EmbeddedFhirServerOptions {
@@ -153,22 +160,6 @@ function validateBody(method: string, body: unknown): void {
   if (method === 'POST' || method === 'PUT') validate(resource);
 }
 
-/** The first failed entry of a `transaction-response` (Medplum's memory repository answers per entry). */
-function failedEntry(
-  bundle: Bundle,
-): { index: number; status: number; outcome: OperationOutcome } | undefined {
-  const entries = bundle.entry ?? [];
-  for (let i = 0; i < entries.length; i++) {
-    const response = entries[i]?.response;
-    const status = Number.parseInt(response?.status ?? '', 10);
-    if (!(status >= 200 && status < 300)) {
-      const o = (response?.outcome as OperationOutcome | undefined) ?? outcome('exception', 'entry failed');
-      return { index: i, status: Number.isFinite(status) ? status : 500, outcome: o };
-    }
-  }
-  return undefined;
-}
-
 function capabilityStatement(): Resource {
   return {
     resourceType: 'CapabilityStatement',
@@ -189,9 +180,12 @@ function capabilityStatement(): Resource {
 
 /**
  * Starts an in-process FHIR R4 server: Medplum's FHIR router over an in-memory repository indexed
- * on identifiers ({@link IndexedMemoryRepository}), behind `node:http`, or `node:https` when `tls`
- * is given. Create, read, update, patch, delete, search, history, conditional create/update and
- * transaction/batch Bundles; a transaction is all or nothing.
+ * on identifiers and patient references ({@link IndexedMemoryRepository}), behind `node:http`, or
+ * `node:https` when `tls` is given. Create, read, update, patch, delete, search, history,
+ * conditional create/update and transaction/batch Bundles; a transaction is all or nothing, and one
+ * made only of creates is run by {@link processTransactionBundle} (what Medplum's batch processor
+ * does, without its repeated work per entry). With `Prefer: return=minimal` a Bundle's answer
+ * keeps each entry's status and location, the outcome only of entries that failed.
  *
  * For tests, examples and the quick start — not a production FHIR server: no persistence (it lives
  * in memory and is gone on close), no authentication or authorisation, no terminology services,
@@ -265,37 +259,38 @@ export async function startEmbeddedFhirServer(
       (body as Bundle | undefined)?.resourceType === 'Bundle' &&
       (body as Bundle).type === 'transaction';
 
-    const [result, resource] = await repo.atomically(async () => {
-      const response = await router.handleRequest(
-        {
-          method: method as HttpMethod,
-          url: path + url.search,
-          pathname: '',
-          body,
-          params: {},
-          query: Object.fromEntries(url.searchParams),
-          headers: req.headers,
-        },
-        repo,
-      );
-      if (isTransaction && response[1]?.resourceType === 'Bundle') {
-        const failed = failedEntry(response[1] as Bundle);
-        if (failed !== undefined) {
-          const entry = (body as Bundle).entry?.[failed.index];
-          const what = `${entry?.request?.method ?? '?'} ${entry?.request?.url ?? '?'}`;
-          const detail = failed.outcome.issue?.[0];
-          const because = detail?.diagnostics ?? detail?.details?.text ?? 'failed';
-          throw new HttpFailure(
-            failed.status,
-            outcome(
-              detail?.code ?? 'processing',
-              `Transaction failed at Bundle.entry[${failed.index}] (${what}): ${because}; nothing was committed`,
-              [`Bundle.entry[${failed.index}]`, ...(detail?.expression ?? [])],
-            ),
-          );
-        }
+    const [result, resource] = await repo.atomically(async (): Promise<FhirResponse> => {
+      if (!isTransaction) {
+        return router.handleRequest(
+          {
+            method: method as HttpMethod,
+            url: path + url.search,
+            pathname: '',
+            body,
+            params: {},
+            query: Object.fromEntries(url.searchParams),
+            headers: req.headers,
+          },
+          repo,
+        );
       }
-      return response;
+      try {
+        return [allOk, await processTransactionBundle(body as Bundle, repo, router)];
+      } catch (e) {
+        if (!(e instanceof TransactionEntryFailure)) throw e;
+        const entry = (body as Bundle).entry?.[e.index];
+        const what = `${entry?.request?.method ?? '?'} ${entry?.request?.url ?? '?'}`;
+        const detail = e.outcome.issue?.[0];
+        const because = detail?.diagnostics ?? detail?.details?.text ?? 'failed';
+        throw new HttpFailure(
+          e.status,
+          outcome(
+            detail?.code ?? 'processing',
+            `Transaction failed at Bundle.entry[${e.index}] (${what}): ${because}; nothing was committed`,
+            [`Bundle.entry[${e.index}]`, ...(detail?.expression ?? [])],
+          ),
+        );
+      }
     });
 
     const status = getStatus(result);
@@ -310,7 +305,11 @@ export async function startEmbeddedFhirServer(
       headers.location = `${baseUrl}/${resource.resourceType}/${resource.id}/_history/${versionId ?? ''}`;
     }
     if (minimal && resource.resourceType === 'Bundle' && method === 'POST' && path === '') {
-      for (const entry of (resource as Bundle).entry ?? []) delete entry.resource;
+      for (const entry of (resource as Bundle).entry ?? []) {
+        delete entry.resource;
+        // A success needs no OperationOutcome (All OK, Created): its status says it.
+        if (entry.response?.status?.startsWith('2') === true) delete entry.response.outcome;
+      }
       send(res, status, resource, headers);
     } else {
       send(res, status, minimal && status === 201 ? undefined : resource, headers);
