@@ -9,16 +9,14 @@
 import onnxProto, { type onnx } from 'onnx-proto';
 import { DETERIORATION_MODEL_V0 } from './deterioration-v0-spec.js';
 import type { LogisticRegressionSpec } from './logistic-regression.js';
+import { BUILT_MODEL_IR_VERSION, BUILT_MODEL_PRODUCER } from './onnx-constants.js';
 
 // onnx-proto is CommonJS (`module.exports = { onnx }`): its namespace is on the default export.
 const proto = onnxProto.onnx;
 
-/** ONNX IR version written into built models (IR 8, ONNX 1.10; onnxruntime-web 1.30 reads up to IR 11). */
-export const BUILT_MODEL_IR_VERSION = 8;
+export { BUILT_MODEL_IR_VERSION, BUILT_MODEL_PRODUCER } from './onnx-constants.js';
 /** Default-domain operator set the built graphs use (Sub, Div, Gemm, Sigmoid as of opset 13). */
 export const BUILT_MODEL_OPSET = 13;
-/** The `producer_name` of built models. */
-export const BUILT_MODEL_PRODUCER = '@healthit/ai';
 
 const FLOAT = proto.TensorProto.DataType.FLOAT;
 

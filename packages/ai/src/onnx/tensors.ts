@@ -1,5 +1,5 @@
 import { HealthItError, type Tensor, type TensorType } from '@healthit/core';
-import * as ort from 'onnxruntime-web';
+import type * as ort from 'onnxruntime-web';
 
 /** The tensor types the core `Tensor` carries, i.e. the ones this adapter maps. */
 const CORE_TYPES: ReadonlySet<string> = new Set<TensorType>(['float32', 'int32', 'int64', 'uint8', 'bool']);
@@ -9,29 +9,33 @@ export function elementCount(dims: readonly number[]): number {
   return dims.reduce((n, d) => n * d, 1);
 }
 
+/** The `Tensor` class of an onnxruntime package (onnxruntime-web and onnxruntime-node share its API). */
+export type OrtTensorClass = typeof ort.Tensor;
+
 /**
- * A core {@link Tensor} as an `ort.Tensor` (sharing its data, no copy).
+ * A core {@link Tensor} as an onnxruntime tensor of the backend's own `Tensor` class (sharing its
+ * data, no copy).
  *
- * @throws {Error} from `ort.Tensor` when data and dims disagree (callers check first).
+ * @throws {Error} from the `Tensor` constructor when data and dims disagree (callers check first).
  */
-export function toOrtTensor(tensor: Tensor): ort.Tensor {
+export function toOrtTensor(Tensor: OrtTensorClass, tensor: Tensor): ort.Tensor {
   const dims = [...tensor.dims];
   switch (tensor.type) {
     case 'float32':
-      return new ort.Tensor('float32', tensor.data, dims);
+      return new Tensor('float32', tensor.data, dims);
     case 'int32':
-      return new ort.Tensor('int32', tensor.data, dims);
+      return new Tensor('int32', tensor.data, dims);
     case 'int64':
-      return new ort.Tensor('int64', tensor.data, dims);
+      return new Tensor('int64', tensor.data, dims);
     case 'uint8':
-      return new ort.Tensor('uint8', tensor.data, dims);
+      return new Tensor('uint8', tensor.data, dims);
     case 'bool':
-      return new ort.Tensor('bool', tensor.data, dims);
+      return new Tensor('bool', tensor.data, dims);
   }
 }
 
 /**
- * An `ort.Tensor` output as a core {@link Tensor}.
+ * An onnxruntime output tensor as a core {@link Tensor}.
  *
  * @throws {HealthItError} `model/run` when the output's element type is not one the core `Tensor`
  *   carries (float32, int32, int64, uint8, bool) or its data is not on the CPU.
@@ -48,7 +52,7 @@ export function fromOrtTensor(name: string, tensor: ort.Tensor, where: string): 
   if (tensor.location !== 'cpu') {
     throw new HealthItError(
       'model/run',
-      `${where}: output "${name}" is on ${tensor.location}, expected the CPU (use the wasm execution provider)`,
+      `${where}: output "${name}" is on ${tensor.location}, expected the CPU (use the wasm or cpu execution provider)`,
       { detail: { output: name, location: tensor.location } },
     );
   }

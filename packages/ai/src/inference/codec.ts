@@ -1,0 +1,203 @@
+import { HealthItError, type Tensor } from '@healthit/core';
+
+/**
+ * How the {@link infer} operator turns inputs into a model's feeds and its outputs back into one
+ * result per input. The model is not part of the codec, so the same codec (and the same model)
+ * serve the gateway and the platform.
+ *
+ * @typeParam In - what arrives on the stream (a reading window, a feature row ...).
+ * @typeParam Out - what each input's result carries.
+ * @typeParam Prepared - what `prepare` keeps of an input for `encode` (default: the input itself).
+ */
+export interface InferenceCodec<In, Out, Prepared = In> {
+  /**
+   * Called once per input as it arrives, before it is buffered. Throwing fails that input alone
+   * (`stage: 'prepare'`). Omit it to pass the input to `encode` unchanged.
+   */
+  prepare?(input: In): Prepared;
+  /**
+   * Builds the feeds of one model run from a batch of 1..`maxBatch` prepared inputs, in order.
+   * Throwing fails every input of the batch (`stage: 'encode'`).
+   */
+  encode(batch: readonly Prepared[]): Readonly<Record<string, Tensor>>;
+  /**
+   * Reads the result of the `index`-th input (0-based) of a batch of `batchSize` from the run's
+   * outputs. Throwing fails that input alone (`stage: 'decode'`).
+   */
+  decode(outputs: Readonly<Record<string, Tensor>>, index: number, batchSize: number): Out;
+  /**
+   * Called once the run of `feeds` (made by `encode`) has settled, resolved or rejected, and its
+   * results were decoded: the codec may reuse their buffers for a later batch. Optional.
+   */
+  release?(feeds: Readonly<Record<string, Tensor>>): void;
+}
+
+/** The largest finite float32. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/** Options of {@link float32RowsCodec}. */
+export interface Float32RowsCodecOptions<In, Out> {
+  /** The model's float32 `[N, width]` input. */
+  readonly inputName: string;
+  /** Columns per row. */
+  readonly width: number;
+  /** The model's float32 `[N, k]` output (any `k >= 1`). */
+  readonly outputName: string;
+  /**
+   * The row of an input: `width` finite numbers in the model's column order. It is checked when the
+   * input arrives and copied into the batch tensor when its batch runs, so return a fresh array (or
+   * do not change it meanwhile).
+   */
+  readonly features: (input: In) => ArrayLike<number>;
+  /**
+   * The result of one output row (a view of the run's output, `k` values). Default: the row itself
+   * (a `Float32Array`). Throwing fails that input alone. Not with `column`.
+   */
+  readonly output?: (row: Float32Array) => Out;
+  /**
+   * The result is this column of the output row, as a number (e.g. `0` for a `[N, 1]` probability):
+   * the fast path, no per-row view. Not with `output`.
+   */
+  readonly column?: number;
+}
+
+/**
+ * The usual codec of tabular models (logistic regression, MLP, gradient-boosted trees exported to
+ * ONNX): each input becomes one float32 row of `width` values; the batch is the `[N, width]` input
+ * tensor; row `i` of the float32 `[N, k]` output is input `i`'s result — the row (a view), what
+ * `output` makes of it, or one `column` of it as a number.
+ *
+ * `prepare` refuses a row of the wrong width or with a value that is not finite
+ * (`validation/invalid`, that input only); `decode` refuses an output that is missing, not float32
+ * or not `N` rows (`model/run`), and a `column` outside the row.
+ *
+ * @throws {TypeError} when `features` or `output` is not a function, or a name is not a string;
+ * @throws {RangeError} when `width` or `column` is not a non-negative integer (`width` >= 1), a
+ *   name is empty, or both `output` and `column` are given.
+ * @example
+ * ```ts
+ * const codec = float32RowsCodec({
+ *   inputName: 'vitals', width: 5, outputName: 'risk', column: 0,
+ *   features: (s: VitalsSample) => vitalsFeatures(s),
+ * });
+ * samples$.pipe(infer(model, codec, { maxBatch: 64, maxWaitMs: 10 })); // results: risk numbers
+ * ```
+ */
+export function float32RowsCodec<In>(
+  options: Float32RowsCodecOptions<In, number> & { readonly column: number; readonly output?: undefined },
+): InferenceCodec<In, number, ArrayLike<number>>;
+export function float32RowsCodec<In, Out = Float32Array>(
+  options: Float32RowsCodecOptions<In, Out> & { readonly column?: undefined },
+): InferenceCodec<In, Out, ArrayLike<number>>;
+export function float32RowsCodec<In, Out>(
+  options: Float32RowsCodecOptions<In, Out>,
+): InferenceCodec<In, Out | number, ArrayLike<number>> {
+  const { inputName, outputName, width, features, column } = options;
+  for (const [name, value] of [
+    ['inputName', inputName],
+    ['outputName', outputName],
+  ] as const) {
+    if (typeof value !== 'string') throw new TypeError(`float32RowsCodec: ${name} must be a string`);
+    if (value.length === 0) throw new RangeError(`float32RowsCodec: ${name} must not be empty`);
+  }
+  if (!Number.isSafeInteger(width) || width < 1) {
+    throw new RangeError(`float32RowsCodec: width must be a positive integer, got ${String(width)}`);
+  }
+  if (typeof features !== 'function') throw new TypeError('float32RowsCodec: features must be a function');
+  if (options.output !== undefined && typeof options.output !== 'function') {
+    throw new TypeError('float32RowsCodec: output must be a function');
+  }
+  if (column !== undefined) {
+    if (!Number.isSafeInteger(column) || column < 0) {
+      throw new RangeError(`float32RowsCodec: column must be a non-negative integer, got ${String(column)}`);
+    }
+    if (options.output !== undefined)
+      throw new RangeError('float32RowsCodec: give output or column, not both');
+  }
+  const output = options.output ?? ((row: Float32Array) => row as unknown as Out);
+
+  // Batch buffers of the full size, reused once their run settled (`release`): allocating a typed
+  // array per batch costs more than the encoding itself. At most 8 are kept.
+  const pool: Float32Array[] = [];
+  const ours = new WeakSet<Float32Array>();
+
+  // decode runs once per input of a batch, synchronously, on the same outputs object: check the
+  // output tensor once per batch and keep what the per-input reads need.
+  let checkedOutputs: Readonly<Record<string, Tensor>> | undefined;
+  let checkedSize = -1;
+  let data: Float32Array = new Float32Array(0);
+  let k = 0;
+  const check = (outputs: Readonly<Record<string, Tensor>>, batchSize: number): void => {
+    if (outputs === checkedOutputs && batchSize === checkedSize) return;
+    const tensor = outputs[outputName];
+    if (tensor?.type !== 'float32' || tensor.dims[0] !== batchSize || tensor.data.length % batchSize !== 0) {
+      const found =
+        tensor === undefined
+          ? `no output "${outputName}" (outputs: ${Object.keys(outputs).join(', ') || 'none'})`
+          : `${tensor.type} [${tensor.dims.join(', ')}]`;
+      throw new HealthItError(
+        'model/run',
+        `output "${outputName}": expected float32 [${batchSize}, k] for a batch of ${batchSize}, found ${found}`,
+        { detail: { output: outputName, batchSize, found } },
+      );
+    }
+    k = tensor.data.length / batchSize;
+    if (column !== undefined && column >= k) {
+      throw new HealthItError(
+        'model/run',
+        `output "${outputName}": column ${column} asked for, but its rows have ${k} values`,
+        { detail: { output: outputName, column, width: k } },
+      );
+    }
+    data = tensor.data;
+    checkedOutputs = outputs;
+    checkedSize = batchSize;
+  };
+
+  return Object.freeze({
+    prepare(input: In): ArrayLike<number> {
+      const values = features(input);
+      if (values?.length !== width) {
+        throw new HealthItError(
+          'validation/invalid',
+          `input "${inputName}": a row has ${String(values?.length)} values, the model takes ${width}`,
+          { detail: { input: inputName, expected: width, found: values?.length } },
+        );
+      }
+      for (let i = 0; i < width; i++) {
+        const v = values[i];
+        // One comparison refuses NaN, ±Infinity and doubles that overflow float32 (|v| > 3.4e38).
+        if (typeof v !== 'number' || !(v <= FLOAT32_MAX && v >= -FLOAT32_MAX)) {
+          throw new HealthItError(
+            'validation/invalid',
+            `input "${inputName}": column ${i} is ${String(v)}, not a finite number (float32)`,
+            { detail: { input: inputName, column: i, found: String(v) } },
+          );
+        }
+      }
+      return values;
+    },
+    encode(batch: readonly ArrayLike<number>[]): Record<string, Tensor> {
+      const n = batch.length;
+      let tensor = pool.pop();
+      if (tensor === undefined || tensor.length !== n * width) {
+        tensor = new Float32Array(n * width);
+        ours.add(tensor);
+      }
+      for (let i = 0, o = 0; i < n; i++, o += width) {
+        const row = batch[i] as ArrayLike<number>;
+        for (let j = 0; j < width; j++) tensor[o + j] = row[j] as number;
+      }
+      return { [inputName]: { type: 'float32', data: tensor, dims: [n, width] } };
+    },
+    decode(outputs: Readonly<Record<string, Tensor>>, index: number, batchSize: number): Out | number {
+      check(outputs, batchSize);
+      if (column !== undefined) return data[index * k + column] as number;
+      return output(data.subarray(index * k, (index + 1) * k));
+    },
+    release(feeds: Readonly<Record<string, Tensor>>): void {
+      const data = feeds[inputName]?.data;
+      if (data instanceof Float32Array && ours.has(data) && pool.length < 8) pool.push(data);
+    },
+  });
+}

@@ -1,0 +1,259 @@
+import {
+  HealthItError,
+  type LoadedModel,
+  type ModelArtifact,
+  type ModelRuntime,
+  type Tensor,
+} from '@healthit/core';
+import type * as ort from 'onnxruntime-web';
+import { sha256Hex } from '../artifacts/digest.js';
+import { ModelSpec } from '../artifacts/spec.js';
+import { checkDeclaredSpec, checkFeeds, checkOutputs, type IoSpec, type ModelIo } from './spec-check.js';
+import { fromOrtTensor, toOrtTensor } from './tensors.js';
+
+/** What the runtimes use of an onnxruntime package (onnxruntime-web and onnxruntime-node alike). */
+export type OrtApi = Pick<typeof ort, 'InferenceSession' | 'Tensor' | 'env'>;
+
+/** A model artifact, optionally with the spec it declares (e.g. a verified signed artifact). */
+export type ArtifactWithSpec = ModelArtifact & { readonly spec?: ModelSpec };
+
+/** A model loaded by an onnxruntime backend: the core `LoadedModel`, plus what it was checked against. */
+export interface OnnxLoadedModel extends LoadedModel {
+  /** The runtime's name, e.g. `onnxruntime-web/wasm`. */
+  readonly backend: string;
+  /** Lowercase hex SHA-256 of the model bytes (the session cache key). */
+  readonly sha256: string;
+  /** The inputs every run is checked against: the artifact's declared spec, or else the graph's. */
+  readonly inputs: readonly IoSpec[];
+  /** The outputs every run's results are checked against. */
+  readonly outputs: readonly IoSpec[];
+}
+
+/** A `ModelRuntime` over an onnxruntime backend, with a reference-counted session cache. */
+export interface OnnxModelRuntime extends ModelRuntime {
+  /**
+   * Loads an artifact. Loading the same bytes again (e.g. the serving and the shadow copy of one
+   * version) shares one onnxruntime session; it is released when the last handle is disposed.
+   * When the artifact carries a `spec` (a verified signed artifact does), the graph must match it
+   * and runs are checked against it.
+   * @throws {HealthItError} `model/load` for bytes the backend cannot load or another format;
+   * @throws {TensorSpecError} `model/load` when the graph does not match the declared spec.
+   */
+  load(artifact: ArtifactWithSpec): Promise<OnnxLoadedModel>;
+  /** Sessions open now (each shared by every live handle of the same bytes). */
+  readonly openSessions: number;
+}
+
+/** How a backend is reached and configured. @internal */
+export interface SessionBackend {
+  /** The runtime's name, e.g. `onnxruntime-web/wasm`. */
+  readonly name: string;
+  /** The onnxruntime package, resolved (once per runtime). */
+  readonly api: () => Promise<OrtApi>;
+  /** Called before every session is created (e.g. to set `ort.env`). */
+  readonly beforeCreate?: (api: OrtApi) => void;
+  readonly sessionOptions: ort.InferenceSession.SessionOptions;
+  readonly runOptions: ort.InferenceSession.RunOptions;
+  /** e.g. `onnxruntime-web 1.30.0`, for load failures. */
+  readonly describe: (api: OrtApi) => string;
+  /** A hint appended to load failures. */
+  readonly loadHint: string;
+}
+
+function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * A dimension of onnxruntime's metadata: a fixed size, a symbol, or unknown, which onnxruntime
+ * reports as a negative number or as 2^32 - 1 (an unsigned -1): those become -1 (shown as `?`).
+ */
+function normaliseDim(d: number | string): number | string {
+  return typeof d === 'number' && (d < 0 || d > 2 ** 31 - 1) ? -1 : d;
+}
+
+function ioOf(metadata: readonly ort.InferenceSession.ValueMetadata[]): IoSpec[] {
+  return metadata.map((m) =>
+    m.isTensor
+      ? { name: m.name, isTensor: true, type: m.type, shape: m.shape.map(normaliseDim) }
+      : { name: m.name, isTensor: false, type: '', shape: [] },
+  );
+}
+
+interface CachedSession {
+  readonly session: Promise<ort.InferenceSession>;
+  refs: number;
+}
+
+/**
+ * A `ModelRuntime` over an onnxruntime backend: checks, session cache, wrapping of failures. The
+ * web and node runtimes differ only in their {@link SessionBackend}.
+ * @internal
+ */
+export function createSessionRuntime(backend: SessionBackend): OnnxModelRuntime {
+  const cache = new Map<string, CachedSession>();
+  let api: Promise<OrtApi> | undefined;
+
+  async function acquire(
+    key: string,
+    bytes: Uint8Array,
+    where: string,
+    artifact: ModelArtifact,
+  ): Promise<ort.InferenceSession> {
+    let entry = cache.get(key);
+    if (entry === undefined) {
+      const created = (async () => {
+        api ??= backend.api();
+        const ortApi = await api;
+        backend.beforeCreate?.(ortApi);
+        try {
+          return await ortApi.InferenceSession.create(bytes, backend.sessionOptions);
+        } catch (e) {
+          throw new HealthItError(
+            'model/load',
+            `Cannot load ${where} (${bytes.length} bytes) with ${backend.describe(ortApi)}: ` +
+              `${errorMessage(e)}. ${backend.loadHint}`,
+            {
+              cause: e,
+              detail: { modelId: artifact.id, version: artifact.version, byteLength: bytes.length },
+            },
+          );
+        }
+      })();
+      entry = { session: created, refs: 0 };
+      cache.set(key, entry);
+    }
+    entry.refs++;
+    try {
+      return await entry.session;
+    } catch (e) {
+      entry.refs--;
+      if (cache.get(key) === entry) cache.delete(key);
+      throw e;
+    }
+  }
+
+  async function release(key: string, where: string): Promise<void> {
+    const entry = cache.get(key);
+    if (entry === undefined) return;
+    entry.refs--;
+    if (entry.refs > 0) return;
+    cache.delete(key);
+    try {
+      await (await entry.session).release();
+    } catch (e) {
+      throw new HealthItError('state/invalid', `Cannot release ${where}: ${errorMessage(e)}`, { cause: e });
+    }
+  }
+
+  async function load(artifact: ArtifactWithSpec): Promise<OnnxLoadedModel> {
+    const where = `${String(artifact?.id)}@${String(artifact?.version)}`;
+    if (artifact?.format !== 'onnx') {
+      throw new HealthItError(
+        'model/load',
+        `Cannot load ${where}: format is "${String(artifact?.format)}", ${backend.name} loads "onnx" artifacts only`,
+        { detail: { modelId: artifact?.id, version: artifact?.version, format: artifact?.format } },
+      );
+    }
+    if (!(artifact.bytes instanceof Uint8Array) || artifact.bytes.length === 0) {
+      throw new HealthItError('model/load', `Cannot load ${where}: its bytes are empty or not a Uint8Array`, {
+        detail: { modelId: artifact.id, version: artifact.version },
+      });
+    }
+    let declared: ModelSpec | undefined;
+    if (artifact.spec !== undefined) {
+      const parsed = ModelSpec.safeParse(artifact.spec);
+      if (!parsed.success) {
+        throw new HealthItError(
+          'model/load',
+          `Cannot load ${where}: its declared spec is invalid: ${parsed.error.issues
+            .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+            .join('; ')}`,
+          { cause: parsed.error, detail: { modelId: artifact.id, version: artifact.version } },
+        );
+      }
+      declared = parsed.data;
+    }
+    // A private copy: the caller may reuse its buffer; the cache key must describe what was loaded.
+    const bytes = artifact.bytes.slice();
+    const sha256 = await sha256Hex(bytes);
+    const session = await acquire(sha256, bytes, where, artifact);
+    const ctx = { modelId: artifact.id, version: artifact.version, where };
+    const graph: ModelIo = { inputs: ioOf(session.inputMetadata), outputs: ioOf(session.outputMetadata) };
+    let io: ModelIo;
+    try {
+      io = declared === undefined ? graph : checkDeclaredSpec(ctx, graph, declared);
+    } catch (e) {
+      await release(sha256, where);
+      throw e;
+    }
+    return createHandle(artifact, session, io, sha256, ctx, () => release(sha256, where));
+  }
+
+  function createHandle(
+    artifact: ModelArtifact,
+    session: ort.InferenceSession,
+    io: ModelIo,
+    sha256: string,
+    ctx: { modelId: string; version: string; where: string },
+    releaseSession: () => Promise<void>,
+  ): OnnxLoadedModel {
+    const inputNames = Object.freeze(io.inputs.map((i) => i.name));
+    const outputNames = Object.freeze(io.outputs.map((o) => o.name));
+    let disposed = false;
+    let ortApi: OrtApi | undefined;
+
+    return Object.freeze({
+      id: artifact.id,
+      version: artifact.version,
+      backend: backend.name,
+      sha256,
+      inputNames,
+      outputNames,
+      inputs: Object.freeze(io.inputs),
+      outputs: Object.freeze(io.outputs),
+      async run(feeds: Readonly<Record<string, Tensor>>): Promise<Record<string, Tensor>> {
+        if (disposed) {
+          throw new HealthItError(
+            'state/invalid',
+            `Cannot run ${ctx.where}: it has been disposed; load it again`,
+            { detail: { modelId: artifact.id, version: artifact.version } },
+          );
+        }
+        const bindings = checkFeeds(ctx, io.inputs, feeds);
+        ortApi ??= await (api as Promise<OrtApi>);
+        let outputs: ort.InferenceSession.ReturnType;
+        try {
+          const ortFeeds: Record<string, ort.Tensor> = {};
+          for (const name of inputNames) ortFeeds[name] = toOrtTensor(ortApi.Tensor, feeds[name] as Tensor);
+          outputs = await session.run(ortFeeds, backend.runOptions);
+        } catch (e) {
+          throw new HealthItError('model/run', `Cannot run ${ctx.where}: ${errorMessage(e)}`, {
+            cause: e,
+            detail: { modelId: artifact.id, version: artifact.version },
+          });
+        }
+        const result: Record<string, Tensor> = {};
+        for (const name of outputNames) {
+          const output = outputs[name];
+          if (output !== undefined) result[name] = fromOrtTensor(name, output, `Cannot run ${ctx.where}`);
+        }
+        checkOutputs(ctx, io.outputs, result, bindings);
+        return result;
+      },
+      async dispose(): Promise<void> {
+        if (disposed) return;
+        disposed = true;
+        await releaseSession();
+      },
+    });
+  }
+
+  return Object.freeze({
+    name: backend.name,
+    load,
+    get openSessions(): number {
+      return cache.size;
+    },
+  });
+}
