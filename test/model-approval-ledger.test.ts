@@ -1,0 +1,93 @@
+/**
+ * A model approval recorded in the real ledger: `@healthit/ai`'s `approveModel` appends its
+ * `model.approve` record through the transparency-log sink of `@healthit/ledger` (the package itself
+ * only knows core's `LedgerSink` port). The entry is accepted by the ledger's own `model.approve`
+ * body schema, is provably in the witnessed log (an RFC 9162 inclusion proof against a signed
+ * checkpoint), and the gateway's verifier accepts the model only with the receipt the ledger holds.
+ */
+import {
+  approveModel,
+  createModelVerifier,
+  deteriorationModelV0,
+  type ModelSpec,
+  signModelArtifact,
+} from '@healthit/ai';
+import { createIdentity, isHealthItError, publicIdentity } from '@healthit/core';
+import { createEd25519NoteVerifier, entries, verifyCheckpoint, verifyInclusion } from '@healthit/ledger';
+import { describe, expect, it } from 'vitest';
+import { createStack } from '../packages/ledger/src/provenance/test-fixtures/stack.js';
+
+const SEED = (n: number) => new Uint8Array(32).fill(n);
+const platform = createIdentity({ id: 'platform-trainer', kind: 'service', signingSecretKey: SEED(1) });
+const biomed = createIdentity({ id: 'biomed-lead', kind: 'person', signingSecretKey: SEED(2) });
+const clock = { now: () => Date.UTC(2025, 5, 1) };
+
+const SPEC: ModelSpec = {
+  inputs: [{ name: 'vitals', type: 'float32', shape: ['N', 5] }],
+  outputs: [{ name: 'risk', type: 'float32', shape: ['N', 1] }],
+  features: [
+    { name: 'heart-rate', unit: '/min' },
+    { name: 'respiratory-rate', unit: '/min' },
+    { name: 'spo2', unit: '%' },
+    { name: 'body-temperature', unit: 'Cel' },
+    { name: 'bp-systolic', unit: 'mm[Hg]' },
+  ],
+  description: 'Illustrative deterioration risk; not a validated clinical model.',
+};
+
+describe('model approval in the transparency log (ai × ledger)', () => {
+  it('records model.approve as a ledger entry with a valid body, provably included, and the verifier checks the receipt', async () => {
+    const { log, sink, logSigner } = createStack();
+    const signed = await signModelArtifact(
+      { artifact: deteriorationModelV0(), spec: SPEC, metrics: { auroc: 0.87, brier: 0.061 } },
+      platform,
+      { clock },
+    );
+    const approval = await approveModel(signed, {
+      approver: biomed,
+      ledger: sink,
+      trustedSigners: [publicIdentity(platform)],
+      intendedUse: 'ward early-warning decision support, adults',
+      clock,
+    });
+
+    // The entry: the ledger's own kind and body schema accept it, and it names exactly this model.
+    const logged = log.entry(approval.ledger.index);
+    expect(logged.entry.kind).toBe('model.approve');
+    const body = entries.EntryBodies['model.approve'].parse(logged.entry.body);
+    expect(body).toMatchObject({
+      modelId: signed.manifest.modelId,
+      version: signed.manifest.version,
+      digest: signed.manifest.sha256,
+      metrics: { auroc: 0.87, brier: 0.061 },
+    });
+
+    // Provably in the log: an inclusion proof against the signed checkpoint.
+    const note = await log.awaitCheckpoint(approval.ledger.index);
+    const { checkpoint } = verifyCheckpoint(note, createEd25519NoteVerifier(logSigner));
+    expect(
+      verifyInclusion(
+        logged.leafHash,
+        approval.ledger.index,
+        checkpoint.size,
+        log.inclusionProof(approval.ledger.index, checkpoint.size),
+        checkpoint.rootHash,
+      ),
+    ).toBe(true);
+
+    // The gateway accepts the model with the receipt the ledger holds …
+    const trust = { signers: [publicIdentity(platform)], approvers: [publicIdentity(biomed)], ledger: sink };
+    const verified = await createModelVerifier(trust).verify(signed, approval);
+    expect(verified.manifest.sha256).toBe(signed.manifest.sha256);
+    // … and refuses an approval that claims another entry of the log.
+    const moved = { ...approval, ledger: { ...approval.ledger, index: approval.ledger.index + 1 } };
+    const refused = await createModelVerifier(trust)
+      .verify(signed, moved)
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(isHealthItError(refused, 'security/unauthenticated')).toBe(true);
+    await log.close();
+  });
+});
