@@ -1,72 +1,309 @@
-import { DOUBLE, type DuckDBType, INTEGER, VARCHAR } from '@duckdb/node-api';
 import type { Reading } from '@healthit/core';
 
+/** A device's code, and its last patient's. @internal */
+export interface DeviceEntry {
+  readonly code: number;
+  patient: string | undefined;
+  patientCode: number;
+}
+
+/** A metric's code, and its last unit's. @internal */
+export interface MetricEntry {
+  readonly code: number;
+  unit: string | undefined;
+  unitCode: number;
+}
+
 /**
- * Readings as columns for DuckDB's appender, the fast way: the strings a batch repeats (device,
- * patient, metric, unit, quality) become integer codes of a dictionary kept per warehouse, and an id
- * of the SDK's `${deviceId}:${seq}` form is not stored twice (null, rebuilt in SQL). Converting
- * numbers costs a fraction of converting strings, so a batch is appended several times faster.
+ * The strings a warehouse repeats (device, patient, metric, unit, quality, …) as dense integer codes
+ * 0, 1, 2, …, kept for the warehouse's lifetime: DuckDB decodes them with a join on its `dict` table.
+ * Codes not yet in that table wait in {@link Dictionary.takeNew}.
  * @internal
  */
-export class ReadingColumns {
-  readonly id: (string | null)[] = [];
-  readonly device: number[] = [];
-  readonly patient: (number | null)[] = [];
-  readonly metric: number[] = [];
-  readonly value: number[] = [];
-  readonly unit: number[] = [];
-  readonly ts: number[] = [];
-  readonly seq: number[] = [];
-  readonly quality: (number | null)[] = [];
+export class Dictionary {
+  readonly #codes = new Map<string, number>();
+  readonly #devices = new Map<string, DeviceEntry>();
+  readonly #metrics = new Map<string, MetricEntry>();
+  #lastDay = -1;
+  #lastDayCode = NO_CODE;
+  #fresh: [number, string][] = [];
 
-  constructor(private readonly code: (text: string) => number) {}
-
-  get length(): number {
-    return this.ts.length;
+  code(text: string): number {
+    let c = this.#codes.get(text);
+    if (c === undefined) {
+      c = this.#codes.size;
+      this.#codes.set(text, c);
+      this.#fresh.push([c, text]);
+    }
+    return c;
   }
 
-  push(r: Reading): void {
-    const { code } = this;
-    this.id.push(
-      r.id.length === r.deviceId.length + 1 + String(r.seq).length && r.id === `${r.deviceId}:${r.seq}`
-        ? null
-        : r.id,
-    );
-    this.device.push(code(r.deviceId));
-    this.patient.push(r.patientId === undefined ? null : code(r.patientId));
-    this.metric.push(code(r.metric));
-    this.value.push(r.value);
-    this.unit.push(code(r.unit));
-    this.ts.push(r.ts);
-    this.seq.push(r.seq);
-    this.quality.push(r.quality === undefined ? null : code(r.quality));
+  /** The codes made since the last call (for the `dict` table). */
+  takeNew(): [number, string][] {
+    const fresh = this.#fresh;
+    this.#fresh = [];
+    return fresh;
   }
 
-  /** The columns in {@link STAGE_COLUMNS} order, rows `start` to `end`. */
-  slice(start: number, end: number): (readonly (string | number | null)[])[] {
-    return [
-      this.id,
-      this.device,
-      this.patient,
-      this.metric,
-      this.value,
-      this.unit,
-      this.ts,
-      this.seq,
-      this.quality,
-    ].map((c) => c.slice(start, end));
+  /** The device's entry: its code and the last patient it was seen with (usually the next one's). */
+  device(deviceId: string): DeviceEntry {
+    let e = this.#devices.get(deviceId);
+    if (e === undefined) {
+      e = { code: this.code(deviceId), patient: undefined, patientCode: NO_CODE };
+      this.#devices.set(deviceId, e);
+    }
+    return e;
+  }
+
+  /** The metric's entry: its code and the last unit it came in (usually the next one's). */
+  metric(metric: string): MetricEntry {
+    let e = this.#metrics.get(metric);
+    if (e === undefined) {
+      e = { code: this.code(metric), unit: undefined, unitCode: NO_CODE };
+      this.#metrics.set(metric, e);
+    }
+    return e;
+  }
+
+  /**
+   * The code of the UTC date (`YYYY-MM-DD`, as DuckDB's `strftime(…, '%Y-%m-%d')` writes it) of an
+   * epoch-ms time, or {@link NO_CODE} for a time that is not an integer in years 1970–9999 (DuckDB
+   * then computes the date itself, as it always did).
+   */
+  day(ts: number): number {
+    if (!(ts >= 0 && ts < MAX_DAY_TS && Number.isInteger(ts))) return NO_CODE;
+    const day = Math.floor(ts / DAY_MS);
+    if (day !== this.#lastDay) {
+      this.#lastDay = day;
+      this.#lastDayCode = this.code(new Date(day * DAY_MS).toISOString().slice(0, 10));
+    }
+    return this.#lastDayCode;
+  }
+
+  /** Puts codes back that could not be stored (they are taken again next time). */
+  restore(entries: readonly [number, string][]): void {
+    this.#fresh = [...entries, ...this.#fresh];
   }
 }
 
-/** The staging table's columns (codes, not strings) and their DuckDB types. @internal */
-export const STAGE_COLUMNS: readonly (readonly [string, DuckDBType, string])[] = [
-  ['id', VARCHAR, 'VARCHAR'],
-  ['device', INTEGER, 'INTEGER'],
-  ['patient', INTEGER, 'INTEGER'],
-  ['metric', INTEGER, 'INTEGER'],
-  ['value', DOUBLE, 'DOUBLE'],
-  ['unit', INTEGER, 'INTEGER'],
-  ['ts', DOUBLE, 'DOUBLE'],
-  ['seq', DOUBLE, 'DOUBLE'],
-  ['quality', INTEGER, 'INTEGER'],
-];
+/** The code of "absent" (no patient, no quality): no dictionary entry has it, so its join yields NULL. */
+export const NO_CODE = -1;
+
+const DAY_MS = 86_400_000;
+/** 10000-01-01T00:00:00Z: from there on, ISO dates have more than four digits of year. */
+const MAX_DAY_TS = 253_402_300_800_000;
+
+/** One typed-array column of a batch as DuckDB scans it. @internal */
+export interface ScanColumn {
+  readonly name: string;
+  readonly type: 'INTEGER' | 'DOUBLE';
+  readonly data: Int32Array | Float64Array;
+}
+
+/** What the batch scan reads: columns of `length` rows, and sparse strings by row. @internal */
+export interface ScanSource {
+  readonly length: number;
+  readonly columns: readonly ScanColumn[];
+  /** Rows with a string of their own (e.g. a reading id not of the `${deviceId}:${seq}` form). */
+  readonly strings: { readonly rows: readonly number[]; readonly texts: readonly string[] };
+}
+
+function grow<T extends Int32Array | Float64Array>(a: T, n: number): T {
+  const b = new (a.constructor as new (n: number) => T)(n);
+  b.set(a);
+  return b;
+}
+
+/**
+ * Readings as typed-array columns, the fast way into DuckDB: the strings a batch repeats become
+ * integer codes of the warehouse's {@link Dictionary}, numbers go into `Float64Array`s, and an id of
+ * the SDK's `${deviceId}:${seq}` form is not kept at all (DuckDB rebuilds it); only other ids are kept,
+ * by row. No object per reading, and whole vectors are copied into DuckDB at once.
+ * @internal
+ */
+export class ReadingColumns implements ScanSource {
+  device: Int32Array;
+  patient: Int32Array;
+  metric: Int32Array;
+  unit: Int32Array;
+  quality: Int32Array;
+  date: Int32Array;
+  value: Float64Array;
+  ts: Float64Array;
+  seq: Float64Array;
+  length = 0;
+  readonly strings: { rows: number[]; texts: string[] } = { rows: [], texts: [] };
+  readonly #dictionary: Dictionary;
+  readonly #maxCapacity: number;
+  /** The last device and metric seen: usually the next reading's too. */
+  #lastDevice = '';
+  #lastDeviceEntry: DeviceEntry | undefined;
+  #lastMetric = '';
+  #lastMetricEntry: MetricEntry | undefined;
+
+  /** Room for `capacity` readings at first, growing up to `maxCapacity`. */
+  constructor(dictionary: Dictionary, maxCapacity: number, capacity = Math.min(maxCapacity, 4096)) {
+    this.#dictionary = dictionary;
+    this.#maxCapacity = maxCapacity;
+    this.device = new Int32Array(capacity);
+    this.patient = new Int32Array(capacity);
+    this.metric = new Int32Array(capacity);
+    this.unit = new Int32Array(capacity);
+    this.quality = new Int32Array(capacity);
+    this.date = new Int32Array(capacity);
+    this.value = new Float64Array(capacity);
+    this.ts = new Float64Array(capacity);
+    this.seq = new Float64Array(capacity);
+  }
+
+  get columns(): readonly ScanColumn[] {
+    const n = this.length;
+    const int = (name: string, data: Int32Array): ScanColumn => ({
+      name,
+      type: 'INTEGER',
+      data: data.subarray(0, n),
+    });
+    const dbl = (name: string, data: Float64Array): ScanColumn => ({
+      name,
+      type: 'DOUBLE',
+      data: data.subarray(0, n),
+    });
+    return [
+      int('device', this.device),
+      int('patient', this.patient),
+      int('metric', this.metric),
+      int('unit', this.unit),
+      int('quality', this.quality),
+      int('date', this.date),
+      dbl('value', this.value),
+      dbl('ts', this.ts),
+      dbl('seq', this.seq),
+    ];
+  }
+
+  #reserve(n: number): void {
+    const capacity = this.device.length;
+    if (n <= capacity) return;
+    const next = Math.min(this.#maxCapacity, Math.max(n, capacity * 2));
+    this.device = grow(this.device, next);
+    this.patient = grow(this.patient, next);
+    this.metric = grow(this.metric, next);
+    this.unit = grow(this.unit, next);
+    this.quality = grow(this.quality, next);
+    this.date = grow(this.date, next);
+    this.value = grow(this.value, next);
+    this.ts = grow(this.ts, next);
+    this.seq = grow(this.seq, next);
+  }
+
+  /** Empties it for reuse (its arrays are kept). */
+  clear(): void {
+    this.length = 0;
+    this.strings.rows.length = 0;
+    this.strings.texts.length = 0;
+  }
+
+  /** Appends `readings[from…to)`; the caller keeps `length` within the maximum capacity. */
+  pushRange(readings: readonly Reading[], from: number, to: number): void {
+    this.#reserve(this.length + (to - from));
+    const dictionary = this.#dictionary;
+    const { device, patient, metric, unit, quality, date, value, ts, seq, strings } = this;
+    let i = this.length;
+    for (let k = from; k < to; k++, i++) {
+      const r = readings[k] as Reading;
+      const d = r.deviceId;
+      let de = this.#lastDeviceEntry;
+      if (d !== this.#lastDevice || de === undefined) {
+        de = dictionary.device(d);
+        this.#lastDevice = d;
+        this.#lastDeviceEntry = de;
+      }
+      device[i] = de.code;
+      const p = r.patientId;
+      if (p === undefined) patient[i] = NO_CODE;
+      else {
+        if (p !== de.patient) {
+          de.patient = p;
+          de.patientCode = dictionary.code(p);
+        }
+        patient[i] = de.patientCode;
+      }
+      const m = r.metric;
+      let me = this.#lastMetricEntry;
+      if (m !== this.#lastMetric || me === undefined) {
+        me = dictionary.metric(m);
+        this.#lastMetric = m;
+        this.#lastMetricEntry = me;
+      }
+      metric[i] = me.code;
+      const u = r.unit;
+      if (u !== me.unit) {
+        me.unit = u;
+        me.unitCode = dictionary.code(u);
+      }
+      unit[i] = me.unitCode;
+      quality[i] = r.quality === undefined ? NO_CODE : dictionary.code(r.quality);
+      value[i] = r.value;
+      ts[i] = r.ts;
+      date[i] = dictionary.day(r.ts);
+      seq[i] = r.seq;
+      const id = r.id;
+      if (!(id.length > d.length && id.charCodeAt(d.length) === 58 && id === `${d}:${r.seq}`)) {
+        strings.rows.push(i);
+        strings.texts.push(id);
+      }
+    }
+    this.length = i;
+  }
+}
+
+/** NEWS2 scores as typed-array columns (patient coded), for the batch scan. @internal */
+export class ScoreColumns implements ScanSource {
+  patient: Int32Array;
+  ts: Float64Array;
+  date: Int32Array;
+  total: Int32Array;
+  length = 0;
+  readonly strings = { rows: [] as number[], texts: [] as string[] };
+  readonly #dictionary: Dictionary;
+  #lastPatient = '';
+  #lastPatientCode = NO_CODE;
+
+  constructor(dictionary: Dictionary, capacity = 1024) {
+    this.#dictionary = dictionary;
+    this.patient = new Int32Array(capacity);
+    this.ts = new Float64Array(capacity);
+    this.date = new Int32Array(capacity);
+    this.total = new Int32Array(capacity);
+  }
+
+  get columns(): readonly ScanColumn[] {
+    const n = this.length;
+    return [
+      { name: 'patient', type: 'INTEGER', data: this.patient.subarray(0, n) },
+      { name: 'ts', type: 'DOUBLE', data: this.ts.subarray(0, n) },
+      { name: 'date', type: 'INTEGER', data: this.date.subarray(0, n) },
+      { name: 'total', type: 'INTEGER', data: this.total.subarray(0, n) },
+    ];
+  }
+
+  push(patientId: string, ts: number, total: number): void {
+    const i = this.length;
+    if (i === this.ts.length) {
+      const next = Math.max(1024, i * 2);
+      this.patient = grow(this.patient, next);
+      this.ts = grow(this.ts, next);
+      this.date = grow(this.date, next);
+      this.total = grow(this.total, next);
+    }
+    if (patientId !== this.#lastPatient) {
+      this.#lastPatient = patientId;
+      this.#lastPatientCode = this.#dictionary.code(patientId);
+    }
+    this.patient[i] = this.#lastPatientCode;
+    this.ts[i] = ts;
+    this.date[i] = this.#dictionary.day(ts);
+    this.total[i] = total;
+    this.length = i + 1;
+  }
+}
