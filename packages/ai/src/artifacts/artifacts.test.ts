@@ -3,9 +3,6 @@ import {
   type Identity,
   isHealthItError,
   type JsonValue,
-  type LedgerReceipt,
-  type LedgerRecord,
-  type LedgerSink,
   publicIdentity,
   signCanonical,
   ValidationError,
@@ -14,6 +11,7 @@ import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { fourColumnModel } from '../../test/onnx-models.js';
+import { recordingLedger } from '../../test/recording-ledger.js';
 import { deteriorationModelV0 } from '../models/deterioration-v0.js';
 import { TensorSpecError } from '../onnx/errors.js';
 import { createOnnxRuntime } from '../onnx/onnx-runtime.js';
@@ -60,33 +58,6 @@ const ModelApproveBody = z.strictObject({
   metrics: z.record(z.string().min(1).max(64), z.number()),
   intendedUse: z.string().max(1024).optional(),
 });
-
-/** A LedgerSink that records what it is given; receipts carry the SHA-256 of the record. */
-function recordingLedger(options: { fail?: Error } = {}): LedgerSink & { records: LedgerRecord[] } {
-  const records: LedgerRecord[] = [];
-  const receipts: LedgerReceipt[] = [];
-  return {
-    records,
-    async append(batch) {
-      if (options.fail) throw options.fail;
-      const out: LedgerReceipt[] = [];
-      for (const record of batch) {
-        const receipt = {
-          logId: 'a'.repeat(64),
-          index: receipts.length,
-          entryHash: await sha256Hex(new TextEncoder().encode(JSON.stringify(record))),
-        };
-        records.push(record);
-        receipts.push(receipt);
-        out.push(receipt);
-      }
-      return out;
-    },
-    async receipt(index) {
-      return receipts[index];
-    },
-  };
-}
 
 async function signedV0(overrides: Partial<{ metrics: Record<string, number>; version: string }> = {}) {
   const artifact = {

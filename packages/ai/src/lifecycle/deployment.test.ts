@@ -2,9 +2,6 @@ import {
   createIdentity,
   HealthItError,
   isHealthItError,
-  type LedgerReceipt,
-  type LedgerRecord,
-  type LedgerSink,
   type LoadedModel,
   type ModelArtifact,
   type ModelRuntime,
@@ -17,8 +14,8 @@ import * as fc from 'fast-check';
 import { lastValueFrom, map, type Observable, of, type SchedulerLike, Subject, toArray } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { recordingLedger } from '../../test/recording-ledger.js';
 import { approveModel } from '../artifacts/approve.js';
-import { sha256Hex } from '../artifacts/digest.js';
 import type { ModelApproval, SignedModelArtifact } from '../artifacts/manifest.js';
 import { signModelArtifact } from '../artifacts/sign.js';
 import type { ModelSpec } from '../artifacts/spec.js';
@@ -51,32 +48,7 @@ const SPEC: ModelSpec = {
   description: 'A stub whose score names its version.',
 };
 
-function recordingLedger(): LedgerSink & { records: LedgerRecord[] } {
-  const records: LedgerRecord[] = [];
-  const receipts: LedgerReceipt[] = [];
-  return {
-    records,
-    async append(batch) {
-      const out: LedgerReceipt[] = [];
-      for (const record of batch) {
-        const receipt = {
-          logId: 'b'.repeat(64),
-          index: receipts.length,
-          entryHash: await sha256Hex(utf8Encode(JSON.stringify(record))),
-        };
-        records.push(record);
-        receipts.push(receipt);
-        out.push(receipt);
-      }
-      return out;
-    },
-    async receipt(index) {
-      return receipts[index];
-    },
-  };
-}
-
-const ledger = recordingLedger();
+const ledger = recordingLedger({ logId: 'b'.repeat(64) });
 
 interface Release {
   readonly version: string;

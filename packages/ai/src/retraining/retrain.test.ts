@@ -1,17 +1,14 @@
 import {
   createIdentity,
   isHealthItError,
-  type LedgerReceipt,
-  type LedgerRecord,
   type LedgerSink,
   publicIdentity,
-  utf8Encode,
   ValidationError,
 } from '@healthit/core';
 import { lastValueFrom, of, toArray } from 'rxjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { recordingLedger } from '../../test/recording-ledger.js';
 import { approveModel, MODEL_APPROVE_RECORD } from '../artifacts/approve.js';
-import { sha256Hex } from '../artifacts/digest.js';
 import { signModelArtifact } from '../artifacts/sign.js';
 import { createModelVerifier } from '../artifacts/verify.js';
 import type { BinaryEvaluation } from '../evaluation/metrics.js';
@@ -41,31 +38,6 @@ const TWO = defineWindowFeatures({
   statistics: ['last', 'mean'],
 });
 const MODEL = { task: 'P(event)', description: 'Synthetic data; a test model.', intendedUse: 'tests' };
-
-function recordingLedger(): LedgerSink & { records: LedgerRecord[] } {
-  const records: LedgerRecord[] = [];
-  const receipts: LedgerReceipt[] = [];
-  return {
-    records,
-    async append(batch) {
-      const out: LedgerReceipt[] = [];
-      for (const record of batch) {
-        const receipt = {
-          logId: 'c'.repeat(64),
-          index: receipts.length,
-          entryHash: await sha256Hex(utf8Encode(JSON.stringify(record))),
-        };
-        records.push(record);
-        receipts.push(receipt);
-        out.push(receipt);
-      }
-      return out;
-    },
-    async receipt(index) {
-      return receipts[index];
-    },
-  };
-}
 
 /**
  * Rows of two populations. `ward-a`: the risk rises with x1. `ward-b` (a new ward): it falls with
@@ -119,7 +91,7 @@ beforeAll(async () => {
   const signed = await signModelArtifact(signable, platform, { clock });
   const approval = await approveModel(signed, {
     approver: biomed,
-    ledger: recordingLedger(),
+    ledger: recordingLedger({ logId: 'c'.repeat(64) }),
     trustedSigners: [publicIdentity(platform)],
     clock,
   });
@@ -186,7 +158,7 @@ describe('nextMinorVersion', () => {
 
 describe('createRetrainer', () => {
   it('on drift: trains a candidate, evaluates both on the same held-out patients, promotes it, signs it, records model.approve', async () => {
-    const ledger = recordingLedger();
+    const ledger = recordingLedger({ logId: 'c'.repeat(64) });
     const outcome = await retrainerWith(ledger, population('ward-b', 3000, 2)).retrain(request(), current);
     expect(outcome.type).toBe('promoted');
     if (outcome.type !== 'promoted') return;
@@ -234,7 +206,7 @@ describe('createRetrainer', () => {
   });
 
   it('does not promote a worse candidate: nothing signed, nothing on the ledger', async () => {
-    const ledger = recordingLedger();
+    const ledger = recordingLedger({ logId: 'c'.repeat(64) });
     const data = population('ward-b', 3000, 2);
     // A candidate trained on shuffled labels: no better than chance.
     const shuffled = (d: LabelledDataset) => {
@@ -264,14 +236,14 @@ describe('createRetrainer', () => {
   });
 
   it('does not churn versions without drift: a candidate from the same population is not better by the margin', async () => {
-    const ledger = recordingLedger();
+    const ledger = recordingLedger({ logId: 'c'.repeat(64) });
     const outcome = await retrainerWith(ledger, population('ward-a', 3000, 4)).retrain(request(), current);
     expect(outcome.type).toBe('kept-current');
     expect(ledger.records).toEqual([]);
   });
 
   it('asks for more data when the fresh dataset is too small to train and decide', async () => {
-    const ledger = recordingLedger();
+    const ledger = recordingLedger({ logId: 'c'.repeat(64) });
     const data = population('ward-b', 3000, 2);
     const few = selectRows(
       data,
@@ -283,7 +255,7 @@ describe('createRetrainer', () => {
   });
 
   it('refuses a malformed request and one about another model, with typed errors', async () => {
-    const retrainer = retrainerWith(recordingLedger(), population('ward-b', 600, 2));
+    const retrainer = retrainerWith(recordingLedger({ logId: 'c'.repeat(64) }), population('ward-b', 600, 2));
     await expect(retrainer.retrain({ ...request(), findings: [] }, current)).rejects.toThrow(ValidationError);
     const other = await retrainer.retrain(request({ modelId: 'other' }), current).then(
       () => undefined,
@@ -295,7 +267,7 @@ describe('createRetrainer', () => {
 
 describe('redeploy: shadow → promote at the gateway, refusing a tampered artifact', () => {
   it('deploys the promoted release in shadow and promotes it; a tampered copy is refused and the current model stays', async () => {
-    const ledger = recordingLedger();
+    const ledger = recordingLedger({ logId: 'c'.repeat(64) });
     const data = population('ward-b', 3000, 2);
     const outcome = await retrainerWith(ledger, data).retrain(request(), current);
     if (outcome.type !== 'promoted') throw new Error(`expected a promotion, got ${outcome.type}`);

@@ -10,7 +10,7 @@ import { isHealthItError, utf8Encode } from '@healthit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestPki, type TestPki } from '../../test/tls/test-pki.js';
 import { createNatsUplink } from './index.js';
-import { type ChildNatsServer, startNatsServer } from './test-fixtures/nats-server.js';
+import { type ChildNatsServer, mutualTlsArgs, startNatsServer } from './test-fixtures/nats-server.js';
 
 let dir: string;
 let pki: TestPki;
@@ -21,16 +21,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'healthit-nats-tls-'));
   pki = createTestPki(dir);
   server = await startNatsServer({
-    extraArgs: [
-      '--tls',
-      '--tlscert',
-      pki.brokerCertPath,
-      '--tlskey',
-      pki.brokerKeyPath,
-      '--tlscacert',
-      pki.caCertPath,
-      '--tlsverify',
-    ],
+    extraArgs: mutualTlsArgs(pki),
   });
   url = `tls://127.0.0.1:${server.port}`;
 }, 60_000);

@@ -22,6 +22,7 @@ import { createNatsUplink } from '@healthit/gateway/nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type ChildNatsServer,
+  mutualTlsArgs,
   NATS_SERVER_BIN,
   startNatsServer,
 } from '../../../gateway/src/nats/test-fixtures/nats-server.js';
@@ -70,16 +71,7 @@ describe.skipIf(skip)('createNatsIngest over mutual TLS (own nats-server, test P
     dir = await mkdtemp(join(tmpdir(), 'healthit-nats-ingest-tls-'));
     pki = createTestPki(dir);
     server = await startNatsServer({
-      extraArgs: [
-        '--tls',
-        '--tlscert',
-        pki.brokerCertPath,
-        '--tlskey',
-        pki.brokerKeyPath,
-        '--tlscacert',
-        pki.caCertPath,
-        '--tlsverify',
-      ],
+      extraArgs: mutualTlsArgs(pki),
     });
     url = `tls://127.0.0.1:${server.port}`;
   }, 60_000);

@@ -103,3 +103,24 @@ export async function startNatsServer({
     },
   };
 }
+
+/**
+ * The `nats-server` flags for mutual TLS with the test PKI (`test/tls/test-pki.ts`): the broker's
+ * certificate and key, the CA, and `--tlsverify` (every client must present a certificate of that CA).
+ */
+export function mutualTlsArgs(pki: {
+  readonly brokerCertPath: string;
+  readonly brokerKeyPath: string;
+  readonly caCertPath: string;
+}): string[] {
+  return [
+    '--tls',
+    '--tlscert',
+    pki.brokerCertPath,
+    '--tlskey',
+    pki.brokerKeyPath,
+    '--tlscacert',
+    pki.caCertPath,
+    '--tlsverify',
+  ];
+}
