@@ -107,7 +107,10 @@ export {
   windowFeatureMismatches,
 } from './features/window-spec.js';
 export {
+  type Float32BlockCodec,
+  type Float32BlockCodecOptions,
   type Float32RowsCodecOptions,
+  float32BlockCodec,
   float32RowsCodec,
   INFERENCE_STAGES,
   type InferenceCodec,
@@ -118,9 +121,11 @@ export {
   type InferenceStage,
   type InferOptions,
   infer,
+  inferBatches,
   type ModelRef,
   OVERFLOW_POLICIES,
   type OverflowPolicy,
+  type RowWriter,
 } from './inference/index.js';
 export {
   type AutoRollbackPolicy,

@@ -30,6 +30,27 @@ export interface InferenceCodec<In, Out, Prepared = In> {
    * results were decoded: the codec may reuse their buffers for a later batch. Optional.
    */
   release?(feeds: Readonly<Record<string, Tensor>>): void;
+  /**
+   * Optional fast path of codecs whose batch is one float32 `[N, width]` input: with it, the
+   * operator calls neither `prepare` nor `encode` (nor `release`) but writes each input's row
+   * straight into the batch tensor as the input arrives — one copy per input, nothing kept per
+   * input but the input itself. `decode` reads the results as usual. {@link float32RowsCodec}
+   * provides it.
+   */
+  readonly rowWriter?: RowWriter<In>;
+}
+
+/** Writes inputs as float32 rows into a batch tensor (see {@link InferenceCodec.rowWriter}). */
+export interface RowWriter<In> {
+  /** The model input the rows form: float32 `[N, width]`. */
+  readonly inputName: string;
+  /** Values per row. */
+  readonly width: number;
+  /**
+   * Writes the row of `input` at `into[offset .. offset + width)` and checks it. Throwing refuses
+   * that input alone (`stage: 'prepare'`, what was written is overwritten by the next input).
+   */
+  write(input: In, into: Float32Array, offset: number): void;
 }
 
 /** The largest finite float32. */
@@ -128,7 +149,6 @@ export function float32RowsCodec<In, Out>(
   let data: Float32Array = new Float32Array(0);
   let k = 0;
   const check = (outputs: Readonly<Record<string, Tensor>>, batchSize: number): void => {
-    if (outputs === checkedOutputs && batchSize === checkedSize) return;
     const tensor = outputs[outputName];
     if (tensor?.type !== 'float32' || tensor.dims[0] !== batchSize || tensor.data.length % batchSize !== 0) {
       const found =
@@ -154,27 +174,62 @@ export function float32RowsCodec<In, Out>(
     checkedSize = batchSize;
   };
 
+  const widthError = (values: ArrayLike<number> | undefined): HealthItError =>
+    new HealthItError(
+      'validation/invalid',
+      `input "${inputName}": a row has ${String(values?.length)} values, the model takes ${width}`,
+      { detail: { input: inputName, expected: width, found: values?.length } },
+    );
+  /** The first value of a row that is not a finite float32, as an error (the slow path of a refusal). */
+  const valueError = (values: ArrayLike<number>): HealthItError => {
+    let i = 0;
+    for (; i < width - 1; i++) {
+      const v = values[i];
+      if (typeof v !== 'number' || !(v <= FLOAT32_MAX && v >= -FLOAT32_MAX)) break;
+    }
+    const v = values[i];
+    return new HealthItError(
+      'validation/invalid',
+      `input "${inputName}": column ${i} is ${String(v)}, not a finite number (float32)`,
+      { detail: { input: inputName, column: i, found: String(v) } },
+    );
+  };
+
+  const rowWriter: RowWriter<In> = Object.freeze({
+    inputName,
+    width,
+    write(input: In, into: Float32Array, offset: number): void {
+      const values = features(input);
+      if (values?.length !== width) throw widthError(values);
+      // One pass: copy as float32 and check the float32 values. f × 0 is 0 for a finite f and NaN
+      // for NaN and ±Infinity — and a double beyond the float32 range rounds to ±Infinity — so the
+      // sum stays 0 for a valid row. The rare refusal looks for its column afterwards.
+      let acc = 0;
+      let notNumber = false;
+      for (let j = 0; j < width; j++) {
+        const v = values[j];
+        if (typeof v !== 'number') notNumber = true;
+        const f = Math.fround(v as number);
+        into[offset + j] = f;
+        acc += f * 0;
+      }
+      if (notNumber || acc !== 0) throw valueError(values);
+    },
+  });
+
   return Object.freeze({
+    rowWriter,
     prepare(input: In): ArrayLike<number> {
       const values = features(input);
-      if (values?.length !== width) {
-        throw new HealthItError(
-          'validation/invalid',
-          `input "${inputName}": a row has ${String(values?.length)} values, the model takes ${width}`,
-          { detail: { input: inputName, expected: width, found: values?.length } },
-        );
-      }
+      if (values?.length !== width) throw widthError(values);
+      // No throw inside the loop: one flag, then the slow path finds the column.
+      let bad = false;
       for (let i = 0; i < width; i++) {
         const v = values[i];
         // One comparison refuses NaN, ±Infinity and doubles that overflow float32 (|v| > 3.4e38).
-        if (typeof v !== 'number' || !(v <= FLOAT32_MAX && v >= -FLOAT32_MAX)) {
-          throw new HealthItError(
-            'validation/invalid',
-            `input "${inputName}": column ${i} is ${String(v)}, not a finite number (float32)`,
-            { detail: { input: inputName, column: i, found: String(v) } },
-          );
-        }
+        if (typeof v !== 'number' || !(v <= FLOAT32_MAX && v >= -FLOAT32_MAX)) bad = true;
       }
+      if (bad) throw valueError(values);
       return values;
     },
     encode(batch: readonly ArrayLike<number>[]): Record<string, Tensor> {
@@ -191,7 +246,7 @@ export function float32RowsCodec<In, Out>(
       return { [inputName]: { type: 'float32', data: tensor, dims: [n, width] } };
     },
     decode(outputs: Readonly<Record<string, Tensor>>, index: number, batchSize: number): Out | number {
-      check(outputs, batchSize);
+      if (outputs !== checkedOutputs || batchSize !== checkedSize) check(outputs, batchSize);
       if (column !== undefined) return data[index * k + column] as number;
       return output(data.subarray(index * k, (index + 1) * k));
     },

@@ -4,9 +4,22 @@ import { catchError, map, type Observable, of, Subject, tap } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import { doublerCodec, virtualModel } from '../../test/virtual-model.js';
-import { float32RowsCodec } from './codec.js';
+import { float32RowsCodec, type InferenceCodec } from './codec.js';
 import { type InferenceEvent, InferenceOverflowError, type OverflowPolicy } from './events.js';
-import { type InferOptions, infer } from './infer.js';
+import { infer } from './infer.js';
+import type { InferOptions } from './infer-options.js';
+
+/** The doubler's codec without its row fast path: the operator calls prepare, encode, release. */
+const genericDoubler: InferenceCodec<number, number, ArrayLike<number>> = {
+  prepare: (n) => (doublerCodec.prepare as (n: number) => ArrayLike<number>)(n),
+  encode: (batch) => doublerCodec.encode(batch),
+  decode: (outputs, index, size) => doublerCodec.decode(outputs, index, size),
+  release: (feeds) => doublerCodec.release?.(feeds),
+};
+const CODECS = [
+  ['row mode', doublerCodec],
+  ['prepare/encode', genericDoubler],
+] as const;
 
 const newScheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 
@@ -201,39 +214,42 @@ describe('infer: the bounded buffer and its policies (marbles)', () => {
 });
 
 describe('infer: failures are values, in order (marbles)', () => {
-  it('fails one refused input, one failed batch, and scores everything else in input order', () => {
-    const scheduler = newScheduler();
-    scheduler.run(({ cold, expectObservable }) => {
-      // Run 1 ([c, d]) fails inside the runtime; b is NaN, refused on arrival.
-      const double = virtualModel(scheduler, {
-        durationMs: () => 2,
-        failure: (call) => (call === 1 ? new Error('wasm memory access out of bounds') : undefined),
+  it.each(CODECS)(
+    'fails one refused input, one failed batch, and scores everything else in input order (%s)',
+    (_, codec) => {
+      const scheduler = newScheduler();
+      scheduler.run(({ cold, expectObservable }) => {
+        // Run 1 ([c, d]) fails inside the runtime; b is NaN, refused on arrival.
+        const double = virtualModel(scheduler, {
+          durationMs: () => 2,
+          failure: (call) => (call === 1 ? new Error('wasm memory access out of bounds') : undefined),
+        });
+        const source = cold('(ab) 9ms (cd) 9ms (ef|)', { ...IN, b: Number.NaN });
+        const events: InferenceEvent<number, number>[] = [];
+        const out = source.pipe(
+          infer(double.model, codec, { maxBatch: 2, maxWaitMs: 5 }),
+          tap((e) => events.push(e)),
+        );
+        expectObservable(compact(out)).toBe('2ms (Ax) 9ms (yz) 9ms (EF|)', {
+          ...OUT,
+          x: 'prepare:NaN',
+          y: 'run:3',
+          z: 'run:4',
+        });
+        scheduler.flush();
+        const [refused, run3] = events.filter((e) => e.type === 'error');
+        expect(refused?.error.code).toBe('validation/invalid');
+        expect(refused?.error.message).toContain('column 0 is NaN');
+        expect(run3?.error.code).toBe('model/run');
+        expect(run3?.error.message).toContain(
+          'doubler@1.0.0: a run of 2 failed: wasm memory access out of bounds',
+        );
+        expect((run3?.error.cause as Error | undefined)?.message).toBe('wasm memory access out of bounds');
+        // The refused input never reached the model.
+        expect(double.calls.map((c) => c.values)).toEqual([[1], [3, 4], [5, 6]]);
       });
-      const source = cold('(ab) 9ms (cd) 9ms (ef|)', { ...IN, b: Number.NaN });
-      const events: InferenceEvent<number, number>[] = [];
-      const out = source.pipe(
-        infer(double.model, doublerCodec, { maxBatch: 2, maxWaitMs: 5 }),
-        tap((e) => events.push(e)),
-      );
-      expectObservable(compact(out)).toBe('2ms (Ax) 9ms (yz) 9ms (EF|)', {
-        ...OUT,
-        x: 'prepare:NaN',
-        y: 'run:3',
-        z: 'run:4',
-      });
-      scheduler.flush();
-      const [refused, run3] = events.filter((e) => e.type === 'error');
-      expect(refused?.error.code).toBe('validation/invalid');
-      expect(refused?.error.message).toContain('column 0 is NaN');
-      expect(run3?.error.code).toBe('model/run');
-      expect(run3?.error.message).toContain(
-        'doubler@1.0.0: a run of 2 failed: wasm memory access out of bounds',
-      );
-      expect((run3?.error.cause as Error | undefined)?.message).toBe('wasm memory access out of bounds');
-      // The refused input never reached the model.
-      expect(double.calls.map((c) => c.values)).toEqual([[1], [3, 4], [5, 6]]);
-    });
-  });
+    },
+  );
 
   it('fails only the input whose output cannot be read', () => {
     const scheduler = newScheduler();
@@ -300,7 +316,7 @@ describe('infer: failures are values, in order (marbles)', () => {
   });
 });
 
-describe('infer: properties (virtual time)', () => {
+describe.each(CODECS)('infer: properties (virtual time, %s)', (_, codec) => {
   interface Scenario {
     readonly gaps: readonly number[];
     readonly maxBatch: number;
@@ -325,6 +341,8 @@ describe('infer: properties (virtual time)', () => {
   /** Feeds inputs 0, 1, 2 ... at the scenario's gaps and collects what comes out, in virtual time. */
   function play(s: Scenario) {
     const scheduler = newScheduler();
+    // flush() outside run() stops at 750 virtual ms by default: long scenarios must finish.
+    scheduler.maxFrames = Number.POSITIVE_INFINITY;
     const double = virtualModel(scheduler, {
       durationMs: (call) => s.durations[call % s.durations.length] as number,
     });
@@ -334,7 +352,7 @@ describe('infer: properties (virtual time)', () => {
     let error: unknown;
     source
       .pipe(
-        infer(double.model, doublerCodec, {
+        infer(double.model, codec, {
           maxBatch: s.maxBatch,
           maxWaitMs: s.maxWaitMs,
           concurrency: s.concurrency,
@@ -425,6 +443,35 @@ describe('infer: properties (virtual time)', () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('infer: row mode', () => {
+  it("writes each row into the batch's tensor on arrival: neither prepare nor encode is called", () => {
+    const scheduler = newScheduler();
+    scheduler.run(({ cold, expectObservable }) => {
+      const double = virtualModel(scheduler);
+      const codec = {
+        ...doublerCodec,
+        prepare: () => {
+          throw new Error('prepare called');
+        },
+        encode: () => {
+          throw new Error('encode called');
+        },
+      };
+      const out = cold('(abcde|)', IN).pipe(infer(double.model, codec, { maxBatch: 2, concurrency: 2 }));
+      expectObservable(compact(out)).toBe('(ABCDE|)', OUT);
+      scheduler.flush();
+      expect(double.calls.map((c) => c.values)).toEqual([[1, 2], [3, 4], [5]]);
+    });
+  });
+
+  it('refuses a rowWriter of the wrong shape', () => {
+    const model = virtualModel(newScheduler()).model;
+    const bad = (rowWriter: unknown) => ({ ...doublerCodec, rowWriter }) as typeof doublerCodec;
+    expect(() => infer(model, bad({ inputName: 'x', width: 1 }))).toThrow(TypeError);
+    expect(() => infer(model, bad({ inputName: 'x', width: 0, write: () => {} }))).toThrow(RangeError);
   });
 });
 

@@ -1,11 +1,5 @@
 import type { HealthItError, LoadedModel, Tensor } from '@healthit/core';
-import {
-  asyncScheduler,
-  Observable,
-  type OperatorFunction,
-  type SchedulerLike,
-  type Subscription,
-} from 'rxjs';
+import { Observable, type OperatorFunction } from 'rxjs';
 import type { InferenceCodec } from './codec.js';
 import {
   asHealthItError,
@@ -14,52 +8,14 @@ import {
   InferenceOverflowError,
   type InferenceStage,
   type ModelRef,
-  OVERFLOW_POLICIES,
-  type OverflowPolicy,
 } from './events.js';
+import { type InferOptions, resolveInferOptions } from './infer-options.js';
 import { type Batch, InputBuffer } from './input-buffer.js';
-
-/** Options of {@link infer}. */
-export interface InferOptions {
-  /** Inputs per model run at most; a run starts as soon as this many are waiting. Default 64. */
-  readonly maxBatch?: number;
-  /**
-   * How long the oldest waiting input may wait for its batch to fill, in ms: a partial batch runs
-   * this long after its first input arrived. `0`: no wait, a run starts whenever a run slot is
-   * free (inputs that arrive while all slots are busy still batch up). Default 10. (After a
-   * `drop-oldest` drop, a batch may run before its deadline — never after it.)
-   */
-  readonly maxWaitMs?: number;
-  /** Model runs in flight at most. Default 1. */
-  readonly concurrency?: number;
-  /**
-   * Inputs waiting for a run at most (not counting those in flight). Default 4096. When an input
-   * arrives and this many are waiting, `overflow` applies.
-   */
-  readonly maxBuffered?: number;
-  /**
-   * When the buffer is full: `'drop-oldest'` (default: the oldest waiting input is dropped, fresh
-   * data wins, as real-time scoring wants), `'drop-newest'` (the arriving input is dropped), each
-   * drop a `stage: 'overflow'` failure carrying an {@link InferenceOverflowError} with the running
-   * count; or `'error'` (the stream errors with an {@link InferenceOverflowError}: for pipelines
-   * that must lose nothing and pace their source).
-   */
-  readonly overflow?: OverflowPolicy;
-  /** Scheduler of the `maxWaitMs` timer and of `now()`. Default `asyncScheduler`; inject a `TestScheduler`. */
-  readonly scheduler?: SchedulerLike;
-}
+import { RunScheduler } from './run-scheduler.js';
 
 /** A batch handed to the model; `events` is set once its outcome is known. */
 interface Run<In, Out> {
   events: InferenceEvent<In, Out>[] | undefined;
-}
-
-function positiveInteger(name: string, value: unknown, fallback: number): number {
-  const v = value ?? fallback;
-  if (typeof v !== 'number') throw new TypeError(`infer: ${name} must be a number`);
-  if (!Number.isSafeInteger(v) || v < 1)
-    throw new RangeError(`infer: ${name} must be an integer >= 1, got ${v}`);
-  return v;
 }
 
 /**
@@ -80,6 +36,13 @@ function positiveInteger(name: string, value: unknown, fallback: number): number
  * - **Failures are values.** A codec that refuses an input (`prepare`, `decode`) fails that input;
  *   a failed run or `encode` fails each input of its batch, with the same error. Only an error of
  *   the source, or an overflow under policy `'error'`, errors the stream.
+ * - **Row fast path.** With a codec that has a `rowWriter` ({@link float32RowsCodec} has one), each
+ *   input's row is checked and written straight into its future batch's float32 tensor as it
+ *   arrives: no `prepare`/`encode`, no per-input copy or object besides the event. The operator
+ *   reuses that tensor's buffer once its run has settled, so a model must not keep its feeds.
+ *
+ * Inputs that already come in blocks of rows are cheaper still through {@link inferBatches}: one
+ * event per block.
  *
  * Cold: each subscription has its own buffer and timer; unsubscribing cancels the timer and
  * ignores runs still in flight. The caller owns `model` (never disposed here).
@@ -112,37 +75,41 @@ export function infer<In, Out, Prepared = In>(
   if (codec.prepare !== undefined && typeof codec.prepare !== 'function') {
     throw new TypeError('infer: codec.prepare must be a function when given');
   }
-  const maxBatch = positiveInteger('maxBatch', options.maxBatch, 64);
-  const concurrency = positiveInteger('concurrency', options.concurrency, 1);
-  const maxBuffered = positiveInteger('maxBuffered', options.maxBuffered, 4096);
-  const maxWaitMs = options.maxWaitMs ?? 10;
-  if (typeof maxWaitMs !== 'number') throw new TypeError('infer: maxWaitMs must be a number');
-  if (!Number.isFinite(maxWaitMs) || maxWaitMs < 0) {
-    throw new RangeError(`infer: maxWaitMs must be a finite number >= 0, got ${maxWaitMs}`);
-  }
-  const overflow = options.overflow ?? 'drop-oldest';
-  if (!OVERFLOW_POLICIES.includes(overflow)) {
-    throw new RangeError(
-      `infer: overflow must be one of ${OVERFLOW_POLICIES.join(', ')}, got ${String(overflow)}`,
-    );
-  }
-  const scheduler = options.scheduler ?? asyncScheduler;
+  const resolved = resolveInferOptions('infer', options);
+  const { maxBatch, maxWaitMs, maxBuffered, overflow, scheduler } = resolved;
   const ref: ModelRef = Object.freeze({ id: model.id, version: model.version });
   const where = `infer: model ${model.id}@${model.version}`;
   const prepare = codec.prepare?.bind(codec);
   const release = codec.release?.bind(codec);
+  const writer = codec.rowWriter;
+  if (writer !== undefined) {
+    if (typeof writer?.write !== 'function' || typeof writer.inputName !== 'string') {
+      throw new TypeError('infer: codec.rowWriter must have an inputName and a write function');
+    }
+    if (!Number.isSafeInteger(writer.width) || writer.width < 1) {
+      throw new RangeError(
+        `infer: codec.rowWriter.width must be an integer >= 1, got ${String(writer.width)}`,
+      );
+    }
+  }
+  const width = writer?.width ?? 0;
 
   return (source) =>
     new Observable<InferenceEvent<In, Out>>((subscriber) => {
-      const waiting = new InputBuffer<In, Prepared>(maxBuffered);
+      const waiting = new InputBuffer<In, Prepared>(maxBuffered, maxBatch, width);
+      const runner = new RunScheduler(
+        {
+          get waiting() {
+            return waiting.length;
+          },
+          oldestArrival: () => waiting.oldestArrival(),
+          startNext: () => start(waiting.take()),
+        },
+        resolved,
+      );
       /** Runs in flight, or finished but not yet emitted, oldest first (at most `concurrency`). */
       const runs: Run<In, Out>[] = [];
-      let inFlight = 0;
       let dropped = 0;
-      let sourceDone = false;
-      let closed = false;
-      let timer: Subscription | undefined;
-      let timerAt = Number.NaN;
 
       const failure = (input: In, stage: InferenceStage, error: HealthItError): InferenceFailure<In> => ({
         type: 'error',
@@ -154,22 +121,24 @@ export function infer<In, Out, Prepared = In>(
 
       /** Emits the outcomes of finished runs, oldest first, stopping at the first still in flight. */
       const emitFinished = (): void => {
-        while (!closed && runs.length > 0 && (runs[0] as Run<In, Out>).events !== undefined) {
+        while (!runner.closed && runs.length > 0 && (runs[0] as Run<In, Out>).events !== undefined) {
           const events = (runs.shift() as Run<In, Out>).events as InferenceEvent<In, Out>[];
           for (let i = 0; i < events.length; i++) {
-            if (closed) return;
+            if (runner.closed) return;
             subscriber.next(events[i] as InferenceEvent<In, Out>);
           }
         }
-        if (!closed && sourceDone && runs.length === 0 && waiting.length === 0) subscriber.complete();
+        if (!runner.closed && runner.sourceDone && runs.length === 0 && waiting.length === 0) {
+          subscriber.complete();
+        }
       };
 
       const finish = (run: Run<In, Out>, events: InferenceEvent<In, Out>[]): void => {
         run.events = events;
-        inFlight--;
-        if (closed) return;
+        runner.inFlight--;
+        if (runner.closed) return;
         emitFinished();
-        pump(Number.NaN, false);
+        runner.pump(Number.NaN, false);
       };
 
       /**
@@ -238,27 +207,46 @@ export function infer<In, Out, Prepared = In>(
       const start = (batch: Batch<In, Prepared>): void => {
         const run: Run<In, Out> = { events: undefined };
         runs.push(run);
-        inFlight++;
-        const { inputs, failures } = batch;
-        // The inputs `prepare` accepted, in order (all of them unless some were refused).
-        let valid = batch.prepared;
-        if (failures !== undefined) {
-          valid = [];
-          for (let i = 0; i < inputs.length; i++)
-            if (failures[i] === undefined) valid.push(batch.prepared[i] as Prepared);
-        }
-        const size = valid.length;
-        if (size === 0) {
-          settle(run, batch, 0, undefined, undefined, 'prepare'); // every input was refused on arrival
-          return;
-        }
+        runner.inFlight++;
+        let size: number;
         let feeds: Readonly<Record<string, Tensor>>;
-        try {
-          feeds = codec.encode(valid);
-        } catch (e) {
-          const error = asHealthItError(e, 'model/run', `${where}: cannot encode a batch of ${size}`);
-          settle(run, batch, size, undefined, error, 'encode');
-          return;
+        if (writer !== undefined) {
+          // Row mode: the rows were written into the batch's tensor as the inputs arrived.
+          size = batch.rows;
+          if (size === 0) {
+            waiting.recycle(batch.data);
+            settle(run, batch, 0, undefined, undefined, 'prepare'); // every input was refused on arrival
+            return;
+          }
+          const data = batch.data as Float32Array;
+          feeds = {
+            [writer.inputName]: {
+              type: 'float32',
+              data: size * width === data.length ? data : data.subarray(0, size * width),
+              dims: [size, width],
+            },
+          };
+        } else {
+          const { inputs, failures } = batch;
+          // The inputs `prepare` accepted, in order (all of them unless some were refused).
+          let valid = batch.prepared;
+          if (failures !== undefined) {
+            valid = [];
+            for (let i = 0; i < inputs.length; i++)
+              if (failures[i] === undefined) valid.push(batch.prepared[i] as Prepared);
+          }
+          size = valid.length;
+          if (size === 0) {
+            settle(run, batch, 0, undefined, undefined, 'prepare'); // every input was refused on arrival
+            return;
+          }
+          try {
+            feeds = codec.encode(valid);
+          } catch (e) {
+            const error = asHealthItError(e, 'model/run', `${where}: cannot encode a batch of ${size}`);
+            settle(run, batch, size, undefined, error, 'encode');
+            return;
+          }
         }
         let pending: Promise<Record<string, Tensor>>;
         try {
@@ -270,62 +258,23 @@ export function infer<In, Out, Prepared = In>(
         // settles in virtual time (a thenable driven by a TestScheduler) keeps the operator in it.
         pending.then(
           (outputs) => {
-            if (closed) return;
+            if (runner.closed) return;
             settle(run, batch, size, outputs, undefined, 'run');
-            release?.(feeds);
+            done(batch, feeds);
           },
           (e: unknown) => {
-            if (closed) return;
+            if (runner.closed) return;
             const error = asHealthItError(e, 'model/run', `${where}: a run of ${size} failed`);
             settle(run, batch, size, undefined, error, 'run');
-            release?.(feeds);
+            done(batch, feeds);
           },
         );
       };
 
-      const cancelTimer = (): void => {
-        timer?.unsubscribe();
-        timer = undefined;
-        timerAt = Number.NaN;
-      };
-
-      /**
-       * Starts every run that is due and has a slot; arms the timer for the next deadline. `now` is
-       * the caller's `scheduler.now()` when it has one (NaN: read it if needed). On an arrival
-       * (`arrival`), only the count can make the waiting batch due — its deadline is the timer's
-       * business — so the clock is not read per input.
-       */
-      const pump = (now: number, arrival: boolean): void => {
-        while (!closed && inFlight < concurrency && waiting.length > 0) {
-          let due = waiting.length >= maxBatch || sourceDone || maxWaitMs === 0;
-          if (!due && !arrival) {
-            if (Number.isNaN(now)) now = scheduler.now();
-            due = now >= waiting.oldestArrival() + maxWaitMs;
-          }
-          if (!due) break;
-          start(waiting.take(maxBatch));
-          arrival = false; // the next head arrived earlier: it may be overdue
-        }
-        if (closed) return;
-        // A timer is needed only when a partial batch waits for its deadline and a slot is free to
-        // run it then; when every slot is busy, the next run's completion pumps again.
-        if (waiting.length === 0 || inFlight >= concurrency || maxWaitMs === 0 || sourceDone) {
-          if (timer !== undefined) cancelTimer();
-          return;
-        }
-        const deadline = waiting.oldestArrival() + maxWaitMs;
-        if (timer !== undefined && timerAt === deadline) return;
-        cancelTimer();
-        timerAt = deadline;
-        if (Number.isNaN(now)) now = scheduler.now();
-        timer = scheduler.schedule(
-          () => {
-            timer = undefined;
-            timerAt = Number.NaN;
-            pump(Number.NaN, false);
-          },
-          Math.max(0, deadline - now),
-        );
+      /** A run has settled and its results are decoded: its buffers may serve a later batch. */
+      const done = (batch: Batch<In, Prepared>, feeds: Readonly<Record<string, Tensor>>): void => {
+        if (writer !== undefined) waiting.recycle(batch.data);
+        else release?.(feeds);
       };
 
       const drop = (input: In): void => {
@@ -335,59 +284,44 @@ export function infer<In, Out, Prepared = In>(
         );
       };
 
-      const subscription = source.subscribe({
-        next(input) {
-          if (closed) return;
-          let prepared: Prepared | undefined;
-          let refused: HealthItError | undefined;
-          if (prepare === undefined) prepared = input as unknown as Prepared;
-          else {
-            try {
-              prepared = prepare(input);
-            } catch (e) {
-              refused = asHealthItError(e, 'validation/invalid', `${where}: input refused by the codec`);
-            }
+      const next = (input: In): void => {
+        if (waiting.full) {
+          if (overflow === 'error') {
+            runner.close();
+            subscriber.error(new InferenceOverflowError(where, overflow, maxBuffered, 0));
+            return;
           }
-          if (waiting.full) {
-            if (overflow === 'error') {
-              closed = true;
-              cancelTimer();
-              subscriber.error(new InferenceOverflowError(where, overflow, maxBuffered, 0));
-              return;
-            }
-            if (overflow === 'drop-newest') {
-              drop(input);
-              return;
-            }
-            drop(waiting.shift() as In);
-            if (closed) return;
+          if (overflow === 'drop-newest') {
+            drop(input);
+            return;
           }
-          // The arrival time matters only for a batch's deadline, so it is read only for the inputs
-          // that can head a batch: batches are taken maxBatch at a time from the oldest, so those
-          // at positions 0, maxBatch, 2·maxBatch ... (after a drop-oldest, a head without a time
-          // uses the time of an earlier input: its batch may run early, never late).
-          const now = maxWaitMs === 0 || waiting.length % maxBatch !== 0 ? Number.NaN : scheduler.now();
-          waiting.push(input, prepared, refused, now);
-          pump(now, true);
-        },
-        error(e) {
-          if (closed) return;
-          closed = true;
-          cancelTimer();
-          subscriber.error(e);
-        },
-        complete() {
-          if (closed) return;
-          sourceDone = true;
-          pump(Number.NaN, false);
-          emitFinished();
-        },
-      });
-
-      return () => {
-        closed = true;
-        cancelTimer();
-        subscription.unsubscribe();
+          drop(waiting.shift() as In);
+          if (runner.closed) return;
+        }
+        // The arrival time matters only for a batch's deadline, so it is read only for the inputs
+        // that start a batch (see InputBuffer).
+        const now = maxWaitMs === 0 || !waiting.startsChunk ? Number.NaN : scheduler.now();
+        let prepared: Prepared | undefined;
+        let refused: HealthItError | undefined;
+        if (writer !== undefined) {
+          try {
+            writer.write(input, waiting.rowTarget(now), waiting.rowOffset);
+          } catch (e) {
+            refused = asHealthItError(e, 'validation/invalid', `${where}: input refused by the codec`);
+          }
+        } else if (prepare === undefined) prepared = input as unknown as Prepared;
+        else {
+          try {
+            prepared = prepare(input);
+          } catch (e) {
+            refused = asHealthItError(e, 'validation/invalid', `${where}: input refused by the codec`);
+          }
+        }
+        waiting.push(input, prepared as Prepared, refused, now);
+        // With every slot busy, nothing can start and no timer is needed: a run's end pumps.
+        if (runner.hasSlot) runner.pump(now, true);
       };
+
+      return runner.subscribe(source, subscriber, next, emitFinished);
     });
 }

@@ -28,7 +28,8 @@ import {
 } from '../artifacts/verify.js';
 import type { InferenceCodec } from '../inference/codec.js';
 import type { InferenceEvent } from '../inference/events.js';
-import { type InferOptions, infer } from '../inference/infer.js';
+import { infer } from '../inference/infer.js';
+import type { InferOptions } from '../inference/infer-options.js';
 import {
   ProfileVerificationError,
   type ReferenceProfile,

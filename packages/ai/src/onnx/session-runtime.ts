@@ -8,6 +8,7 @@ import {
 import type * as ort from 'onnxruntime-web';
 import { sha256Hex } from '../artifacts/digest.js';
 import { ModelSpec } from '../artifacts/spec.js';
+import { RunGate } from './run-gate.js';
 import { checkDeclaredSpec, checkFeeds, checkOutputs, type IoSpec, type ModelIo } from './spec-check.js';
 import { fromOrtTensor, toOrtTensor } from './tensors.js';
 
@@ -60,6 +61,13 @@ export interface SessionBackend {
   readonly loadHint: string;
 }
 
+/** True when two shapes are equal. */
+function sameDims(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
@@ -92,6 +100,8 @@ interface CachedSession {
  */
 export function createSessionRuntime(backend: SessionBackend): OnnxModelRuntime {
   const cache = new Map<string, CachedSession>();
+  /** One gate per session, shared by every handle of it (see {@link RunGate}). */
+  const gates = new WeakMap<ort.InferenceSession, RunGate>();
   let api: Promise<OrtApi> | undefined;
 
   async function acquire(
@@ -202,6 +212,57 @@ export function createSessionRuntime(backend: SessionBackend): OnnxModelRuntime 
     const outputNames = Object.freeze(io.outputs.map((o) => o.name));
     let disposed = false;
     let ortApi: OrtApi | undefined;
+    let gate = gates.get(session);
+    if (gate === undefined) {
+      gate = new RunGate();
+      gates.set(session, gate);
+    }
+    const sessionGate = gate;
+    // The onnxruntime tensor last built per input, reused while the caller feeds the same buffer
+    // with the same dims (the `infer` operators recycle their batch buffers): onnxruntime copies
+    // the data into the session at each run, so a reused tensor sees the buffer's new contents.
+    const lastFeeds: ({ data: Tensor['data']; dims: readonly number[]; ort: ort.Tensor } | undefined)[] =
+      inputNames.map(() => undefined);
+
+    const ortTensorOf = (i: number, tensor: Tensor): ort.Tensor => {
+      const last = lastFeeds[i];
+      if (last !== undefined && last.data === tensor.data && sameDims(last.dims, tensor.dims))
+        return last.ort;
+      const built = toOrtTensor((ortApi as OrtApi).Tensor, tensor);
+      lastFeeds[i] = { data: tensor.data, dims: [...tensor.dims], ort: built };
+      return built;
+    };
+
+    const runChecked = (
+      feeds: Readonly<Record<string, Tensor>>,
+      bindings: ReturnType<typeof checkFeeds>,
+    ): Promise<Record<string, Tensor>> =>
+      sessionGate
+        .run(() => {
+          const ortFeeds: Record<string, ort.Tensor> = {};
+          for (let i = 0; i < inputNames.length; i++) {
+            const name = inputNames[i] as string;
+            ortFeeds[name] = ortTensorOf(i, feeds[name] as Tensor);
+          }
+          return session.run(ortFeeds, backend.runOptions);
+        })
+        .then(
+          (outputs) => {
+            const result: Record<string, Tensor> = {};
+            for (const name of outputNames) {
+              const output = outputs[name];
+              if (output !== undefined) result[name] = fromOrtTensor(name, output, `Cannot run ${ctx.where}`);
+            }
+            checkOutputs(ctx, io.outputs, result, bindings);
+            return result;
+          },
+          (e: unknown) => {
+            throw new HealthItError('model/run', `Cannot run ${ctx.where}: ${errorMessage(e)}`, {
+              cause: e,
+              detail: { modelId: artifact.id, version: artifact.version },
+            });
+          },
+        );
 
     return Object.freeze({
       id: artifact.id,
@@ -212,34 +273,29 @@ export function createSessionRuntime(backend: SessionBackend): OnnxModelRuntime 
       outputNames,
       inputs: Object.freeze(io.inputs),
       outputs: Object.freeze(io.outputs),
-      async run(feeds: Readonly<Record<string, Tensor>>): Promise<Record<string, Tensor>> {
-        if (disposed) {
-          throw new HealthItError(
-            'state/invalid',
-            `Cannot run ${ctx.where}: it has been disposed; load it again`,
-            { detail: { modelId: artifact.id, version: artifact.version } },
-          );
-        }
-        const bindings = checkFeeds(ctx, io.inputs, feeds);
-        ortApi ??= await (api as Promise<OrtApi>);
-        let outputs: ort.InferenceSession.ReturnType;
+      run(feeds: Readonly<Record<string, Tensor>>): Promise<Record<string, Tensor>> {
+        // Not `async`: a run that finds its session idle goes straight to onnxruntime, one promise
+        // hop fewer per run; every failure still comes back as a rejection.
+        let bindings: ReturnType<typeof checkFeeds>;
         try {
-          const ortFeeds: Record<string, ort.Tensor> = {};
-          for (const name of inputNames) ortFeeds[name] = toOrtTensor(ortApi.Tensor, feeds[name] as Tensor);
-          outputs = await session.run(ortFeeds, backend.runOptions);
+          if (disposed) {
+            throw new HealthItError(
+              'state/invalid',
+              `Cannot run ${ctx.where}: it has been disposed; load it again`,
+              { detail: { modelId: artifact.id, version: artifact.version } },
+            );
+          }
+          bindings = checkFeeds(ctx, io.inputs, feeds);
         } catch (e) {
-          throw new HealthItError('model/run', `Cannot run ${ctx.where}: ${errorMessage(e)}`, {
-            cause: e,
-            detail: { modelId: artifact.id, version: artifact.version },
+          return Promise.reject(e);
+        }
+        if (ortApi === undefined) {
+          return (api as Promise<OrtApi>).then((loaded) => {
+            ortApi = loaded;
+            return runChecked(feeds, bindings);
           });
         }
-        const result: Record<string, Tensor> = {};
-        for (const name of outputNames) {
-          const output = outputs[name];
-          if (output !== undefined) result[name] = fromOrtTensor(name, output, `Cannot run ${ctx.where}`);
-        }
-        checkOutputs(ctx, io.outputs, result, bindings);
-        return result;
+        return runChecked(feeds, bindings);
       },
       async dispose(): Promise<void> {
         if (disposed) return;

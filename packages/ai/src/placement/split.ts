@@ -2,7 +2,8 @@ import { HealthItError, type LoadedModel } from '@healthit/core';
 import { connect, defer, filter, map, merge, type Observable, type OperatorFunction } from 'rxjs';
 import type { InferenceCodec } from '../inference/codec.js';
 import type { InferenceEvent, InferenceStage } from '../inference/events.js';
-import { type InferOptions, infer } from '../inference/infer.js';
+import { infer } from '../inference/infer.js';
+import type { InferOptions } from '../inference/infer-options.js';
 
 /** An input the screen forwarded, with its screening score. */
 export interface Candidate<In> {
