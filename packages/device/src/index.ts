@@ -8,6 +8,7 @@
  * @packageDocumentation
  */
 export * from './actuators/index.js';
+export * from './firmware/index.js';
 export * from './gatt/index.js';
 export * from './hl7v2/index.js';
 export * from './json/index.js';

@@ -27,6 +27,7 @@ export {
   type LedgerIntegrityDetail,
   LedgerIntegrityError,
 } from './errors.js';
+export * from './firmware/index.js';
 export { type JsonCheck, type JsonIssue, MAX_JSON_DEPTH, toJsonValue } from './json-value.js';
 export {
   assertLedgerKey,

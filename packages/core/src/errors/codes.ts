@@ -34,6 +34,11 @@ export const ErrorCodes = {
   'security/replay': { class: 'permanent', summary: 'a message was replayed, reordered too far, or expired' },
   'model/load': { class: 'permanent', summary: 'a model could not be loaded' },
   'model/run': { class: 'permanent', summary: 'a model run failed' },
+  'update/rejected': {
+    class: 'permanent',
+    summary: 'a firmware update failed verification (metadata, manifest, image or authorisation)',
+  },
+  'update/unavailable': { class: 'transient', summary: 'update metadata or an image could not be fetched' },
   'buffer/overflow': { class: 'transient', summary: 'a bounded buffer was full and applied its policy' },
 } as const satisfies Record<string, { class: ErrorClass; summary: string }>;
 

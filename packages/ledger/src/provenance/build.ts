@@ -8,17 +8,11 @@ import {
   verifyReadingBatchBody,
 } from '../entries/index.js';
 import { toHex } from '../hex.js';
-import { inclusionProof, leafHash, verifyInclusion } from '../merkle/index.js';
-import { encodeBase64, parseCheckpoint, parseNote } from '../note/index.js';
+import { type ProofSource, proveLoggedEntry } from '../log-proof/index.js';
+import { inclusionProof } from '../merkle/index.js';
 import { PROVENANCE_FORMAT, PROVENANCE_VERSION, type ProvenanceBundle } from './bundle.js';
 
-/** What {@link buildProvenanceBundle} needs from the log: a `TransparencyLog` fits. */
-export interface ProofSource {
-  /** The entry at `index`: its canonical bytes. */
-  entry(index: number): { readonly bytes: Uint8Array };
-  /** RFC 9162 inclusion proof of `index` in the tree of `size` leaves. */
-  inclusionProof(index: number, size: number): Uint8Array[];
-}
+export type { ProofSource };
 
 /** Options of {@link buildProvenanceBundle}. */
 export interface BuildProvenanceOptions {
@@ -94,14 +88,7 @@ export function buildProvenanceBundle(options: BuildProvenanceOptions): Provenan
   if (candidate === undefined || toHex(candidate) !== toHex(leaf)) {
     throw new RangeError(`reading ${reading.id} is not one of the batch's readings`);
   }
-  const { size, rootHash } = parseCheckpoint(parseNote(checkpointNote).text);
-  if (index >= size) {
-    throw new RangeError(`the checkpoint covers ${size} entries, not entry ${index}: use a later checkpoint`);
-  }
-  const logProof = log.inclusionProof(index, size);
-  if (!verifyInclusion(leafHash(bytes), index, size, logProof, rootHash)) {
-    throw new Error(`the log's inclusion proof of entry ${index} does not lead to the checkpoint's root`);
-  }
+  const logged = proveLoggedEntry(log, index, bytes, checkpointNote);
   return {
     format: PROVENANCE_FORMAT,
     version: PROVENANCE_VERSION,
@@ -111,7 +98,7 @@ export function buildProvenanceBundle(options: BuildProvenanceOptions): Provenan
       proof: inclusionProof(leaves, leafIndex).map(toHex),
       ...(salt === undefined ? {} : { salt }),
     },
-    entry: { index, bytes: encodeBase64(bytes), proof: logProof.map(toHex) },
+    entry: logged,
     checkpoint: checkpointNote,
   };
 }

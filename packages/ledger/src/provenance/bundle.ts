@@ -1,19 +1,14 @@
 import { z } from 'zod';
-import { MAX_ENTRY_BYTES } from '../entries/index.js';
+import { HashHex, LeafIndex, LoggedEntrySchema, ProofHashes } from '../log-proof/index.js';
 import { MAX_NOTE_BYTES } from '../note/index.js';
+
+export { MAX_PROOF_HASHES } from '../log-proof/index.js';
 
 /** The `format` member of every provenance bundle. */
 export const PROVENANCE_FORMAT = 'healthit-provenance-bundle';
 
 /** The bundle version this module writes and verifies. */
 export const PROVENANCE_VERSION = 1;
-
-/** The longest proof a bundle may carry: 63 hashes cover any tree of up to 2^63 leaves. */
-export const MAX_PROOF_HASHES = 63;
-
-const HashHex = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters');
-const Proof = z.array(HashHex).max(MAX_PROOF_HASHES);
-const Index = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 
 /**
  * zod schema of a provenance bundle (version 1): exactly these members, unknown ones rejected.
@@ -28,13 +23,9 @@ export const ProvenanceBundleSchema = z.strictObject({
    * Where the reading sits in its batch's Merkle tree (`seq` order), its inclusion proof and, for a
    * salted batch, the reading's own leaf salt.
    */
-  batch: z.strictObject({ leafIndex: Index, proof: Proof, salt: HashHex.optional() }),
+  batch: z.strictObject({ leafIndex: LeafIndex, proof: ProofHashes, salt: HashHex.optional() }),
   /** The batch's `reading.batch` entry: its canonical bytes (base64), log index and inclusion proof. */
-  entry: z.strictObject({
-    index: Index,
-    bytes: z.string().max(Math.ceil(MAX_ENTRY_BYTES / 3) * 4),
-    proof: Proof,
-  }),
+  entry: LoggedEntrySchema,
   /** The signed, witness-cosigned checkpoint note the log proof leads to. */
   checkpoint: z.string().max(MAX_NOTE_BYTES),
 });

@@ -7,19 +7,20 @@ import {
   saltedReadingLeaf,
   verifyEntrySignatures,
 } from '../entries/index.js';
-import { fromHex, toHex } from '../hex.js';
-import { logIdOf } from '../key.js';
-import { leafHash, verifyInclusion } from '../merkle/index.js';
+import { fromHex } from '../hex.js';
 import {
-  type Checkpoint,
-  createNoteVerifier,
-  decodeBase64,
-  type NoteVerifier,
-  parseCheckpoint,
-  requireCosignatures,
-  SignatureTypes,
-  verifyNote,
-} from '../note/index.js';
+  type CheckpointTrust,
+  checkpointTrust,
+  failStep,
+  firstIssue,
+  proofBytes,
+  runSteps,
+  type StepOutcome as SharedStepOutcome,
+  type StepRunner,
+  verifyLoggedEntry,
+} from '../log-proof/index.js';
+import { leafHash, verifyInclusion } from '../merkle/index.js';
+import { decodeBase64 } from '../note/index.js';
 import { type ProvenanceBundle, ProvenanceBundleSchema } from './bundle.js';
 
 /**
@@ -55,12 +56,7 @@ export const ProvenanceSteps = [
 export type ProvenanceStep = (typeof ProvenanceSteps)[number];
 
 /** The outcome of one step. */
-export interface StepOutcome {
-  readonly step: ProvenanceStep;
-  readonly ok: boolean;
-  /** What failed (only when `ok` is false). */
-  readonly reason?: string;
-}
+export type StepOutcome = SharedStepOutcome<ProvenanceStep>;
 
 /** A bundle that verified: what it proves. */
 export interface ProvenanceValid {
@@ -107,58 +103,12 @@ export interface VerifyProvenanceOptions {
   readonly submitterKeys?: KeyLookup;
 }
 
-interface Trust {
-  readonly log: NoteVerifier;
-  readonly logId: string;
-  readonly witnesses: readonly NoteVerifier[];
-  readonly k: number;
-  readonly origin: string;
+interface Trust extends CheckpointTrust {
   readonly submitterKeys: KeyLookup | undefined;
 }
 
 function trustOf(options: VerifyProvenanceOptions): Trust {
-  const log = createNoteVerifier(options.logKey);
-  if (log.type !== SignatureTypes.ed25519) {
-    throw new RangeError('logKey must be an Ed25519 note key (type 0x01), not a witness key');
-  }
-  const witnesses = (options.witnesses ?? []).map((w) => createNoteVerifier(w));
-  for (const w of witnesses) {
-    if (w.type !== SignatureTypes.cosignatureV1) {
-      throw new RangeError(`witness key ${w.name} is not a cosignature/v1 (type 0x04) key`);
-    }
-  }
-  const k = options.witnessThreshold ?? witnesses.length;
-  if (!Number.isInteger(k) || k < 0 || k > witnesses.length) {
-    throw new RangeError(`witnessThreshold must be an integer in [0, ${witnesses.length}], got ${k}`);
-  }
-  return {
-    log,
-    logId: logIdOf(log.publicKey),
-    witnesses,
-    k,
-    origin: options.origin ?? log.name,
-    submitterKeys: options.submitterKeys,
-  };
-}
-
-/** Thrown inside the verifier only, to stop at a step; never escapes. */
-class StepFailure {
-  constructor(
-    readonly step: ProvenanceStep,
-    readonly reason: string,
-  ) {}
-}
-
-function fail(step: ProvenanceStep, reason: string): never {
-  throw new StepFailure(step, reason);
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-function hashes(proof: readonly string[]): Uint8Array[] {
-  return proof.map((h) => fromHex(h, 32, 'proof hash'));
+  return { ...checkpointTrust(options), submitterKeys: options.submitterKeys };
 }
 
 /**
@@ -181,67 +131,55 @@ function hashes(proof: readonly string[]): Uint8Array[] {
  */
 export function verifyProvenanceBundle(bundle: unknown, options: VerifyProvenanceOptions): ProvenanceVerdict {
   const trust = trustOf(options);
-  const steps: StepOutcome[] = [];
-  let current: ProvenanceStep = 'bundle';
-  const step = <T>(name: ProvenanceStep, run: () => T): T => {
-    current = name;
-    const value = run();
-    steps.push({ step: name, ok: true });
-    return value;
-  };
-  try {
-    return { ok: true, steps, ...runSteps(bundle, trust, step) };
-  } catch (error) {
-    const failure = error instanceof StepFailure ? error : new StepFailure(current, messageOf(error));
-    steps.push({ step: failure.step, ok: false, reason: failure.reason });
-    return { ok: false, step: failure.step, reason: failure.reason, steps };
-  }
+  const outcome = runSteps<ProvenanceStep, Omit<ProvenanceValid, 'ok' | 'steps'>>('bundle', (step) =>
+    runProvenanceSteps(bundle, trust, step),
+  );
+  return outcome.ok ? { ok: true, steps: outcome.steps, ...outcome.value } : outcome;
 }
 
-type StepRunner = <T>(name: ProvenanceStep, run: () => T) => T;
-
-function runSteps(input: unknown, trust: Trust, step: StepRunner): Omit<ProvenanceValid, 'ok' | 'steps'> {
+function runProvenanceSteps(
+  input: unknown,
+  trust: Trust,
+  step: StepRunner<ProvenanceStep>,
+): Omit<ProvenanceValid, 'ok' | 'steps'> {
   const { bundle, entryBytes } = step('bundle', () => {
     const parsed = ProvenanceBundleSchema.safeParse(input);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      fail('bundle', `${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`);
-    }
+    if (!parsed.success) failStep('bundle', firstIssue(parsed.error));
     const bytes = decodeBase64(parsed.data.entry.bytes);
-    if (bytes === undefined) fail('bundle', 'entry.bytes: not canonical padded base64');
+    if (bytes === undefined) failStep('bundle', 'entry.bytes: not canonical padded base64');
     return { bundle: parsed.data as ProvenanceBundle, entryBytes: bytes };
   });
 
   const reading = step('reading', () => {
     const parsed = Reading.safeParse(bundle.reading);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      fail('reading', `${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`);
-    }
+    if (!parsed.success) failStep('reading', firstIssue(parsed.error));
     return parsed.data;
   });
 
   const entry = step('entry', () => {
     const decoded = decodeEntry(entryBytes);
-    if (decoded.kind !== 'reading.batch') fail('entry', `a ${decoded.kind} entry, not reading.batch`);
+    if (decoded.kind !== 'reading.batch') failStep('entry', `a ${decoded.kind} entry, not reading.batch`);
     return decoded;
   });
 
   step('batch-match', () => {
     const b = entry.body;
     if (b.device !== reading.deviceId)
-      fail('batch-match', `the batch is device ${b.device}'s, the reading ${reading.deviceId}'s`);
+      failStep('batch-match', `the batch is device ${b.device}'s, the reading ${reading.deviceId}'s`);
     if (reading.seq < b.firstSeq || reading.seq > b.lastSeq) {
-      fail('batch-match', `reading seq ${reading.seq} is outside the batch's ${b.firstSeq}..${b.lastSeq}`);
+      failStep(
+        'batch-match',
+        `reading seq ${reading.seq} is outside the batch's ${b.firstSeq}..${b.lastSeq}`,
+      );
     }
     if (reading.ts < b.firstTs || reading.ts > b.lastTs) {
-      fail('batch-match', `reading ts ${reading.ts} is outside the batch's ${b.firstTs}..${b.lastTs}`);
+      failStep('batch-match', `reading ts ${reading.ts} is outside the batch's ${b.firstTs}..${b.lastTs}`);
     }
     if ((reading.patientId === undefined) !== (b.patient === undefined)) {
-      fail('batch-match', 'the reading and the batch disagree on whether the readings name a patient');
+      failStep('batch-match', 'the reading and the batch disagree on whether the readings name a patient');
     }
     if ((b.salted === true) !== (bundle.batch.salt !== undefined)) {
-      fail(
+      failStep(
         'batch-match',
         b.salted === true
           ? 'the batch has salted leaves but the bundle carries no salt'
@@ -249,7 +187,7 @@ function runSteps(input: unknown, trust: Trust, step: StepRunner): Omit<Provenan
       );
     }
     if (bundle.batch.leafIndex >= b.count) {
-      fail('batch-match', `leaf index ${bundle.batch.leafIndex} is outside the batch of ${b.count}`);
+      failStep('batch-match', `leaf index ${bundle.batch.leafIndex} is outside the batch of ${b.count}`);
     }
   });
 
@@ -259,10 +197,10 @@ function runSteps(input: unknown, trust: Trust, step: StepRunner): Omit<Provenan
       leafHash(salt === undefined ? readingLeaf(reading) : saltedReadingLeaf(reading, salt)),
       bundle.batch.leafIndex,
       entry.body.count,
-      hashes(bundle.batch.proof),
+      proofBytes(bundle.batch.proof),
       fromHex(entry.body.root, 32, 'batch root'),
     );
-    if (!ok) fail('reading-inclusion', "the reading's proof does not lead to the batch root");
+    if (!ok) failStep('reading-inclusion', "the reading's proof does not lead to the batch root");
   });
 
   if (trust.submitterKeys !== undefined) {
@@ -271,7 +209,7 @@ function runSteps(input: unknown, trust: Trust, step: StepRunner): Omit<Provenan
       const report = verifyEntrySignatures(entry, keys);
       if (!report.ok) {
         const first = report.failures[0];
-        fail(
+        failStep(
           'entry-signatures',
           first === undefined ? 'no signature' : `signature by "${first.keyId}": ${first.reason}`,
         );
@@ -279,46 +217,13 @@ function runSteps(input: unknown, trust: Trust, step: StepRunner): Omit<Provenan
     });
   }
 
-  const checkpoint = step('checkpoint-signature', (): Checkpoint => {
-    const { text } = verifyNote(bundle.checkpoint, [trust.log]);
-    return parseCheckpoint(text);
+  const proven = verifyLoggedEntry(step, trust, {
+    entryOrigin: entry.origin,
+    bytes: entryBytes,
+    index: bundle.entry.index,
+    proof: bundle.entry.proof,
+    checkpoint: bundle.checkpoint,
   });
 
-  step('checkpoint-origin', () => {
-    if (checkpoint.origin !== trust.origin) {
-      fail('checkpoint-origin', `the checkpoint is log ${checkpoint.origin}'s, not ${trust.origin}'s`);
-    }
-    if (entry.origin !== checkpoint.origin) {
-      fail(
-        'checkpoint-origin',
-        `the entry is for log ${entry.origin}, the checkpoint is ${checkpoint.origin}'s`,
-      );
-    }
-  });
-
-  const witnesses = step('witnesses', () =>
-    requireCosignatures(bundle.checkpoint, trust.witnesses, trust.k).map((c) => c.name),
-  );
-
-  const entryLeaf = leafHash(entryBytes);
-  step('log-inclusion', () => {
-    const { index, proof } = bundle.entry;
-    if (index >= checkpoint.size)
-      fail('log-inclusion', `entry ${index} is beyond the checkpoint size ${checkpoint.size}`);
-    if (!verifyInclusion(entryLeaf, index, checkpoint.size, hashes(proof), checkpoint.rootHash)) {
-      fail('log-inclusion', "the entry's proof does not lead to the checkpoint root");
-    }
-  });
-
-  return {
-    reading,
-    entry,
-    receipt: Object.freeze({ logId: trust.logId, index: bundle.entry.index, entryHash: toHex(entryLeaf) }),
-    checkpoint: Object.freeze({
-      origin: checkpoint.origin,
-      size: checkpoint.size,
-      rootHash: toHex(checkpoint.rootHash),
-    }),
-    witnesses,
-  };
+  return { reading, entry, ...proven };
 }
