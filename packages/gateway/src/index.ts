@@ -25,6 +25,7 @@ export type {
   ReadingDuplicate,
   ReadingRejected,
 } from './events.js';
+export * from './firmware/index.js';
 export {
   createGateway,
   type Gateway,

@@ -7,11 +7,11 @@ import {
   signCanonical,
   ValidationError,
 } from '@healthit/core';
+import { recordingLedger } from '@healthit/core/testing';
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { fourColumnModel } from '../../test/onnx-models.js';
-import { recordingLedger } from '../../test/recording-ledger.js';
 import { deteriorationModelV0 } from '../models/deterioration-v0.js';
 import { TensorSpecError } from '../onnx/errors.js';
 import { createOnnxRuntime } from '../onnx/onnx-runtime.js';

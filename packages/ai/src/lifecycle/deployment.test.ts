@@ -10,11 +10,11 @@ import {
   utf8Encode,
   ValidationError,
 } from '@healthit/core';
+import { recordingLedger } from '@healthit/core/testing';
 import * as fc from 'fast-check';
 import { lastValueFrom, map, type Observable, of, type SchedulerLike, Subject, toArray } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { recordingLedger } from '../../test/recording-ledger.js';
 import { approveModel } from '../artifacts/approve.js';
 import type { ModelApproval, SignedModelArtifact } from '../artifacts/manifest.js';
 import { signModelArtifact } from '../artifacts/sign.js';

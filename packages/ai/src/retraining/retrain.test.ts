@@ -5,9 +5,9 @@ import {
   publicIdentity,
   ValidationError,
 } from '@healthit/core';
+import { recordingLedger } from '@healthit/core/testing';
 import { lastValueFrom, of, toArray } from 'rxjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { recordingLedger } from '../../test/recording-ledger.js';
 import { approveModel, MODEL_APPROVE_RECORD } from '../artifacts/approve.js';
 import { signModelArtifact } from '../artifacts/sign.js';
 import { createModelVerifier } from '../artifacts/verify.js';

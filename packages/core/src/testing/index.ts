@@ -7,6 +7,7 @@
 export { createFakeClock, type FakeClock } from '../time/fake-clock.js';
 export { createInProcessTransport, type InProcessTransportOptions } from '../transport/in-process.js';
 export { describeReadingStoreConformance, sampleReading } from './reading-store-conformance.js';
+export { type RecordingLedgerOptions, recordingLedger } from './recording-ledger.js';
 export {
   describeTransportConformance,
   type TransportConformanceOptions,

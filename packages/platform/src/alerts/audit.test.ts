@@ -1,25 +1,12 @@
-import { JsonValue, type LedgerRecord, type LedgerSink, type PatientId } from '@healthit/core';
+import { JsonValue, type LedgerSink, type PatientId } from '@healthit/core';
+import { recordingLedger } from '@healthit/core/testing';
 import { lastValueFrom, Subject, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { alertEventToLedgerRecord, auditAlertEvents } from './audit.js';
 import { createAlertManager } from './manager.js';
 import type { AlertEvent } from './types.js';
 
-function sink(fail = false): LedgerSink & { records: LedgerRecord[] } {
-  const records: LedgerRecord[] = [];
-  return {
-    records,
-    async append(batch) {
-      if (fail) throw new Error('disk full');
-      const start = records.length;
-      records.push(...batch);
-      return batch.map((_, i) => ({ logId: 'log', index: start + i, entryHash: 'h' }));
-    },
-    async receipt() {
-      return undefined;
-    },
-  };
-}
+const sink = (fail = false) => recordingLedger(fail ? { fail: new Error('disk full') } : {});
 
 function lifecycle(): AlertEvent[] {
   const events: AlertEvent[] = [];

@@ -15,7 +15,10 @@ const UpdateCommandBody = z.strictObject({
   targetPath: z.string().min(1).max(512),
   /** The version the image carries, e.g. `2.4.1`. */
   version: z.string().min(1).max(64),
-  /** Install even while the device is in active therapy (outside maintenance windows). */
+  /**
+   * A security fix: the campaign may install it while the device is in active therapy (never
+   * otherwise). The campaign's maintenance windows still apply.
+   */
   urgent: z.boolean(),
   issuedAt: EpochMs,
   /** The device must not act on the command at or after this time. */
