@@ -7,6 +7,17 @@
  */
 export * from './authorisation/index.js';
 export * from './messages/index.js';
+export {
+  CAMPAIGN_DECISIONS,
+  CAMPAIGN_PHASES,
+  type CampaignDecision,
+  CampaignId,
+  type CampaignPhase,
+  ROLLOUT_CAMPAIGN_RECORD_TYPE,
+  ROLLOUT_DEVICE_STATE_RECORD_TYPE,
+  RolloutCampaignBody,
+  RolloutDeviceStateBody,
+} from './rollout-records.js';
 export * from './suit/index.js';
 export {
   type UpdateFetcher,

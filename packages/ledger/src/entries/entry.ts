@@ -56,6 +56,8 @@ export const Entry = z
     entrySchema('custody.transfer'),
     entrySchema('config.change'),
     entrySchema('firmware.authorize'),
+    entrySchema('firmware.rollout.device-state'),
+    entrySchema('firmware.rollout.campaign'),
     entrySchema('model.approve'),
     entrySchema('policy.update'),
     entrySchema('device.onboarded'),

@@ -27,6 +27,14 @@ const INVALID: { [K in EntryKind]: [string, Record<string, unknown>][] } = {
     ['hardwareIds', { hardwareIds: [] }],
     ['imageDigest', { imageDigest: undefined }],
   ],
+  'firmware.rollout.device-state': [
+    ['to', { to: 'bricked' }],
+    ['wave', { wave: 0 }],
+  ],
+  'firmware.rollout.campaign': [
+    ['decision', { decision: 'forgotten' }],
+    ['counts', { counts: { pending: 1 } }],
+  ],
   'model.approve': [
     ['metrics', { metrics: { auroc: 'high' } }],
     ['version', { version: '' }],
@@ -45,7 +53,7 @@ const INVALID: { [K in EntryKind]: [string, Record<string, unknown>][] } = {
 };
 
 describe('entry kinds', () => {
-  it('are exactly the ten kinds of the issue', () => {
+  it('are exactly the ten kinds of the ledger issue and the two of the rollout audit trail', () => {
     expect([...EntryKinds].sort()).toEqual(
       [
         'config.change',
@@ -53,6 +61,8 @@ describe('entry kinds', () => {
         'device.decommissioned',
         'device.onboarded',
         'firmware.authorize',
+        'firmware.rollout.campaign',
+        'firmware.rollout.device-state',
         'key.revoke',
         'model.approve',
         'policy.update',

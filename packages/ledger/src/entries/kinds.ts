@@ -1,4 +1,5 @@
 import { EpochMs } from '@healthit/core';
+import { RolloutCampaignBody, RolloutDeviceStateBody } from '@healthit/core/updates';
 import { z } from 'zod';
 import { Digest, FiniteNumber, Id, text } from './fields.js';
 import { ReadingBatchBody } from './reading-batch.js';
@@ -124,6 +125,10 @@ export const EntryBodies = {
   'custody.transfer': CustodyTransferBody,
   'config.change': ConfigChangeBody,
   'firmware.authorize': FirmwareAuthorizeBody,
+  /** A device's state in a staged rollout changed (the platform's rollout audit trail). */
+  'firmware.rollout.device-state': RolloutDeviceStateBody,
+  /** A rollout campaign decision: created, wave advanced, paused, resumed, aborted, cancelled, completed. */
+  'firmware.rollout.campaign': RolloutCampaignBody,
   'model.approve': ModelApproveBody,
   'policy.update': PolicyUpdateBody,
   'device.onboarded': DeviceOnboardedBody,

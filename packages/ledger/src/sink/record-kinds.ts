@@ -68,8 +68,8 @@ export function mapRecord(record: unknown, position: number): MappedRecord {
 export type StreamNaming = (kind: EntryKind, body: EntryBody) => string | undefined;
 
 /**
- * The default stream of a record: `device:<device>` for `reading.batch`, `device.onboarded` and
- * `device.decommissioned`; `shipment:<shipment>` for `custody.transfer`; `auditStream` for every
+ * The default stream of a record: `device:<device>` for `reading.batch`, `device.onboarded`,
+ * `device.decommissioned` and `firmware.rollout.device-state`; `shipment:<shipment>` for `custody.transfer`; `auditStream` for every
  * other kind (their bodies name no device or shipment).
  */
 export function defaultStreamOf(kind: EntryKind, body: EntryBody, auditStream: string): string {
@@ -77,6 +77,7 @@ export function defaultStreamOf(kind: EntryKind, body: EntryBody, auditStream: s
     case 'reading.batch':
     case 'device.onboarded':
     case 'device.decommissioned':
+    case 'firmware.rollout.device-state':
       return `device:${(body as EntryBody<'reading.batch'>).device}`;
     case 'custody.transfer':
       return `shipment:${(body as EntryBody<'custody.transfer'>).shipment}`;

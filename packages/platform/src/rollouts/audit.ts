@@ -1,71 +1,18 @@
-import { EpochMs, type JsonValue, type LedgerRecord } from '@healthit/core';
-import { z } from 'zod';
-import { CampaignId } from './campaign.js';
-import { DEVICE_UPDATE_STATES, type DeviceUpdateState, type StateCounts } from './states.js';
-import { CAMPAIGN_DECISIONS, CAMPAIGN_PHASES, type CampaignDecision, type CampaignPhase } from './types.js';
+import type { JsonValue, LedgerRecord } from '@healthit/core';
+import {
+  type CampaignDecision,
+  type CampaignPhase,
+  ROLLOUT_CAMPAIGN_RECORD_TYPE,
+  ROLLOUT_DEVICE_STATE_RECORD_TYPE,
+} from '@healthit/core/updates';
+import type { DeviceUpdateState, StateCounts } from './states.js';
 
-/** Ledger record type of a device's state change or assignment in a campaign. */
-export const ROLLOUT_DEVICE_STATE_RECORD_TYPE = 'firmware.rollout.device-state';
-/** Ledger record type of a campaign decision (created, wave advanced, paused, aborted ...). */
-export const ROLLOUT_CAMPAIGN_RECORD_TYPE = 'firmware.rollout.campaign';
-
-const State = z.enum(DEVICE_UPDATE_STATES);
-const Text = z.string().max(1_024);
-const Count = z.number().int().nonnegative();
-
-/**
- * The body of a `firmware.rollout.device-state` record: device `device` of campaign `campaign`
- * moved from `from` to `to` (for `cause: 'assigned'` both are `pending`: the engine issued the
- * assign command). `at` is the engine's time, `reportedAt` the device's.
- */
-export const RolloutDeviceStateBody = z.strictObject({
-  campaign: CampaignId,
-  device: z.string().min(1).max(128),
-  cause: z.enum(['assigned', 'report', 'timeout']),
-  from: State,
-  to: State,
-  /** 1-based wave that assigned the device. */
-  wave: z.number().int().positive(),
-  at: EpochMs,
-  reportedAt: EpochMs.optional(),
-  detail: Text.optional(),
-  /** The version the device reported running (after `updated` or `rolled-back`). */
-  version: z.string().min(1).max(64).optional(),
-  /** For `failed`: the check that refused the image (`UpdateRejectedError` reason). */
-  rejection: z.string().min(1).max(64).optional(),
-});
-/** See {@link RolloutDeviceStateBody}. */
-export type RolloutDeviceStateBody = z.infer<typeof RolloutDeviceStateBody>;
-
-/**
- * The body of a `firmware.rollout.campaign` record: a decision about campaign `campaign`, who made
- * it (`by`: an operator, or `system:rollouts` for automatic ones) and why, with the counts at that
- * moment. `created` also carries the whole definition and how many matching devices were left out
- * because another open campaign held them.
- */
-export const RolloutCampaignBody = z.strictObject({
-  campaign: CampaignId,
-  decision: z.enum(CAMPAIGN_DECISIONS),
-  phase: z.enum(CAMPAIGN_PHASES),
-  /** 1-based current wave after the decision. */
-  wave: z.number().int().positive(),
-  waveCount: z.number().int().positive(),
-  at: EpochMs,
-  by: z.string().min(1).max(128),
-  reason: Text.optional(),
-  population: Count,
-  assigned: Count,
-  counts: z.strictObject(
-    Object.fromEntries(DEVICE_UPDATE_STATES.map((s) => [s, Count])) as Record<
-      DeviceUpdateState,
-      typeof Count
-    >,
-  ),
-  definition: z.record(z.string(), z.json()).optional(),
-  excludedBusy: Count.optional(),
-});
-/** See {@link RolloutCampaignBody}. */
-export type RolloutCampaignBody = z.infer<typeof RolloutCampaignBody>;
+export {
+  ROLLOUT_CAMPAIGN_RECORD_TYPE,
+  ROLLOUT_DEVICE_STATE_RECORD_TYPE,
+  RolloutCampaignBody,
+  RolloutDeviceStateBody,
+} from '@healthit/core/updates';
 
 /** The actor of automatic decisions (wave advance, abort or pause on failure rate, completion). */
 export const ROLLOUT_SYSTEM_ACTOR = 'system:rollouts';

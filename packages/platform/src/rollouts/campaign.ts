@@ -1,4 +1,5 @@
 import { parseJsonText, safeParse, type ValidationError } from '@healthit/core';
+import { CampaignId } from '@healthit/core/updates';
 import { z } from 'zod';
 import { CampaignTarget } from './inventory.js';
 import { MaintenanceWindow, Name } from './windows.js';
@@ -12,16 +13,7 @@ export const MAX_MAINTENANCE_WINDOWS = 64;
 /** The longest per-device timeout: 7 days. */
 export const MAX_DEVICE_TIMEOUT_MS = 7 * 24 * 3_600_000;
 
-/**
- * A campaign id: 1-128 letters, digits, `.`, `_`, `-`, `:`, `/`, `+`, `@`, starting with a letter or
- * digit (the ledger's `Id`, so audit records carry it as it is).
- */
-export const CampaignId = z
-  .string()
-  .regex(
-    /^[A-Za-z0-9][A-Za-z0-9._:/+@-]{0,127}$/,
-    'must be 1-128 letters, digits, ".", "_", "-", ":", "/", "+", "@", starting with a letter or digit',
-  );
+export { CampaignId };
 
 /** What is rolled out: the TUF target, its version, and the hardware it was built for. */
 export const CampaignRelease = z.strictObject({

@@ -1,24 +1,14 @@
 import type { DeviceId } from '@healthit/core';
+import type { CampaignPhase } from '@healthit/core/updates';
 import type { CampaignRelease } from './campaign.js';
 import type { DeviceUpdateState, StateCounts } from './states.js';
 
-/** The phases of a campaign. `aborted`, `cancelled` and `completed` are final. */
-export const CAMPAIGN_PHASES = ['running', 'paused', 'aborted', 'cancelled', 'completed'] as const;
-/** One of {@link CAMPAIGN_PHASES}. */
-export type CampaignPhase = (typeof CAMPAIGN_PHASES)[number];
-
-/** The campaign decisions recorded in the audit trail. */
-export const CAMPAIGN_DECISIONS = [
-  'created',
-  'wave-advanced',
-  'paused',
-  'resumed',
-  'aborted',
-  'cancelled',
-  'completed',
-] as const;
-/** One of {@link CAMPAIGN_DECISIONS}. */
-export type CampaignDecision = (typeof CAMPAIGN_DECISIONS)[number];
+export {
+  CAMPAIGN_DECISIONS,
+  CAMPAIGN_PHASES,
+  type CampaignDecision,
+  type CampaignPhase,
+} from '@healthit/core/updates';
 
 /** What moved a device: the engine assigned it, it reported, or it was silent past the timeout. */
 export type DeviceChangeCause = 'assigned' | 'report' | 'timeout';
