@@ -1,4 +1,5 @@
 import { HealthItError, type Tensor } from '@healthit/core';
+import { checkFloat32CodecShape, readFloat32Output } from './float32-io.js';
 
 /**
  * How the {@link infer} operator turns inputs into a model's feeds and its outputs back into one
@@ -114,26 +115,13 @@ export function float32RowsCodec<In, Out>(
   options: Float32RowsCodecOptions<In, Out>,
 ): InferenceCodec<In, Out | number, ArrayLike<number>> {
   const { inputName, outputName, width, features, column } = options;
-  for (const [name, value] of [
-    ['inputName', inputName],
-    ['outputName', outputName],
-  ] as const) {
-    if (typeof value !== 'string') throw new TypeError(`float32RowsCodec: ${name} must be a string`);
-    if (value.length === 0) throw new RangeError(`float32RowsCodec: ${name} must not be empty`);
-  }
-  if (!Number.isSafeInteger(width) || width < 1) {
-    throw new RangeError(`float32RowsCodec: width must be a positive integer, got ${String(width)}`);
-  }
+  checkFloat32CodecShape('float32RowsCodec', options);
   if (typeof features !== 'function') throw new TypeError('float32RowsCodec: features must be a function');
   if (options.output !== undefined && typeof options.output !== 'function') {
     throw new TypeError('float32RowsCodec: output must be a function');
   }
-  if (column !== undefined) {
-    if (!Number.isSafeInteger(column) || column < 0) {
-      throw new RangeError(`float32RowsCodec: column must be a non-negative integer, got ${String(column)}`);
-    }
-    if (options.output !== undefined)
-      throw new RangeError('float32RowsCodec: give output or column, not both');
+  if (column !== undefined && options.output !== undefined) {
+    throw new RangeError('float32RowsCodec: give output or column, not both');
   }
   const output = options.output ?? ((row: Float32Array) => row as unknown as Out);
 
@@ -149,27 +137,7 @@ export function float32RowsCodec<In, Out>(
   let data: Float32Array = new Float32Array(0);
   let k = 0;
   const check = (outputs: Readonly<Record<string, Tensor>>, batchSize: number): void => {
-    const tensor = outputs[outputName];
-    if (tensor?.type !== 'float32' || tensor.dims[0] !== batchSize || tensor.data.length % batchSize !== 0) {
-      const found =
-        tensor === undefined
-          ? `no output "${outputName}" (outputs: ${Object.keys(outputs).join(', ') || 'none'})`
-          : `${tensor.type} [${tensor.dims.join(', ')}]`;
-      throw new HealthItError(
-        'model/run',
-        `output "${outputName}": expected float32 [${batchSize}, k] for a batch of ${batchSize}, found ${found}`,
-        { detail: { output: outputName, batchSize, found } },
-      );
-    }
-    k = tensor.data.length / batchSize;
-    if (column !== undefined && column >= k) {
-      throw new HealthItError(
-        'model/run',
-        `output "${outputName}": column ${column} asked for, but its rows have ${k} values`,
-        { detail: { output: outputName, column, width: k } },
-      );
-    }
-    data = tensor.data;
+    ({ data, k } = readFloat32Output(outputs, outputName, batchSize, column));
     checkedOutputs = outputs;
     checkedSize = batchSize;
   };

@@ -3,6 +3,7 @@ import * as fc from 'fast-check';
 import { catchError, map, type Observable, of, Subject, tap } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
+import { type OperatorScenario, operatorOptions, playScenario } from '../../test/operator-scenario.js';
 import { virtualModel } from '../../test/virtual-model.js';
 import { deteriorationModelV0 } from '../models/deterioration-v0.js';
 import { createOnnxRuntime } from '../onnx/onnx-runtime.js';
@@ -364,32 +365,21 @@ describe('inferBatches: the bounded buffer, in rows (marbles)', () => {
 });
 
 describe('inferBatches: properties (virtual time)', () => {
-  interface Scenario {
-    /** Rows per block; -1 is a block refused (a NaN in it). */
-    readonly sizes: readonly number[];
-    readonly gaps: readonly number[];
-    readonly maxBatch: number;
-    readonly maxWaitMs: number;
-    readonly concurrency: number;
-    readonly maxBuffered: number;
-    readonly overflow: 'drop-oldest' | 'drop-newest';
-    readonly durations: readonly number[];
-  }
+  type Scenario = OperatorScenario & { readonly sizes: readonly number[] };
 
   const scenario = (maxBuffered: fc.Arbitrary<number>): fc.Arbitrary<Scenario> =>
     fc
-      .record({
-        blocks: fc.array(fc.tuple(fc.integer({ min: -1, max: 7 }), fc.integer({ min: 0, max: 15 })), {
+      .tuple(
+        fc.array(fc.tuple(fc.integer({ min: -1, max: 7 }), fc.integer({ min: 0, max: 15 })), {
           maxLength: 50,
         }),
-        maxBatch: fc.integer({ min: 1, max: 9 }),
-        maxWaitMs: fc.integer({ min: 0, max: 25 }),
-        concurrency: fc.integer({ min: 1, max: 4 }),
-        maxBuffered,
-        overflow: fc.constantFrom('drop-oldest' as const, 'drop-newest' as const),
-        durations: fc.array(fc.integer({ min: 0, max: 40 }), { minLength: 1, maxLength: 16 }),
-      })
-      .map(({ blocks, ...s }) => ({ ...s, sizes: blocks.map((b) => b[0]), gaps: blocks.map((b) => b[1]) }));
+        operatorOptions(maxBuffered),
+      )
+      .map(([blocks, options]) => ({
+        ...options,
+        sizes: blocks.map((b) => b[0]),
+        gaps: blocks.map((b) => b[1]),
+      }));
 
   /** Block i holds the next rows of the sequence 0, 1, 2 ... (row value = its global number). */
   function blocksOf(sizes: readonly number[]): Block[] {
@@ -403,47 +393,10 @@ describe('inferBatches: properties (virtual time)', () => {
   }
 
   function play(s: Scenario) {
-    const scheduler = newScheduler();
-    // flush() outside run() stops at 750 virtual ms by default: long scenarios must finish.
-    scheduler.maxFrames = Number.POSITIVE_INFINITY;
-    const double = virtualModel(scheduler, {
-      durationMs: (call) => s.durations[call % s.durations.length] as number,
-    });
-    const blocks = blocksOf(s.sizes);
-    const source = new Subject<Block>();
-    const events: InferenceEvent<Block, Float32Array>[] = [];
-    let completed = false;
-    let error: unknown;
-    source
-      .pipe(
-        inferBatches(double.model, codec, {
-          maxBatch: s.maxBatch,
-          maxWaitMs: s.maxWaitMs,
-          concurrency: s.concurrency,
-          maxBuffered: s.maxBuffered,
-          overflow: s.overflow,
-          scheduler,
-        }),
-      )
-      .subscribe({
-        next: (e) => events.push(e),
-        error: (e: unknown) => {
-          error = e;
-        },
-        complete: () => {
-          completed = true;
-        },
-      });
-    let t = 0;
-    const arrival: number[] = [];
-    s.gaps.forEach((gap, i) => {
-      t += gap;
-      arrival.push(t);
-      scheduler.schedule(() => source.next(blocks[i] as Block), t);
-    });
-    scheduler.schedule(() => source.complete(), t + 1);
-    scheduler.flush();
-    return { blocks, arrival, events, completed, error, double };
+    const played = playScenario(s, blocksOf(s.sizes), (model, options) =>
+      inferBatches(model, codec, options),
+    );
+    return { ...played, blocks: played.inputs, completed: played.completed, error: played.error };
   }
 
   const expected = (b: Block) => (Number.isNaN(b.rows[0]) ? 'prepare' : Array.from(b.rows, (v) => 2 * v));

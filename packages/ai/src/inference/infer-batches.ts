@@ -8,6 +8,7 @@ import {
   type InferenceStage,
   type ModelRef,
 } from './events.js';
+import { checkFloat32CodecShape, readFloat32Output } from './float32-io.js';
 import { type InferOptions, resolveInferOptions } from './infer-options.js';
 import { RunScheduler } from './run-scheduler.js';
 
@@ -68,20 +69,8 @@ export interface Float32BlockCodec<In> {
  */
 export function float32BlockCodec<In>(options: Float32BlockCodecOptions<In>): Float32BlockCodec<In> {
   const { inputName, outputName, width, rows, column } = options;
-  for (const [name, value] of [
-    ['inputName', inputName],
-    ['outputName', outputName],
-  ] as const) {
-    if (typeof value !== 'string') throw new TypeError(`float32BlockCodec: ${name} must be a string`);
-    if (value.length === 0) throw new RangeError(`float32BlockCodec: ${name} must not be empty`);
-  }
-  if (!Number.isSafeInteger(width) || width < 1) {
-    throw new RangeError(`float32BlockCodec: width must be a positive integer, got ${String(width)}`);
-  }
+  checkFloat32CodecShape('float32BlockCodec', options);
   if (typeof rows !== 'function') throw new TypeError('float32BlockCodec: rows must be a function');
-  if (column !== undefined && (!Number.isSafeInteger(column) || column < 0)) {
-    throw new RangeError(`float32BlockCodec: column must be a non-negative integer, got ${String(column)}`);
-  }
   return Object.freeze({
     inputName,
     width,
@@ -316,34 +305,6 @@ export function inferBatches<In>(
       };
 
       /** The output tensor's data and values per row, checked for a run of `rows` rows. */
-      const readOutput = (
-        outputs: Readonly<Record<string, Tensor>>,
-        rows: number,
-      ): { data: Float32Array; k: number } => {
-        const tensor = outputs[outputName];
-        if (tensor?.type !== 'float32' || tensor.dims[0] !== rows || tensor.data.length % rows !== 0) {
-          const found =
-            tensor === undefined
-              ? `no output "${outputName}" (outputs: ${Object.keys(outputs).join(', ') || 'none'})`
-              : `${tensor.type} [${tensor.dims.join(', ')}]`;
-          throw new HealthItError(
-            'model/run',
-            `output "${outputName}": expected float32 [${rows}, k] for a run of ${rows} rows, found ${found}`,
-            { detail: { output: outputName, rows, found } },
-          );
-        }
-        const k = tensor.data.length / rows;
-        if (column !== undefined && column >= k) {
-          throw new HealthItError(
-            'model/run',
-            `output "${outputName}": column ${column} asked for, but its rows have ${k} values`,
-            { detail: { output: outputName, column, width: k } },
-          );
-        }
-        return { data: tensor.data, k };
-      };
-
-      /** The results of `count` rows from row `offset` of a run's output, as `kOut` values per row. */
       const copyScores = (
         data: Float32Array,
         k: number,
@@ -369,7 +330,12 @@ export function inferBatches<In>(
         let k = 1;
         if (error === undefined && run.rows > 0) {
           try {
-            ({ data, k } = readOutput(outputs as Readonly<Record<string, Tensor>>, run.rows));
+            ({ data, k } = readFloat32Output(
+              outputs as Readonly<Record<string, Tensor>>,
+              outputName,
+              run.rows,
+              column,
+            ));
           } catch (e) {
             error = asHealthItError(
               e,

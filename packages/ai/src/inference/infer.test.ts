@@ -1,8 +1,9 @@
 import { HealthItError, isHealthItError, type LoadedModel } from '@healthit/core';
 import * as fc from 'fast-check';
-import { catchError, map, type Observable, of, Subject, tap } from 'rxjs';
+import { catchError, map, type Observable, of, tap } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
+import { type OperatorScenario, operatorOptions, playScenario } from '../../test/operator-scenario.js';
 import { doublerCodec, virtualModel } from '../../test/virtual-model.js';
 import { float32RowsCodec, type InferenceCodec } from './codec.js';
 import { type InferenceEvent, InferenceOverflowError, type OverflowPolicy } from './events.js';
@@ -289,7 +290,7 @@ describe('infer: failures are values, in order (marbles)', () => {
       expectObservable(out.pipe(map((e) => e.type))).toBe('(xx|)', { x: 'error' });
       scheduler.flush();
       expect(events[0]?.type === 'error' && events[0].error.message).toContain(
-        'output "missing": expected float32 [2, k] for a batch of 2, found no output "missing" (outputs: y)',
+        'output "missing": expected float32 [2, k] for a run of 2 rows, found no output "missing" (outputs: y)',
       );
     });
   });
@@ -317,68 +318,21 @@ describe('infer: failures are values, in order (marbles)', () => {
 });
 
 describe.each(CODECS)('infer: properties (virtual time, %s)', (_, codec) => {
-  interface Scenario {
-    readonly gaps: readonly number[];
-    readonly maxBatch: number;
-    readonly maxWaitMs: number;
-    readonly concurrency: number;
-    readonly maxBuffered: number;
-    readonly overflow: 'drop-oldest' | 'drop-newest';
-    readonly durations: readonly number[];
-  }
-
-  const scenario = (maxBuffered: fc.Arbitrary<number>): fc.Arbitrary<Scenario> =>
-    fc.record({
-      gaps: fc.array(fc.integer({ min: 0, max: 15 }), { minLength: 0, maxLength: 80 }),
-      maxBatch: fc.integer({ min: 1, max: 9 }),
-      maxWaitMs: fc.integer({ min: 0, max: 25 }),
-      concurrency: fc.integer({ min: 1, max: 4 }),
-      maxBuffered,
-      overflow: fc.constantFrom('drop-oldest' as const, 'drop-newest' as const),
-      durations: fc.array(fc.integer({ min: 0, max: 40 }), { minLength: 1, maxLength: 16 }),
-    });
+  const scenario = (maxBuffered: fc.Arbitrary<number>): fc.Arbitrary<OperatorScenario> =>
+    fc
+      .tuple(
+        fc.array(fc.integer({ min: 0, max: 15 }), { minLength: 0, maxLength: 80 }),
+        operatorOptions(maxBuffered),
+      )
+      .map(([gaps, options]) => ({ ...options, gaps }));
 
   /** Feeds inputs 0, 1, 2 ... at the scenario's gaps and collects what comes out, in virtual time. */
-  function play(s: Scenario) {
-    const scheduler = newScheduler();
-    // flush() outside run() stops at 750 virtual ms by default: long scenarios must finish.
-    scheduler.maxFrames = Number.POSITIVE_INFINITY;
-    const double = virtualModel(scheduler, {
-      durationMs: (call) => s.durations[call % s.durations.length] as number,
-    });
-    const source = new Subject<number>();
-    const events: InferenceEvent<number, number>[] = [];
-    let completed = false;
-    let error: unknown;
-    source
-      .pipe(
-        infer(double.model, codec, {
-          maxBatch: s.maxBatch,
-          maxWaitMs: s.maxWaitMs,
-          concurrency: s.concurrency,
-          maxBuffered: s.maxBuffered,
-          overflow: s.overflow,
-          scheduler,
-        }),
-      )
-      .subscribe({
-        next: (e) => events.push(e),
-        error: (e: unknown) => {
-          error = e;
-        },
-        complete: () => {
-          completed = true;
-        },
-      });
-    let t = 0;
-    s.gaps.forEach((gap, i) => {
-      t += gap;
-      scheduler.schedule(() => source.next(i), t);
-    });
-    scheduler.schedule(() => source.complete(), t + 1);
-    scheduler.flush();
-    return { events, completed, error, double };
-  }
+  const play = (s: OperatorScenario) =>
+    playScenario(
+      s,
+      s.gaps.map((_, i) => i),
+      (model, options) => infer(model, codec, options),
+    );
 
   it('scores every input exactly once, in input order, with any batch size, wait, concurrency and timing', () => {
     fc.assert(
