@@ -1,33 +1,16 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runExample } from '../../../test/support/run-example.js';
 import { parseArgs, UsageError } from './cli-args.js';
 import { createConsortium } from './consortium.js';
 import { VIAL_HISTORY_FORMAT, verifyVialHistory } from './vial-history/index.js';
 
-const ROOT = resolve(import.meta.dirname, '../../..');
 const MAIN = 'examples/cold-chain/src/main.ts';
 
 /** Runs the command from source, as `node examples/cold-chain/dist/main.js` runs it from dist. */
-function run(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--conditions=@healthit/source', '--import', 'tsx', MAIN, ...args], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  return new Promise((done) => {
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
+const run = (args: readonly string[]) => runExample(MAIN, args);
 
 let dir: string;
 

@@ -1,29 +1,11 @@
-import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runExample } from '../../../test/support/run-example.js';
 import { parseArgs, UsageError } from './cli-args.js';
 
-const ROOT = resolve(import.meta.dirname, '../../..');
 const MAIN = 'examples/edge-ai/src/main.ts';
 
 /** Runs the command from source, as `node examples/edge-ai/dist/main.js` runs it from dist. */
-function run(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--conditions=@healthit/source', '--import', 'tsx', MAIN, ...args], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  return new Promise((done) => {
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
+const run = (args: readonly string[]) => runExample(MAIN, args);
 
 describe('healthit-edge-ai', () => {
   it('prints the loop and a summary with the AUROC before the shift, after it and after the retrain, and exits 0', async () => {

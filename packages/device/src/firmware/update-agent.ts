@@ -36,7 +36,10 @@ export interface UpdateStateChange {
   readonly detail: string;
   /** The campaign the update belongs to, when known. */
   readonly campaignId?: string;
-  /** The version the state is about: the target, or for `rolled-back` the version given up on. */
+  /**
+   * The version the state is about: the target; for `rolled-back`, the version running after the
+   * rollback (as `UpdateReport.version` means it; the one given up on is in `detail`).
+   */
   readonly version?: string;
   /** Its SUIT sequence number. */
   readonly sequence?: number;
@@ -244,8 +247,8 @@ export function createUpdateAgent(options: UpdateAgentOptions): UpdateAgent {
         'rolled-back',
         `${back.version} (slot ${back.slot}) was rolled back: ${back.reason}; running ${boot.running.version}`,
         {
-          version: back.version,
-          sequence: back.sequence,
+          version: boot.running.version,
+          sequence: boot.running.sequence,
           ...(back.campaignId === undefined ? {} : { campaignId: back.campaignId }),
         },
       );
@@ -271,7 +274,11 @@ export function createUpdateAgent(options: UpdateAgentOptions): UpdateAgent {
     const why = report.passed
       ? 'the image changed before confirmation'
       : `self-test failed (${report.failed.join(', ')})`;
-    emit('rolled-back', `${why}; rolled back to ${again.running.version}`, about);
+    emit('rolled-back', `${image.version}: ${why}; rolled back to ${again.running.version}`, {
+      ...about,
+      version: again.running.version,
+      sequence: again.running.sequence,
+    });
   };
 
   const receive = (update: VerifiedUpdate): Received => {

@@ -10,3 +10,8 @@ export {
   type FirmwareCacheStats,
   type ImageVerifier,
 } from './firmware-cache.js';
+export {
+  type TufImageVerifierOptions,
+  type TufTargetLookup,
+  tufImageVerifier,
+} from './tuf-image-verifier.js';

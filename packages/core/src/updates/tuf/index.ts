@@ -46,3 +46,12 @@ export {
   type UptaneClientOptions,
 } from './uptane-client.js';
 export { DirectorTargetCustom, ImageTargetCustom } from './uptane-custom.js';
+export {
+  AUTHORISATION_TARGET_SUFFIX,
+  releaseTargetPaths,
+  SUIT_TARGET_SUFFIX,
+  type VerifyingUpdateRequest,
+  type VerifyingUpdateSource,
+  type VerifyingUpdateSourceOptions,
+  verifyingUpdateSource,
+} from './verifying-update-source.js';

@@ -1,0 +1,39 @@
+import { type OtaArgs, parseArgs, USAGE, UsageError } from './cli-args.js';
+import { runOtaSimulation } from './simulation.js';
+import { formatSummary } from './summary.js';
+
+/** Where the command writes. */
+export interface CliIo {
+  readonly out: (line: string) => void;
+  readonly err: (line: string) => void;
+}
+
+/** Runs `healthit-ota-rollout` with `argv`; resolves with the exit status. */
+export async function runOtaCli(argv: readonly string[], io: CliIo): Promise<number> {
+  let args: OtaArgs;
+  try {
+    args = parseArgs(argv);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    io.err(`healthit-ota-rollout: ${e.message}`);
+    io.err(USAGE);
+    return 2;
+  }
+  if (args.help) {
+    io.out(USAGE);
+    return 0;
+  }
+  const started = performance.now();
+  try {
+    const summary = await runOtaSimulation({ devices: args.devices, seed: args.seed, fault: args.fault });
+    const elapsedMs = performance.now() - started;
+    if (args.json) io.out(JSON.stringify({ ...summary, elapsedMs: Math.round(elapsedMs) }, null, 2));
+    else for (const line of formatSummary(summary, elapsedMs)) io.out(line);
+    return summary.consistent ? 0 : 1;
+  } catch (e) {
+    io.err(
+      `healthit-ota-rollout: the run failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
+    );
+    return 1;
+  }
+}
