@@ -22,7 +22,13 @@ import { bootFirmware, cloneMedium, createFirmwareStorage } from '@healthit/devi
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFleet, deliverCommand, type Fleet, WARDS } from '../examples/ota-rollout/src/fleet.js';
 import { createGateways, upstreamImageFetches } from '../examples/ota-rollout/src/gateways.js';
-import { createPlatform, type Platform, RELEASE, sha256Hex } from '../examples/ota-rollout/src/release.js';
+import {
+  createPlatform,
+  imagePath,
+  type Platform,
+  RELEASE,
+  sha256Hex,
+} from '../examples/ota-rollout/src/release.js';
 import { createRng, seedBytes } from '../examples/ota-rollout/src/rng.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -90,7 +96,7 @@ async function setup(
   };
   const command = (deviceId: string) => {
     const device = byId(deviceId);
-    const targetPath = platform.assign(deviceId, device.hardwareId);
+    const targetPath = platform.assign(deviceId, imagePath(device.hardwareId, RELEASE.version));
     const signed = issuer.issue({ campaignId: 'c-1', deviceId, targetPath, version: RELEASE.version });
     return JSON.parse(JSON.stringify(signed)) as unknown;
   };

@@ -104,8 +104,11 @@ export interface Platform {
   readonly released: Readonly<Record<HardwareId, ReleasedImage>>;
   /** The platform's update repository as one file tree: `metadata/`, `targets/`, `director/<device>/metadata/`. */
   readonly upstream: UpdateFetcher;
-  /** Assigns the release for the device's hardware in the director (before the command is signed). */
-  assign(deviceId: string, hardwareId: string): string;
+  /**
+   * Assigns the campaign's image for the device (`targetPath`) in the director, before the command
+   * is signed; the director refuses an image for other hardware (`wrong-hardware`).
+   */
+  assign(deviceId: string, targetPath: string): string;
   close(): Promise<void>;
 }
 
@@ -298,13 +301,11 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
       },
       imagesRoot: images.root(),
     },
-    assign(deviceId, hardwareId) {
-      const released$ = released[hardwareId as HardwareId];
-      if (released$ === undefined) throw new RangeError(`No release for ${hardwareId}`);
-      const info = images.targetInfo(released$.path);
-      if (info === undefined) throw new RangeError(`${released$.path} is not published`);
+    assign(deviceId, targetPath) {
+      const info = images.targetInfo(targetPath);
+      if (info === undefined) throw new RangeError(`${targetPath} is not published`);
       director.assign(deviceId, directorImage(info));
-      return released$.path;
+      return targetPath;
     },
     close: () => log.close(),
   };

@@ -17,7 +17,7 @@ import {
   type RolloutEngine,
 } from '@healthit/platform/rollouts';
 import { deliverCommand, type Fleet, MODEL, type SimDevice } from './fleet.js';
-import { type Platform, RELEASE } from './release.js';
+import { HARDWARE, imagePath, type Platform, RELEASE } from './release.js';
 
 export const CAMPAIGN_ID = `po-200-${RELEASE.version}`;
 export const WAVES = [1, 10, 50, 100] as const;
@@ -93,7 +93,7 @@ export async function runRollout(options: RolloutOptions): Promise<RolloutRun> {
     commands.push(command);
     const device = byId.get(command.deviceId);
     if (device === undefined) return;
-    const targetPath = platform.assign(device.id, device.hardwareId);
+    const targetPath = platform.assign(device.id, command.targetPath);
     const signed = issuer.issue({
       campaignId: command.campaignId,
       deviceId: device.id,
@@ -140,12 +140,12 @@ export async function runRollout(options: RolloutOptions): Promise<RolloutRun> {
     {
       id: CAMPAIGN_ID,
       title: `Pulse oximeter ${RELEASE.version}`,
-      // One release, one image per hardware revision: the platform resolves the device's image
-      // (`po-200/<rev>/<version>.bin`) when it signs the command.
+      // One release, one image per hardware revision (`po-200/<rev>/<version>.bin`): each command
+      // names the image of its device's hardware.
       release: {
-        targetPath: `po-200/${RELEASE.version}`,
+        targets: Object.fromEntries(HARDWARE.map((h) => [h, imagePath(h, RELEASE.version)])),
         version: RELEASE.version,
-        hardwareIds: ['po-200.rev-a', 'po-200.rev-b'],
+        hardwareIds: [...HARDWARE],
       },
       waves: [...WAVES],
       successPercent: 95,

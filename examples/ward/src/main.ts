@@ -9,9 +9,14 @@ import { runWard } from './ward.js';
 import { ledgerVerified } from './ward-ledger.js';
 
 const USAGE = `Usage: healthit-ward [--patients N] [--duration SECONDS] [--seed N] [--period-ms MS] [--data-dir DIR] [--outbox FILE] [--no-fhir]
+                     [--port N] [--gateway-port N] [--host ADDRESS] [--no-dashboard]
 
 Runs a simulated ward through device → gateway → outbox → uplink → platform → ledger → AI in one
-process and prints a live table once a second, then a summary. --outbox keeps the gateway's
+process, serves the platform dashboard and the gateway's status page (their URLs are printed) and
+prints a live table once a second. It keeps serving until Ctrl-C; --duration ends the run after
+that many seconds (30 by default with --no-dashboard). Then it prints a summary. --port and
+--gateway-port choose the ports (default: free ports), --host the address (default 127.0.0.1;
+0.0.0.0 to open the dashboard from a tablet on your network). --outbox keeps the gateway's
 store-and-forward outbox in a SQLite file (in memory by default). An embedded FHIR R4 server holds
 the ward's clinical record (SpO2 scale and oxygen for NEWS2) and receives the readings as
 Observations; --no-fhir runs without it (about 1 s faster to start; everyone on SpO2 Scale 1).
@@ -40,6 +45,10 @@ function parse() {
       'data-dir': { type: 'string' },
       outbox: { type: 'string' },
       'no-fhir': { type: 'boolean' },
+      port: { type: 'string' },
+      'gateway-port': { type: 'string' },
+      host: { type: 'string' },
+      'no-dashboard': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -56,7 +65,14 @@ if (args.values.help) {
 }
 
 const patients = positiveInt('patients', args.values.patients, 20);
-const durationS = positiveInt('duration', args.values.duration, 30);
+const withDashboard = args.values['no-dashboard'] !== true;
+const durationS =
+  args.values.duration === undefined && withDashboard
+    ? Number.POSITIVE_INFINITY
+    : positiveInt('duration', args.values.duration, 30);
+const port = positiveInt('port', args.values.port, 0, 0);
+const gatewayPort = positiveInt('gateway-port', args.values['gateway-port'], 0, 0);
+if (port > 65535 || gatewayPort > 65535) fail('--port and --gateway-port must be at most 65535');
 const seed = positiveInt('seed', args.values.seed, 42, 0);
 const periodMs = positiveInt('period-ms', args.values['period-ms'], 1000);
 if (patients > 10_000) fail(`--patients must be at most 10000, got ${patients}`);
@@ -74,9 +90,9 @@ process.on('SIGINT', () => {
 process.on('SIGTERM', () => controller.abort());
 
 const tty = process.stdout.isTTY === true;
-process.stdout.write(
-  `Health-IT SDK · ward quick start · ${patients} patients · ${durationS} s · seed ${seed}\n`,
-);
+const runFor = Number.isFinite(durationS) ? `${durationS} s` : 'until Ctrl-C';
+process.stdout.write(`Health-IT SDK · ward quick start · ${patients} patients · ${runFor} · seed ${seed}\n`);
+let urls = '';
 const summary = await runWard({
   patients,
   durationMs: durationS * 1000,
@@ -85,6 +101,23 @@ const summary = await runWard({
   ...(args.values['data-dir'] ? { dataDir: args.values['data-dir'] } : {}),
   ...(args.values.outbox ? { outboxPath: args.values.outbox } : {}),
   ...(args.values['no-fhir'] ? { fhir: false as const } : {}),
+  ...(withDashboard
+    ? {
+        dashboard: {
+          port,
+          gatewayPort,
+          ...(args.values.host === undefined ? {} : { host: args.values.host }),
+          onReady: (ready) => {
+            urls = [
+              `Dashboard        ${ready.url}`,
+              `Gateway status   ${ready.gatewayUrl}`,
+              `Sign in (tokens) nurse ${ready.tokens.nurse} · biomed ${ready.tokens.biomed} (may not acknowledge)`,
+            ].join('\n');
+            process.stdout.write(`${urls}\n`);
+          },
+        },
+      }
+    : {}),
   signal: controller.signal,
   onStatus: (status) => {
     if (status === 'draining')
@@ -97,7 +130,7 @@ const summary = await runWard({
       );
   },
   onRefresh: (view, elapsedMs) => {
-    const heading = `t = ${(elapsedMs / 1000).toFixed(0).padStart(3)} s of ${durationS} s`;
+    const heading = `${urls === '' ? '' : `${urls}\n`}t = ${(elapsedMs / 1000).toFixed(0).padStart(3)} s ${Number.isFinite(durationS) ? `of ${durationS} s` : '(Ctrl-C to stop)'}`;
     const table = renderTable(view, heading);
     process.stdout.write(tty ? `\x1b[H\x1b[2J${table}\n` : `${table}\n\n`);
   },

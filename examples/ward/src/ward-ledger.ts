@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import type { Reading } from '@healthit/core';
-
 import {
   anchorReadingsByDevice,
   buildProvenanceBundle,
@@ -20,6 +19,7 @@ import {
   verifyLog,
   verifyProvenanceBundle,
 } from '@healthit/ledger';
+import type { LedgerStatus, ProvenanceView } from '@healthit/platform/dashboard';
 
 /** The ward's log origin (also the log key's name). */
 export const WARD_LOG_ORIGIN = 'ledger.example.org/ward';
@@ -50,11 +50,45 @@ export interface WardLedger {
   anchor(readings: readonly Reading[]): Promise<number>;
   /** Publishes a final checkpoint and verifies the log, every anchor against `stored`, and one provenance bundle. */
   verify(stored: ReadonlyMap<string, Reading>): Promise<WardLedgerSummary>;
+  /** The log's latest state, for the dashboard: size, latest checkpoint and its witnesses. */
+  status(): LedgerStatus;
+  /**
+   * A stored reading's provenance bundle, built against the latest checkpoint (published now if the
+   * latest does not cover the reading's entry yet) and verified from its JSON alone, as an auditor
+   * would; `undefined` when the reading is not anchored (yet). `query` reads the batch back from
+   * the store.
+   */
+  provenance(
+    readingId: string,
+    query: (q: { deviceId: string; from: number; to: number }) => Promise<readonly Reading[]>,
+  ): Promise<ProvenanceView | undefined>;
   close(): Promise<void>;
+}
+
+/** Anchors remembered for verify-a-reading (policy when full: the oldest anchors are forgotten). */
+export const MAX_REMEMBERED_ANCHORS = 200_000;
+
+/** Origin, size and root hash of a C2SP checkpoint note (its first three lines). */
+function checkpointBody(note: string): { origin: string; size: number; rootHash: string } | undefined {
+  const [origin, size, rootHash] = note.split('\n');
+  if (origin === undefined || size === undefined || rootHash === undefined) return undefined;
+  return { origin, size: Number(size), rootHash };
+}
+
+/** The names on a signed note's signature lines (`— name sig`). */
+function signers(note: string): string[] {
+  const sigs = note.split('\n\n')[1] ?? '';
+  return sigs
+    .split('\n')
+    .map((line) => /^\u2014 (\S+) /.exec(line)?.[1])
+    .filter((name): name is string => name !== undefined);
 }
 
 interface Anchor {
   readonly index: number;
+  readonly deviceId: string;
+  readonly fromTs: number;
+  readonly toTs: number;
   readonly readingIds: readonly string[];
   readonly body: entries.ReadingBatchBody;
   readonly patientSalt?: string;
@@ -115,18 +149,32 @@ export function createWardLedger(options: { readonly checkpointEveryMs?: number 
     signers: [{ keyId: 'ward-gateway', secretKey: gatewayKey.secretKey }],
   });
   const anchors: Anchor[] = [];
+  /** Reading id → its anchor (bounded with the anchors, see {@link MAX_REMEMBERED_ANCHORS}). */
+  const anchorOf = new Map<string, Anchor>();
+  let forgotten = 0;
 
   return {
     async anchor(readings) {
       // One entry per device, all in one sink call (one log batch).
       const anchored = await anchorReadingsByDevice(sink, readings, { leafKey });
       for (const { receipt, readings: sorted, body, patient } of anchored) {
-        anchors.push({
+        const anchor: Anchor = {
           index: receipt.index,
+          deviceId: sorted[0]?.deviceId ?? '',
+          fromTs: Math.min(...sorted.map((r) => r.ts)),
+          toTs: Math.max(...sorted.map((r) => r.ts)),
           readingIds: sorted.map((r) => r.id),
           body,
           ...(patient === undefined ? {} : { patientSalt: patient.salt }),
-        });
+        };
+        anchors.push(anchor);
+        for (const id of anchor.readingIds) anchorOf.set(id, anchor);
+        if (anchorOf.size > MAX_REMEMBERED_ANCHORS * 8) {
+          // Forget the oldest anchors' readings for verify-a-reading (the log keeps them all).
+          const old = anchors[forgotten];
+          forgotten += 1;
+          for (const id of old?.readingIds ?? []) anchorOf.delete(id);
+        }
       }
       return anchored.length;
     },
@@ -188,6 +236,65 @@ export function createWardLedger(options: { readonly checkpointEveryMs?: number 
         anchors: anchors.length,
         ...(provenance === undefined ? {} : { provenance }),
       };
+    },
+
+    status() {
+      const note = log.checkpoint();
+      const body = note === undefined ? undefined : checkpointBody(note);
+      const cosigned = note === undefined ? [] : signers(note);
+      return {
+        origin: WARD_LOG_ORIGIN,
+        logId: logIdOf(logSigner.publicKey),
+        size: log.size,
+        ...(note === undefined ? {} : { checkpoint: note }),
+        ...(body === undefined ? {} : { checkpointSize: body.size, rootHash: body.rootHash }),
+        witnesses: [{ name: witness.name, cosigned: cosigned.includes(witness.name) }],
+        anchors: anchors.length,
+      };
+    },
+
+    async provenance(readingId, query) {
+      const anchor = anchorOf.get(readingId);
+      if (anchor === undefined) return undefined;
+      const found = await query({ deviceId: anchor.deviceId, from: anchor.fromTs, to: anchor.toTs + 1 });
+      const ids = new Set(anchor.readingIds);
+      const batch = found.filter((r) => ids.has(r.id));
+      const reading = batch.find((r) => r.id === readingId);
+      if (reading === undefined) return undefined;
+      let note = log.checkpoint();
+      if (note === undefined || (checkpointBody(note)?.size ?? 0) <= anchor.index)
+        note = await log.publishCheckpoint();
+      const bundle = buildProvenanceBundle({
+        reading,
+        batchReadings: batch,
+        log,
+        index: anchor.index,
+        checkpointNote: note,
+        leafKey,
+      });
+      const json = JSON.parse(JSON.stringify(bundle)) as unknown;
+      const verdict = verifyProvenanceBundle(json, {
+        logKey: logVkey,
+        witnesses: [witnessVkey],
+        witnessThreshold: 1,
+      });
+      return verdict.ok
+        ? {
+            readingId,
+            ok: true,
+            steps: verdict.steps,
+            checkpoint: verdict.checkpoint,
+            witnesses: verdict.witnesses,
+            bundle: json,
+          }
+        : {
+            readingId,
+            ok: false,
+            failedStep: verdict.step,
+            reason: verdict.reason,
+            steps: verdict.steps,
+            bundle: json,
+          };
     },
 
     close: () => log.close(),

@@ -45,6 +45,7 @@ import {
   takeUntil,
   tap,
 } from 'rxjs';
+import type { WardDashboard, WardDashboardOptions } from './dashboard.js';
 import type { WardFhir, WardFhirOptions, WardFhirSummary } from './fhir.js';
 import { WARD_SCENARIO_MIX, type WardPatient, wardPatients } from './patients.js';
 import { spo2RedScoreAlerts, WARD_GATEWAY_RULES } from './rules.js';
@@ -61,7 +62,7 @@ export const DEMO_SCENARIO_TIMING = { startAfterMs: 5_000, rampMs: 20_000 } as c
 export interface WardOptions {
   /** Simulated patients (default 20). */
   readonly patients?: number;
-  /** How long to run, in ms (default 30 000). */
+  /** How long to run, in ms (default 30 000; `Infinity`: until `signal` aborts). */
   readonly durationMs?: number;
   /** Simulator seed (default 42). */
   readonly seed?: number;
@@ -104,6 +105,12 @@ export interface WardOptions {
    * on air.
    */
   readonly fhir?: false | WardFhirOptions;
+  /**
+   * Serve the platform dashboard and the gateway's status page while the ward runs (default off):
+   * ward overview, patient charts, alerts with acknowledge/resolve under access control, devices,
+   * ledger with verify-a-reading, model. With `durationMs: Infinity` the ward runs until `signal`.
+   */
+  readonly dashboard?: WardDashboardOptions;
 }
 
 /** The edge NEWS2 scoring in a {@link WardSummary}. */
@@ -264,6 +271,7 @@ export async function runWard(options: WardOptions = {}): Promise<WardSummary> {
   const store = await createPgliteReadingStore(options.dataDir ? { dataDir: options.dataDir } : {});
   const ledger = createWardLedger();
   const model = await createOnnxRuntime().load(deteriorationModelV0());
+
   const outbox = await openOutbox(options);
   const outboxAtStart = outbox.stats(); // a SQLite outbox keeps its counters across runs
   const uplink = createInProcessUplink({ name: 'in-process (platform)' });
@@ -278,6 +286,23 @@ export async function runWard(options: WardOptions = {}): Promise<WardSummary> {
             onOxygen: c.onOxygen,
             ...(c.ward?.display === undefined ? {} : { ward: c.ward.display }),
           }),
+        );
+  const modelArtifact = deteriorationModelV0();
+  const dashboard: WardDashboard | undefined =
+    options.dashboard === undefined
+      ? undefined
+      : await (await import('./dashboard.js')).openWardDashboard(
+          {
+            view,
+            store,
+            ledger,
+            periodMs: simulatorOptions.periodMs,
+            model: { id: modelArtifact.id, version: modelArtifact.version },
+            outbox,
+            uplink,
+            forwarder,
+          },
+          options.dashboard,
         );
   options.onUplink?.(uplink);
   options.onStatus?.('running');
@@ -341,6 +366,7 @@ export async function runWard(options: WardOptions = {}): Promise<WardSummary> {
           return [];
         }
         fhir?.exportStored(event.readings);
+        dashboard?.onStored(event.readings);
         return from(ledger.anchor(event.readings));
       }),
     ),
@@ -352,6 +378,7 @@ export async function runWard(options: WardOptions = {}): Promise<WardSummary> {
       tap((event) => {
         if (event.type === 'score') {
           riskScores += 1;
+          dashboard?.onRiskScore();
           view.onRisk(event.score.patientId, event.score.risk);
         } else {
           riskErrors += 1;
@@ -368,6 +395,7 @@ export async function runWard(options: WardOptions = {}): Promise<WardSummary> {
         if (u.type === 'news2-score') {
           news2Updates += 1;
           view.onNews2(u);
+          dashboard?.onNews2(u);
         } else if (u.type === 'news2-alert') news2RiskRises += 1;
         else if (u.type === 'news2-rejected') news2Rejected += 1;
       }),
@@ -379,6 +407,7 @@ export async function runWard(options: WardOptions = {}): Promise<WardSummary> {
         if (d.type !== 'alert') return;
         alerts.push(d.alert);
         view.onAlert(d.alert);
+        dashboard?.onAlert(d.alert, 'gateway:gw-ward-7');
       }),
     ),
   );
@@ -393,8 +422,9 @@ export async function runWard(options: WardOptions = {}): Promise<WardSummary> {
         }),
       ),
       merge(gateway.alerts$, gateway.readings$.pipe(spo2RedScoreAlerts((id) => fhir?.contexts.get(id)))).pipe(
-        tap(() => {
+        tap((a) => {
           alertsRaised += 1;
+          dashboard?.onGatewayAlert(a);
         }),
         map(alertRecord),
       ),
@@ -414,6 +444,7 @@ export async function runWard(options: WardOptions = {}): Promise<WardSummary> {
           accepted += 1;
           acceptedIds.push(r.id);
           view.onReading(r);
+          dashboard?.onAccepted(r);
         }),
       ),
     ),
@@ -526,6 +557,7 @@ export async function runWard(options: WardOptions = {}): Promise<WardSummary> {
     ...(fhirSummary === undefined ? {} : { fhir: fhirSummary }),
     view,
   };
+  await dashboard?.close();
   await Promise.all([model.dispose(), ledger.close(), store.close()]);
   return summary;
 }
@@ -554,10 +586,12 @@ function waitFor(ms: number, signal: AbortSignal | undefined): Promise<boolean> 
       clearTimeout(timer);
       resolve(true);
     };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve(false);
-    }, ms);
+    const timer = Number.isFinite(ms)
+      ? setTimeout(() => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(false);
+        }, ms)
+      : undefined;
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

@@ -76,6 +76,33 @@ describe('examples/ward CLI', () => {
     expect(stdout).toMatch(/ledger verified\s+yes/);
   }, 60_000);
 
+  it('without --duration: prints the dashboard URL, serves it until Ctrl-C, then stops cleanly', async () => {
+    let checked: Promise<{ page: number; api: number; gateway: number }> | undefined;
+    const { code, stdout } = await run(
+      ['--patients', '2', '--no-fhir', '--period-ms', '500'],
+      (text, child) => {
+        const url = /Dashboard\s+(http:\/\/\S+)/.exec(text)?.[1];
+        const gateway = /Gateway status\s+(http:\/\/\S+)/.exec(text)?.[1];
+        if (checked === undefined && url !== undefined && gateway !== undefined && /t =\s+\d+ s/.test(text)) {
+          checked = (async () => {
+            const result = {
+              page: (await fetch(url)).status,
+              api: (await fetch(`${url}api/ward`)).status,
+              gateway: (await fetch(gateway)).status,
+            };
+            child.kill('SIGINT');
+            return result;
+          })();
+        }
+      },
+    );
+    expect(await checked).toEqual({ page: 200, api: 200, gateway: 200 });
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/until Ctrl-C/);
+    expect(stdout).toMatch(/Sign in \(tokens\) nurse \S+ · biomed \S+/);
+    expect(stdout).toMatch(/ledger verified\s+yes/);
+  }, 60_000);
+
   it('refuses a bad flag with a clear message and exit code 2', async () => {
     const { code, stderr } = await run(['--patients', '0']);
     expect(code).toBe(2);

@@ -59,6 +59,29 @@ describe('campaign definition', () => {
     expect(parsed.error.issues.map((i) => i.path)).toContain(path);
   });
 
+  it('takes one image per hardware id (targets), and refuses both or neither, a missing or a stray hardware id', () => {
+    const perHardware = {
+      targets: { 'po-200.rev-a': 'po-200/rev-a/2.4.1.bin', 'po-200.rev-b': 'po-200/rev-b/2.4.1.bin' },
+      version: '2.4.1',
+      hardwareIds: ['po-200.rev-a', 'po-200.rev-b'],
+    };
+    expect(parseCampaignDefinition(campaign({ release: perHardware })).ok).toBe(true);
+    const refused = (release: object): string[] => {
+      const parsed = parseCampaignDefinition(campaign({ release: release as typeof perHardware }));
+      return parsed.ok ? [] : parsed.error.issues.map((i) => `${i.path}: ${i.message}`);
+    };
+    expect(refused({ ...perHardware, targetPath: 'po-200/2.4.1.bin' })).toEqual([
+      'release.targetPath: give targetPath or targets, not both',
+    ]);
+    expect(refused({ version: '2.4.1', hardwareIds: ['po-200.rev-a'] })).toEqual([
+      'release.targetPath: give targetPath or targets, not both',
+    ]);
+    expect(refused({ ...perHardware, hardwareIds: ['po-200.rev-a', 'po-200.rev-c'] })).toEqual([
+      'release.targets.po-200.rev-c: no target for hardware po-200.rev-c',
+      'release.targets.po-200.rev-b: po-200.rev-b is not in hardwareIds',
+    ]);
+  });
+
   it('refuses text that is not JSON with a ValidationError', () => {
     const parsed = parseCampaignDefinition('{ nope');
     expect(parsed.ok).toBe(false);

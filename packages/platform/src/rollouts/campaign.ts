@@ -15,15 +15,40 @@ export const MAX_DEVICE_TIMEOUT_MS = 7 * 24 * 3_600_000;
 
 export { CampaignId };
 
-/** What is rolled out: the TUF target, its version, and the hardware it was built for. */
-export const CampaignRelease = z.strictObject({
-  /** The TUF target path, e.g. `po-200/rev-a/2.4.1.bin`. */
-  targetPath: z.string().min(1).max(512),
-  /** The firmware version the image carries, e.g. `2.4.1`. */
-  version: z.string().min(1).max(64),
-  /** Hardware ids the image is built for; a device of other hardware is never targeted. */
-  hardwareIds: z.array(Name).min(1).max(256),
-});
+/**
+ * What is rolled out: the TUF target, its version, and the hardware it was built for. One image
+ * for every hardware id (`targetPath`), or one per hardware id (`targets`: a hardware revision
+ * needs its own build), never both.
+ */
+export const CampaignRelease = z
+  .strictObject({
+    /** The TUF target path of the one image, e.g. `po-200/rev-a/2.4.1.bin`. */
+    targetPath: z.string().min(1).max(512).optional(),
+    /** The TUF target path per hardware id, e.g. `{ "po-200.rev-b": "po-200/rev-b/2.4.1.bin" }`. */
+    targets: z.record(Name, z.string().min(1).max(512)).optional(),
+    /** The firmware version the image carries, e.g. `2.4.1`. */
+    version: z.string().min(1).max(64),
+    /** Hardware ids the image is built for; a device of other hardware is never targeted. */
+    hardwareIds: z.array(Name).min(1).max(256),
+  })
+  .superRefine((release, ctx) => {
+    if ((release.targetPath === undefined) === (release.targets === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['targetPath'], message: 'give targetPath or targets, not both' });
+      return;
+    }
+    if (release.targets !== undefined) {
+      for (const id of release.hardwareIds) {
+        if (release.targets[id] === undefined) {
+          ctx.addIssue({ code: 'custom', path: ['targets', id], message: `no target for hardware ${id}` });
+        }
+      }
+      for (const id of Object.keys(release.targets)) {
+        if (!release.hardwareIds.includes(id)) {
+          ctx.addIssue({ code: 'custom', path: ['targets', id], message: `${id} is not in hardwareIds` });
+        }
+      }
+    }
+  });
 /** A campaign's release. */
 export type CampaignRelease = z.infer<typeof CampaignRelease>;
 
@@ -139,4 +164,9 @@ export function waveQuotas(waves: readonly number[], n: number): number[] {
   return waves.map((pct, k) =>
     k === waves.length - 1 || n === 0 ? n : Math.min(n, Math.max(1, ceilPercent(pct, n))),
   );
+}
+
+/** The TUF target a device of `hardwareId` installs from `release`. @internal */
+export function targetPathFor(release: CampaignRelease, hardwareId: string): string {
+  return (release.targets?.[hardwareId] ?? release.targetPath) as string;
 }

@@ -29,6 +29,23 @@ function setup(fleet: DeviceInput[], options: RolloutEngineOptions = {}) {
 const HAPPY: DeviceUpdateState[] = ['downloading', 'verifying', 'installing', 'confirming', 'updated'];
 
 describe('rollout engine: targeting', () => {
+  it("names in each command the image of the device's hardware when the release has one per hardware id", () => {
+    const fleet = makeFleet(4, (i) => ({ hardwareId: i % 2 === 0 ? 'po-200.rev-a' : 'po-200.rev-b' }));
+    const { engine, out } = setup(fleet);
+    const release = {
+      targets: { 'po-200.rev-a': 'po-200/rev-a/2.4.1.bin', 'po-200.rev-b': 'po-200/rev-b/2.4.1.bin' },
+      version: '2.4.1',
+      hardwareIds: ['po-200.rev-a', 'po-200.rev-b'],
+    };
+    expect(engine.createCampaign(campaign({ release, waves: [100] })).ok).toBe(true);
+    expect(out.commands.map((c) => [c.deviceId, c.targetPath]).sort()).toEqual([
+      ['po-000', 'po-200/rev-a/2.4.1.bin'],
+      ['po-001', 'po-200/rev-b/2.4.1.bin'],
+      ['po-002', 'po-200/rev-a/2.4.1.bin'],
+      ['po-003', 'po-200/rev-b/2.4.1.bin'],
+    ]);
+  });
+
   it('freezes the population: matching filters, supported hardware, not on the version yet, not held elsewhere', () => {
     const fleet = makeFleet(12, (i) => ({
       ...(i === 0 ? { hardwareId: 'po-200.rev-b' } : {}),
@@ -69,6 +86,7 @@ describe('rollout engine: targeting', () => {
       campaignId: 'po-200-2.4.1',
       deviceId: out.commands[0]?.deviceId,
       release: { targetPath: 'po-200/rev-a/2.4.1.bin', version: '2.4.1', hardwareIds: ['po-200.rev-a'] },
+      targetPath: 'po-200/rev-a/2.4.1.bin',
       wave: 1,
       urgent: false,
       issuedAt: 0,

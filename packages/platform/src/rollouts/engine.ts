@@ -9,7 +9,7 @@ import {
 import { asyncScheduler, type Observable, type SchedulerLike, Subject, type Subscription } from 'rxjs';
 import { campaignRecord, deviceStateRecord, ROLLOUT_SYSTEM_ACTOR } from './audit.js';
 import { type AuditWriter, createAuditWriter, type RolloutAuditOptions } from './audit-writer.js';
-import { type CampaignDefinition, parseCampaignDefinition } from './campaign.js';
+import { type CampaignDefinition, parseCampaignDefinition, targetPathFor } from './campaign.js';
 import { CampaignRun, type DeviceSlot } from './campaign-run.js';
 import {
   type RolloutAuditError,
@@ -335,6 +335,7 @@ export function createRolloutEngine(options: RolloutEngineOptions = {}): Rollout
       campaignId: run.id,
       deviceId: slot.deviceId,
       release: run.definition.release,
+      targetPath: targetPathFor(run.definition.release, inventory.get(slot.deviceId)?.hardwareId ?? ''),
       wave,
       urgent: run.definition.urgent,
       issuedAt: now,

@@ -24,6 +24,8 @@ export interface RolloutCommand {
   readonly campaignId: string;
   readonly deviceId: DeviceId;
   readonly release: CampaignRelease;
+  /** The TUF target this device installs: the release's image for its hardware. */
+  readonly targetPath: string;
   /** The wave that assigned it (1-based). */
   readonly wave: number;
   /** Install even during therapy. */
