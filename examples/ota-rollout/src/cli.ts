@@ -1,3 +1,4 @@
+import type { CampaignStatus } from '@healthit/platform/rollouts';
 import { type OtaArgs, parseArgs, USAGE, UsageError } from './cli-args.js';
 import { runOtaSimulation } from './simulation.js';
 import { formatSummary } from './summary.js';
@@ -25,7 +26,20 @@ export async function runOtaCli(argv: readonly string[], io: CliIo): Promise<num
   }
   const started = performance.now();
   try {
-    const summary = await runOtaSimulation({ devices: args.devices, seed: args.seed, fault: args.fault });
+    // Progress while it runs (not with --json, whose output is one JSON document).
+    const onProgress = (status: CampaignStatus): void => {
+      const s = ((performance.now() - started) / 1000).toFixed(1).padStart(5);
+      io.out(
+        `${s} s  campaign ${status.phase} · wave ${status.wave} of ${status.waveCount} · ` +
+          `assigned ${status.assigned} of ${status.population}`,
+      );
+    };
+    const summary = await runOtaSimulation({
+      devices: args.devices,
+      seed: args.seed,
+      fault: args.fault,
+      ...(args.json ? {} : { onProgress }),
+    });
     const elapsedMs = performance.now() - started;
     if (args.json) io.out(JSON.stringify({ ...summary, elapsedMs: Math.round(elapsedMs) }, null, 2));
     else for (const line of formatSummary(summary, elapsedMs)) io.out(line);

@@ -44,6 +44,8 @@ export interface RolloutOptions {
   readonly signer: { readonly keyId: string; readonly secretKey: Uint8Array };
   /** Where the engine's audit records go (the platform's audit log). */
   readonly ledger?: LedgerSink;
+  /** Told of each change of the campaign's wave or phase (progress for the command line). */
+  readonly onProgress?: (status: CampaignStatus) => void;
   /** Give up after this long (ms, default 120 000). */
   readonly deadlineMs?: number;
 }
@@ -117,6 +119,10 @@ export async function runRollout(options: RolloutOptions): Promise<RolloutRun> {
     engine.commands$.subscribe(dispatch),
     engine.audit$.subscribe((r) => audit.push(r)),
     engine.status$.subscribe((status) => {
+      const previous = statuses.at(-1);
+      if (previous === undefined || previous.wave !== status.wave || previous.phase !== status.phase) {
+        options.onProgress?.(status);
+      }
       statuses.push(status);
       if (FINAL.has(status.phase)) settle(status);
       // The last wave is reached and only devices in therapy wait: their patients are discharged.

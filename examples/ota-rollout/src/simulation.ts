@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ed25519PublicKey } from '@healthit/core';
+import type { CampaignStatus } from '@healthit/platform/rollouts';
 import { createAuditLog } from './audit-log.js';
 import { createFleet, WARDS } from './fleet.js';
 import { createGateways } from './gateways.js';
@@ -22,6 +23,8 @@ export interface OtaSimulationOptions {
   readonly fault?: boolean;
   /** Hardware whose release is never authorised in the ledger (default none). */
   readonly unauthorisedOn?: readonly string[];
+  /** Told of each change of the campaign's wave or phase. */
+  readonly onProgress?: (status: CampaignStatus) => void;
 }
 
 /** Runs the simulation in a temporary directory (TUF metadata), removed at the end. */
@@ -52,7 +55,13 @@ export async function runOtaSimulation(options: OtaSimulationOptions): Promise<O
     // Its own seed: the audit log's keys must not shift the scenario the seed picks.
     const auditLog = createAuditLog(createRng(options.seed ^ 0x5eed_a0d1));
     try {
-      const run = await runRollout({ platform, fleet, signer, ledger: auditLog.sink });
+      const run = await runRollout({
+        platform,
+        fleet,
+        signer,
+        ledger: auditLog.sink,
+        ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+      });
       try {
         const logged = { entries: auditLog.log.size, checkpointSize: await auditLog.checkpointSize() };
         return await summarise(platform, gateways, fleet.devices, run, therapyAtStart, logged);
