@@ -17,16 +17,15 @@ import { createServer, type Server, type Socket, connect as tcpConnect } from 'n
 import {
   assertValidTopic,
   type ConnectionState,
-  filterSubscription,
+  createTopicHub,
   fromBase64Url,
   HealthItError,
   type PublishOptions,
+  type TopicHub,
   type Transport,
-  type TransportMessage,
   toBase64Url,
-  topicMatches,
 } from '@healthit/core';
-import { BehaviorSubject, type Observable, type Subscriber } from 'rxjs';
+import { BehaviorSubject } from 'rxjs';
 
 /** Options common to both ends. */
 export interface TcpTransportOptions {
@@ -64,11 +63,6 @@ export interface TcpTransportServer extends Transport {
   readonly connectionCount: () => number;
 }
 
-interface LocalSubscription {
-  readonly filter: string;
-  readonly subscriber: Subscriber<TransportMessage>;
-}
-
 interface Link {
   write(line: string): Promise<void>;
   destroy(): void;
@@ -76,76 +70,12 @@ interface Link {
 }
 
 /** The local half both ends share: subscriptions, the retained store, ordered delivery. */
-function createHub(options: TcpTransportOptions) {
-  const maxRetained = options.maxRetainedTopics ?? 10_000;
-  if (!Number.isInteger(maxRetained) || maxRetained < 0) {
-    throw new RangeError(`maxRetainedTopics must be a non-negative integer, got ${maxRetained}`);
-  }
-  const subscriptions = new Set<LocalSubscription>();
-  const retained = new Map<string, Uint8Array>();
-  const queue: TransportMessage[] = [];
-  let delivering = false;
-  let closed = false;
-
-  return {
-    get closed() {
-      return closed;
-    },
-    /** The retained messages, oldest first. */
-    retainedEntries(): [string, Uint8Array][] {
-      return [...retained];
-    },
-    retain(topic: string, payload: Uint8Array): void {
-      retained.delete(topic);
-      if (payload.byteLength === 0 || maxRetained === 0) return;
-      if (retained.size >= maxRetained) {
-        const oldest = retained.keys().next().value;
-        if (oldest !== undefined) retained.delete(oldest);
-      }
-      retained.set(topic, payload);
-    },
-    /** Delivers in order, also when a subscriber publishes from inside its handler. */
-    deliver(message: TransportMessage): void {
-      queue.push(message);
-      if (delivering) return;
-      delivering = true;
-      try {
-        for (let m = queue.shift(); m !== undefined; m = queue.shift()) {
-          for (const s of [...subscriptions]) {
-            if (subscriptions.has(s) && topicMatches(s.filter, m.topic)) s.subscriber.next(m);
-          }
-        }
-      } finally {
-        delivering = false;
-      }
-    },
-    subscribe(filter: string): Observable<TransportMessage> {
-      return filterSubscription(
-        filter,
-        () => closed,
-        (subscriber) => {
-          const entry: LocalSubscription = { filter, subscriber };
-          subscriptions.add(entry);
-          for (const [topic, payload] of retained) {
-            if (topicMatches(filter, topic)) subscriber.next({ topic, payload, retained: true });
-          }
-          return () => {
-            subscriptions.delete(entry);
-          };
-        },
-      );
-    },
-    close(): void {
-      if (closed) return;
-      closed = true;
-      const open = [...subscriptions];
-      subscriptions.clear();
-      retained.clear();
-      for (const s of open) s.subscriber.complete();
-    },
-  };
+function createHub(options: TcpTransportOptions): TopicHub {
+  return createTopicHub(
+    options.maxRetainedTopics === undefined ? {} : { maxRetainedTopics: options.maxRetainedTopics },
+  );
 }
-type Hub = ReturnType<typeof createHub>;
+type Hub = TopicHub;
 
 /** Encodes one message as its line. */
 export function encodeTcpLine(topic: string, payload: Uint8Array, retain: boolean): string {

@@ -44,6 +44,7 @@ export * from './schemas/index.js';
 export * from './security/index.js';
 export { filterSubscription } from './transport/filter-subscription.js';
 export { createInProcessTransport, type InProcessTransportOptions } from './transport/in-process.js';
+export { createTopicHub, type TopicHub, type TopicHubOptions } from './transport/topic-hub.js';
 export { Topics } from './transport/topic-names.js';
 export { assertValidFilter, assertValidTopic, topicMatches } from './transport/topics.js';
 export {

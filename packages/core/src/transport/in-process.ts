@@ -1,22 +1,11 @@
-import { BehaviorSubject, type Observable, type Subscriber } from 'rxjs';
+import { BehaviorSubject, type Observable } from 'rxjs';
 import { HealthItError } from '../errors/health-it-error.js';
 import type { ConnectionState, PublishOptions, Transport, TransportMessage } from '../ports/transport.js';
-import { filterSubscription } from './filter-subscription.js';
-import { assertValidTopic, topicMatches } from './topics.js';
+import { createTopicHub, type TopicHubOptions } from './topic-hub.js';
+import { assertValidTopic } from './topics.js';
 
 /** Options of {@link createInProcessTransport}. */
-export interface InProcessTransportOptions {
-  /**
-   * At most this many topics keep a retained message (default 10 000). When full, retaining a new
-   * topic evicts the topic retained longest ago.
-   */
-  readonly maxRetainedTopics?: number;
-}
-
-interface Subscription {
-  readonly filter: string;
-  readonly subscriber: Subscriber<TransportMessage>;
-}
+export type InProcessTransportOptions = TopicHubOptions;
 
 /**
  * The in-process transport: the reference implementation of {@link Transport}, and the embedded
@@ -35,78 +24,28 @@ interface Subscription {
  * ```
  */
 export function createInProcessTransport(options: InProcessTransportOptions = {}): Transport {
-  const maxRetained = options.maxRetainedTopics ?? 10_000;
-  if (!Number.isInteger(maxRetained) || maxRetained < 0) {
-    throw new RangeError(`maxRetainedTopics must be a non-negative integer, got ${maxRetained}`);
-  }
+  const hub = createTopicHub(options);
   const state$ = new BehaviorSubject<ConnectionState>('connected');
-  const subscriptions = new Set<Subscription>();
-  const retained = new Map<string, Uint8Array>();
-  const queue: TransportMessage[] = [];
-  let delivering = false;
-  let closed = false;
-
-  function deliver(message: TransportMessage): void {
-    queue.push(message);
-    if (delivering) return;
-    delivering = true;
-    try {
-      for (let m = queue.shift(); m !== undefined; m = queue.shift()) {
-        for (const s of [...subscriptions]) {
-          if (subscriptions.has(s) && topicMatches(s.filter, m.topic)) s.subscriber.next(m);
-        }
-      }
-    } finally {
-      delivering = false;
-    }
-  }
-
-  function retain(topic: string, payload: Uint8Array): void {
-    retained.delete(topic);
-    if (payload.byteLength === 0 || maxRetained === 0) return;
-    if (retained.size >= maxRetained) {
-      const oldest = retained.keys().next().value;
-      if (oldest !== undefined) retained.delete(oldest);
-    }
-    retained.set(topic, payload);
-  }
 
   return {
     state$: state$.asObservable(),
 
     async publish(topic: string, payload: Uint8Array, opts: PublishOptions = {}): Promise<void> {
-      if (closed)
+      if (hub.closed)
         throw new HealthItError('transport/closed', `Cannot publish to "${topic}": the transport is closed`);
       assertValidTopic(topic);
       const copy = payload.slice();
-      if (opts.retain === true) retain(topic, copy);
-      deliver({ topic, payload: copy, retained: false });
+      if (opts.retain === true) hub.retain(topic, copy);
+      hub.deliver({ topic, payload: copy, retained: false });
     },
 
     subscribe(filter: string): Observable<TransportMessage> {
-      return filterSubscription(
-        filter,
-        () => closed,
-        (subscriber) => {
-          const entry: Subscription = { filter, subscriber };
-          subscriptions.add(entry);
-          for (const [topic, payload] of retained) {
-            if (topicMatches(filter, topic)) subscriber.next({ topic, payload, retained: true });
-          }
-          return () => {
-            subscriptions.delete(entry);
-          };
-        },
-      );
+      return hub.subscribe(filter);
     },
 
     async close(): Promise<void> {
-      if (closed) return;
-      closed = true;
-      const open = [...subscriptions];
-      subscriptions.clear();
-      retained.clear();
-      for (const s of open) s.subscriber.complete();
+      if (hub.closed) return;
+      hub.close();
       state$.next('closed');
       state$.complete();
     },
