@@ -1,3 +1,5 @@
+import { type ParseArgsConfig, parseArgs as parseCommandLine } from 'node:util';
+
 /** The command line of `healthit-cold-chain`. */
 export interface ColdChainArgs {
   /** Keep the log (and the written bundles) in this directory; default: the log in memory. */
@@ -26,32 +28,37 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+/** The options as `node:util` parses them, strictly; its errors become {@link UsageError}s. */
+function read<T extends ParseArgsConfig['options']>(argv: readonly string[], options: T) {
+  try {
+    return parseCommandLine({ args: [...argv], options, strict: true, allowPositionals: false }).values;
+  } catch (e) {
+    throw new UsageError(e instanceof Error ? e.message : String(e));
+  }
+}
+
 /**
  * Parses the command line (`process.argv.slice(2)`).
  * @throws {UsageError} for an unknown option, a missing value or a seed that is not an integer in range.
  */
 export function parseArgs(argv: readonly string[]): ColdChainArgs {
-  let data: string | undefined;
+  const v = read(argv, {
+    data: { type: 'string' },
+    seed: { type: 'string' },
+    'no-excursion': { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
   let seed = 42;
-  let excursion = true;
-  let help = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    const value = (): string => {
-      const v = argv[++i];
-      if (v === undefined || v.startsWith('--')) throw new UsageError(`${arg} needs a value`);
-      return v;
-    };
-    if (arg === '--data') data = value();
-    else if (arg === '--seed') {
-      const text = value();
-      seed = Number(text);
-      if (!/^\d+$/.test(text) || !Number.isSafeInteger(seed) || seed > 0xffff_ffff) {
-        throw new UsageError(`--seed must be an integer in 0..4294967295, got "${text}"`);
-      }
-    } else if (arg === '--no-excursion') excursion = false;
-    else if (arg === '--help' || arg === '-h') help = true;
-    else throw new UsageError(`unknown option "${arg}"`);
+  if (v.seed !== undefined) {
+    seed = Number(v.seed);
+    if (!/^\d+$/.test(v.seed) || !Number.isSafeInteger(seed) || seed > 0xffff_ffff) {
+      throw new UsageError(`--seed must be an integer in 0..4294967295, got "${v.seed}"`);
+    }
   }
-  return { ...(data === undefined ? {} : { data }), seed, excursion, help };
+  return {
+    ...(v.data === undefined ? {} : { data: v.data }),
+    seed,
+    excursion: v['no-excursion'] !== true,
+    help: v.help === true,
+  };
 }

@@ -1,3 +1,5 @@
+import { type ParseArgsConfig, parseArgs as parseCommandLine } from 'node:util';
+
 /** The command line of `healthit-edge-ai`. */
 export interface EdgeAiArgs {
   readonly seed: number;
@@ -45,6 +47,15 @@ function hoursOf(text: string, what: string): number {
   return m[2] === 'm' ? value / 60 : value;
 }
 
+/** The options as `node:util` parses them, strictly; its errors become {@link UsageError}s. */
+function read<T extends ParseArgsConfig['options']>(argv: readonly string[], options: T) {
+  try {
+    return parseCommandLine({ args: [...argv], options, strict: true, allowPositionals: false }).values;
+  } catch (e) {
+    throw new UsageError(e instanceof Error ? e.message : String(e));
+  }
+}
+
 function integer(text: string, what: string, min: number, max: number): number {
   const n = Number(text);
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < min || n > max) {
@@ -58,31 +69,27 @@ function integer(text: string, what: string, min: number, max: number): number {
  * @throws {UsageError} for an unknown option, a missing value or a value out of range.
  */
 export function parseArgs(argv: readonly string[]): EdgeAiArgs {
-  let seed = 7;
-  let hours = 24;
-  let shiftAtHours = 6;
-  let patients = 100;
-  let historyPatients = 150;
-  let tamper = false;
-  let quiet = false;
-  let help = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    const value = (): string => {
-      const v = argv[++i];
-      if (v === undefined || v.startsWith('--')) throw new UsageError(`${arg} needs a value`);
-      return v;
-    };
-    if (arg === '--duration') hours = hoursOf(value(), '--duration');
-    else if (arg === '--shift-at') shiftAtHours = hoursOf(value(), '--shift-at');
-    else if (arg === '--patients') patients = integer(value(), '--patients', 20, 1000);
-    else if (arg === '--history-patients') historyPatients = integer(value(), '--history-patients', 40, 2000);
-    else if (arg === '--seed') seed = integer(value(), '--seed', 0, 0xffff_ffff);
-    else if (arg === '--tamper') tamper = true;
-    else if (arg === '--quiet') quiet = true;
-    else if (arg === '--help' || arg === '-h') help = true;
-    else throw new UsageError(`unknown option "${arg}"`);
-  }
+  const v = read(argv, {
+    duration: { type: 'string' },
+    'shift-at': { type: 'string' },
+    patients: { type: 'string' },
+    'history-patients': { type: 'string' },
+    seed: { type: 'string' },
+    tamper: { type: 'boolean' },
+    quiet: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  const hours = v.duration === undefined ? 24 : hoursOf(v.duration, '--duration');
+  const shiftAtHours = v['shift-at'] === undefined ? 6 : hoursOf(v['shift-at'], '--shift-at');
+  const seed = v.seed === undefined ? 7 : integer(v.seed, '--seed', 0, 0xffff_ffff);
+  const patients = v.patients === undefined ? 100 : integer(v.patients, '--patients', 20, 1000);
+  const historyPatients =
+    v['history-patients'] === undefined
+      ? 150
+      : integer(v['history-patients'], '--history-patients', 40, 2000);
+  const tamper = v.tamper === true;
+  const quiet = v.quiet === true;
+  const help = v.help === true;
   if (!(hours > 0 && hours <= 72))
     throw new UsageError(`--duration must be more than 0 and at most 72h, got ${hours}h`);
   if (!(shiftAtHours >= 1 && shiftAtHours <= hours - 6)) {

@@ -1,3 +1,5 @@
+import { type ParseArgsConfig, parseArgs as parseCommandLine } from 'node:util';
+
 /** The command line of `healthit-ota-rollout`. */
 export interface OtaArgs {
   readonly devices: number;
@@ -30,6 +32,15 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+/** The options as `node:util` parses them, strictly; its errors become {@link UsageError}s. */
+function read<T extends ParseArgsConfig['options']>(argv: readonly string[], options: T) {
+  try {
+    return parseCommandLine({ args: [...argv], options, strict: true, allowPositionals: false }).values;
+  } catch (e) {
+    throw new UsageError(e instanceof Error ? e.message : String(e));
+  }
+}
+
 function integer(arg: string, text: string, min: number, max: number): number {
   const n = Number(text);
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < min || n > max)
@@ -42,24 +53,18 @@ function integer(arg: string, text: string, min: number, max: number): number {
  * @throws {UsageError} for an unknown option, a missing value or a number out of range.
  */
 export function parseArgs(argv: readonly string[]): OtaArgs {
-  let devices = 200;
-  let seed = 1;
-  let fault = true;
-  let json = false;
-  let help = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    const value = (): string => {
-      const v = argv[++i];
-      if (v === undefined || v.startsWith('--')) throw new UsageError(`${arg} needs a value`);
-      return v;
-    };
-    if (arg === '--devices') devices = integer(arg, value(), 10, 2000);
-    else if (arg === '--seed') seed = integer(arg, value(), 0, 0xffff_ffff);
-    else if (arg === '--no-fault') fault = false;
-    else if (arg === '--json') json = true;
-    else if (arg === '--help' || arg === '-h') help = true;
-    else throw new UsageError(`unknown option "${arg}"`);
-  }
-  return { devices, seed, fault, json, help };
+  const v = read(argv, {
+    devices: { type: 'string' },
+    seed: { type: 'string' },
+    'no-fault': { type: 'boolean' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  return {
+    devices: v.devices === undefined ? 200 : integer('--devices', v.devices, 10, 2000),
+    seed: v.seed === undefined ? 1 : integer('--seed', v.seed, 0, 0xffff_ffff),
+    fault: v['no-fault'] !== true,
+    json: v.json === true,
+    help: v.help === true,
+  };
 }
