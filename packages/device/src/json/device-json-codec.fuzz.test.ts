@@ -1,6 +1,7 @@
 import { HealthItError, Reading, utf8Encode } from '@healthit/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { fuzzRuns, fuzzTimeout, recordFuzzResult } from '../../../../test/fuzz/fuzz.js';
 import { deviceJsonCodec } from './device-json-codec.js';
 
 /** Cheap JSON scalars, biased towards values that sit at the edges of the schema. */
@@ -87,10 +88,17 @@ const frames = fc.oneof(
   { arbitrary: mutated.map((b) => b.subarray(0, Math.floor(b.length / 2))), weight: 1 },
 );
 
+const RUNS = fuzzRuns();
+const FUZZ_TIMEOUT_MS = fuzzTimeout(400); // ~4 s per 100 000 on an idle core
+
 describe('device JSON codec fuzzing', () => {
-  it('100 000 random frames each give valid readings or a HealthItError, never anything else', () => {
+  it('random frames each give valid readings or a HealthItError, never anything else', {
+    timeout: FUZZ_TIMEOUT_MS,
+  }, () => {
     let decoded = 0;
     let rejected = 0;
+    let maxInputMs = 0;
+    const t0 = performance.now();
     // Capturing a stack trace is most of the cost of a rejected frame; the frames need none.
     const stackTraceLimit = Error.stackTraceLimit;
     Error.stackTraceLimit = 0;
@@ -98,27 +106,39 @@ describe('device JSON codec fuzzing', () => {
       fc.assert(
         fc.property(frames, (frame) => {
           let readings: Reading[];
+          const start = performance.now();
           try {
             readings = deviceJsonCodec.decode(frame);
           } catch (e) {
+            maxInputMs = Math.max(maxInputMs, performance.now() - start);
             if (!(e instanceof HealthItError)) throw e;
             expect(e.message.length).toBeGreaterThan(0);
             rejected++;
             return;
           }
+          maxInputMs = Math.max(maxInputMs, performance.now() - start);
           decoded++;
           for (const r of readings) {
             expect(Reading.safeParse(r).success).toBe(true);
             expect(r.id).toBe(`${r.deviceId}:${r.seq}`);
           }
         }),
-        { seed: 20_250_101, numRuns: 100_000 },
+        { seed: 20_250_101, numRuns: RUNS },
       );
     } finally {
       Error.stackTraceLimit = stackTraceLimit;
     }
+    recordFuzzResult({
+      name: 'device JSON codec decode (bytes)',
+      runs: RUNS,
+      returned: decoded,
+      rejected,
+      outcomes: { decoded, 'rejected: HealthItError': rejected },
+      totalMs: Math.round(performance.now() - t0),
+      maxInputMs: Math.round(maxInputMs * 10) / 10,
+    });
     // Both outcomes are exercised, not just rejection.
-    expect(decoded).toBeGreaterThan(5_000);
-    expect(rejected).toBeGreaterThan(5_000);
-  }, 60_000); // ~4 s on an idle core; generous for loaded CI machines
+    expect(decoded).toBeGreaterThan(RUNS / 20);
+    expect(rejected).toBeGreaterThan(RUNS / 20);
+  });
 });

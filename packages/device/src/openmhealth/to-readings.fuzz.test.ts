@@ -1,6 +1,7 @@
 import { HealthItError, Reading } from '@healthit/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { fuzzRuns, fuzzTimeout, recordFuzzResult } from '../../../../test/fuzz/fuzz.js';
 import { OMH_SUPPORTED_SCHEMAS } from './data-point.js';
 import { type OmhToReadingsResult, omhToReadings } from './to-readings.js';
 
@@ -114,22 +115,32 @@ const input = fc
     return { schema, input: { header, body } as unknown };
   });
 
+const RUNS = fuzzRuns();
+const FUZZ_TIMEOUT_MS = fuzzTimeout(400); // ~4 s per 100 000 on an idle core
+
 describe('Open mHealth mapping fuzzing', () => {
-  it('100 000 random data points and bodies each give a result or a HealthItError, never anything else', () => {
+  it('random data points and bodies each give a result or a HealthItError, never anything else', {
+    timeout: FUZZ_TIMEOUT_MS,
+  }, () => {
     const outcomes = { readings: 0, skipped: 0, rejected: 0 };
+    let maxInputMs = 0;
+    const t0 = performance.now();
     const stackTraceLimit = Error.stackTraceLimit;
     Error.stackTraceLimit = 0; // rejected inputs need no stack traces; capturing them is most of their cost
     try {
       fc.assert(
         fc.property(input, ({ schema, input }) => {
           let result: OmhToReadingsResult;
+          const start = performance.now();
           try {
             result = omhToReadings(input, { seq: 0, schema });
           } catch (e) {
+            maxInputMs = Math.max(maxInputMs, performance.now() - start);
             if (!(e instanceof HealthItError) || e.message.length === 0) throw e;
             outcomes.rejected++;
             return;
           }
+          maxInputMs = Math.max(maxInputMs, performance.now() - start);
           outcomes[result.type]++;
           // Plain checks, not expect(): this runs 100 000 times.
           if (result.type === 'readings') {
@@ -139,13 +150,26 @@ describe('Open mHealth mapping fuzzing', () => {
             }
           }
         }),
-        { seed: 0x0e1f, numRuns: 100_000 },
+        { seed: 0x0e1f, numRuns: RUNS },
       );
     } finally {
       Error.stackTraceLimit = stackTraceLimit;
     }
-    expect(outcomes.readings).toBeGreaterThan(5_000);
-    expect(outcomes.skipped).toBeGreaterThan(5_000);
-    expect(outcomes.rejected).toBeGreaterThan(5_000);
-  }, 60_000); // ~4 s on an idle core; generous for loaded CI machines
+    recordFuzzResult({
+      name: 'Open mHealth omhToReadings (JSON)',
+      runs: RUNS,
+      returned: outcomes.readings + outcomes.skipped,
+      rejected: outcomes.rejected,
+      outcomes: {
+        readings: outcomes.readings,
+        skipped: outcomes.skipped,
+        'rejected: HealthItError': outcomes.rejected,
+      },
+      totalMs: Math.round(performance.now() - t0),
+      maxInputMs: Math.round(maxInputMs * 10) / 10,
+    });
+    expect(outcomes.readings).toBeGreaterThan(RUNS / 20);
+    expect(outcomes.skipped).toBeGreaterThan(RUNS / 20);
+    expect(outcomes.rejected).toBeGreaterThan(RUNS / 20);
+  });
 });

@@ -100,8 +100,32 @@ export const IOT_HUB_PATHS = {
   enqueuedTime: '$.SystemProperties.iothub-enqueuedtime',
 } as const;
 
-function toInput(input: unknown, source: string): unknown {
-  return canonicalKeys(typeof input === 'string' ? parseJsonText(input, source) : input);
+/**
+ * How deep a template set may nest (real ones nest under ten levels). Deeper input is refused
+ * before the recursive key canonicalisation, which would overflow the stack on JSON nested some
+ * thousands of levels deep.
+ */
+const MAX_TEMPLATE_DEPTH = 64;
+
+/** True when `value` nests arrays or objects deeper than `max` levels (iterative: any depth). */
+function nestsDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const [v, depth] = item;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth >= max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+function toInput(input: unknown, source: string, schema: string): unknown {
+  const value = typeof input === 'string' ? parseJsonText(input, source) : input;
+  if (nestsDeeperThan(value, MAX_TEMPLATE_DEPTH)) {
+    const issue = { path: '', message: `nested deeper than ${MAX_TEMPLATE_DEPTH} levels`, code: 'too_big' };
+    throw new IomtTemplateError(schema, [issue], { source });
+  }
+  return canonicalKeys(value);
 }
 
 function entriesOf(
@@ -272,7 +296,7 @@ export function loadContentTemplates(input: unknown, options: LoadContentOptions
   const source = options.source ?? '';
   const jmes = createJmesPathEngine(options.jmesPathFunctions);
   const issues: Issue[] = [];
-  const root = toInput(input, source || 'device-content templates');
+  const root = toInput(input, source || 'device-content templates', 'device-content template');
   const found = entriesOf(root, 'CollectionContent', CONTENT_TEMPLATE_TYPES, issues);
   const templates: CompiledContentTemplate[] = [];
   found?.entries.forEach((raw, index) => {
@@ -319,7 +343,7 @@ export function loadFhirTemplates(
 ): FhirTemplateSet {
   const source = options.source ?? '';
   const issues: Issue[] = [];
-  const root = toInput(input, source || 'FHIR mapping templates');
+  const root = toInput(input, source || 'FHIR mapping templates', 'FHIR mapping template');
   const found = entriesOf(root, 'CollectionFhir', ['CodeValueFhir'], issues);
   const templates: LoadedFhirTemplate[] = [];
   const byName = new Map<string, LoadedFhirTemplate>();
