@@ -5,35 +5,12 @@
  * body schema, is provably in the witnessed log (an RFC 9162 inclusion proof against a signed
  * checkpoint), and the gateway's verifier accepts the model only with the receipt the ledger holds.
  */
-import {
-  approveModel,
-  createModelVerifier,
-  deteriorationModelV0,
-  type ModelSpec,
-  signModelArtifact,
-} from '@healthit/ai';
-import { createIdentity, isHealthItError, publicIdentity } from '@healthit/core';
+import { approveModel, createModelVerifier, deteriorationModelV0, signModelArtifact } from '@healthit/ai';
+import { isHealthItError, publicIdentity } from '@healthit/core';
 import { createEd25519NoteVerifier, entries, verifyCheckpoint, verifyInclusion } from '@healthit/ledger';
 import { describe, expect, it } from 'vitest';
+import { biomed, clock, platform, SPEC } from '../packages/ai/test/approval-fixtures.js';
 import { createStack } from '../packages/ledger/src/provenance/test-fixtures/stack.js';
-
-const SEED = (n: number) => new Uint8Array(32).fill(n);
-const platform = createIdentity({ id: 'platform-trainer', kind: 'service', signingSecretKey: SEED(1) });
-const biomed = createIdentity({ id: 'biomed-lead', kind: 'person', signingSecretKey: SEED(2) });
-const clock = { now: () => Date.UTC(2025, 5, 1) };
-
-const SPEC: ModelSpec = {
-  inputs: [{ name: 'vitals', type: 'float32', shape: ['N', 5] }],
-  outputs: [{ name: 'risk', type: 'float32', shape: ['N', 1] }],
-  features: [
-    { name: 'heart-rate', unit: '/min' },
-    { name: 'respiratory-rate', unit: '/min' },
-    { name: 'spo2', unit: '%' },
-    { name: 'body-temperature', unit: 'Cel' },
-    { name: 'bp-systolic', unit: 'mm[Hg]' },
-  ],
-  description: 'Illustrative deterioration risk; not a validated clinical model.',
-};
 
 describe('model approval in the transparency log (ai × ledger)', () => {
   it('records model.approve as a ledger entry with a valid body, provably included, and the verifier checks the receipt', async () => {

@@ -1,5 +1,4 @@
 import {
-  createIdentity,
   type Identity,
   isHealthItError,
   type JsonValue,
@@ -11,6 +10,7 @@ import { recordingLedger } from '@healthit/core/testing';
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { biomed, clock, mallory, platform, SPEC } from '../../test/approval-fixtures.js';
 import { fourColumnModel } from '../../test/onnx-models.js';
 import { deteriorationModelV0 } from '../models/deterioration-v0.js';
 import { TensorSpecError } from '../onnx/errors.js';
@@ -24,27 +24,8 @@ import {
   type SignedModelArtifact,
 } from './manifest.js';
 import { signedArtifactFromJson, signedArtifactToJson, signModelArtifact } from './sign.js';
-import type { ModelSpec } from './spec.js';
 import { createModelVerifier, type ModelRefusal, type ModelTrust, ModelVerificationError } from './verify.js';
 
-const SEED = (n: number) => new Uint8Array(32).fill(n);
-const platform = createIdentity({ id: 'platform-trainer', kind: 'service', signingSecretKey: SEED(1) });
-const biomed = createIdentity({ id: 'biomed-lead', kind: 'person', signingSecretKey: SEED(2) });
-const mallory = createIdentity({ id: 'mallory', kind: 'person', signingSecretKey: SEED(3) });
-const clock = { now: () => Date.UTC(2025, 5, 1) };
-
-const SPEC: ModelSpec = {
-  inputs: [{ name: 'vitals', type: 'float32', shape: ['N', 5] }],
-  outputs: [{ name: 'risk', type: 'float32', shape: ['N', 1] }],
-  features: [
-    { name: 'heart-rate', unit: '/min' },
-    { name: 'respiratory-rate', unit: '/min' },
-    { name: 'spo2', unit: '%' },
-    { name: 'body-temperature', unit: 'Cel' },
-    { name: 'bp-systolic', unit: 'mm[Hg]' },
-  ],
-  description: 'Illustrative deterioration risk; not a validated clinical model.',
-};
 const METRICS = { auroc: 0.87, brier: 0.061, calibrationSlope: 0.97 };
 
 /**

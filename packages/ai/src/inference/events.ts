@@ -92,3 +92,13 @@ export function asHealthItError(e: unknown, code: ErrorCode, message: string): H
   const reason = e instanceof Error ? e.message : String(e);
   return new HealthItError(code, `${message}: ${reason}`, { cause: e });
 }
+
+/** The failure event of `input` at `stage`, from model `model`. @internal */
+export function failureOf<In>(
+  model: ModelRef,
+  input: In,
+  stage: InferenceStage,
+  error: HealthItError,
+): InferenceFailure<In> {
+  return { type: 'error', input, stage, error, model };
+}

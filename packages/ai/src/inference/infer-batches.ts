@@ -2,6 +2,7 @@ import { HealthItError, type LoadedModel, type Tensor } from '@healthit/core';
 import { Observable, type OperatorFunction } from 'rxjs';
 import {
   asHealthItError,
+  failureOf,
   type InferenceEvent,
   type InferenceFailure,
   InferenceOverflowError,
@@ -277,13 +278,8 @@ export function inferBatches<In>(
         resolved,
       );
 
-      const failure = (input: In, stage: InferenceStage, error: HealthItError): InferenceFailure<In> => ({
-        type: 'error',
-        input,
-        stage,
-        error,
-        model: ref,
-      });
+      const failure = (input: In, stage: InferenceStage, error: HealthItError): InferenceFailure<In> =>
+        failureOf(ref, input, stage, error);
 
       /** Emits the blocks whose every row settled, in order, stopping at the first still running. */
       const emitFinished = (): void => {

@@ -3,6 +3,7 @@ import { Observable, type OperatorFunction } from 'rxjs';
 import type { InferenceCodec } from './codec.js';
 import {
   asHealthItError,
+  failureOf,
   type InferenceEvent,
   type InferenceFailure,
   InferenceOverflowError,
@@ -111,13 +112,8 @@ export function infer<In, Out, Prepared = In>(
       const runs: Run<In, Out>[] = [];
       let dropped = 0;
 
-      const failure = (input: In, stage: InferenceStage, error: HealthItError): InferenceFailure<In> => ({
-        type: 'error',
-        input,
-        stage,
-        error,
-        model: ref,
-      });
+      const failure = (input: In, stage: InferenceStage, error: HealthItError): InferenceFailure<In> =>
+        failureOf(ref, input, stage, error);
 
       /** Emits the outcomes of finished runs, oldest first, stopping at the first still in flight. */
       const emitFinished = (): void => {
