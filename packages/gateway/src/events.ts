@@ -3,10 +3,17 @@ import type { ControlEvent } from './control/events.js';
 
 /** A message from a transport could not be turned into readings. Nothing of it was accepted. */
 export interface MessageRejected {
+  /** Discriminant of {@link GatewayEvent}: always `message-rejected`. */
   readonly type: 'message-rejected';
   /** The gateway input that received it (always set by `createGateway`). */
   readonly inputName?: string;
+  /** The transport topic the message arrived on. */
   readonly topic: string;
+  /**
+   * Why it was refused: e.g. `codec/decode` (malformed envelope or payload),
+   * `codec/unknown-content-type`, `validation/invalid` (a source that is not the topic's device),
+   * or a `security/*` code from the authenticator.
+   */
   readonly error: HealthItError;
   /** Leading bytes of the offending payload (at most 256), for diagnosis. */
   readonly payloadHead: Uint8Array;
@@ -14,11 +21,19 @@ export interface MessageRejected {
 
 /** One reading of an otherwise valid message was refused; its siblings went on. */
 export interface ReadingRejected {
+  /** Discriminant of {@link GatewayEvent}: always `reading-rejected`. */
   readonly type: 'reading-rejected';
   /** The gateway input that received it (always set by `createGateway`). */
   readonly inputName?: string;
+  /** The transport topic the message arrived on. */
   readonly topic: string;
+  /** The reading's `id` as received (empty when a decoder produced a reading without one). */
   readonly readingId: string;
+  /**
+   * Why it was refused: a schema `ValidationError`, a reading of another device than the message's,
+   * or a unit that could not be normalised to the metric's canonical UCUM unit or a value outside
+   * its plausible range.
+   */
   readonly error: HealthItError;
   /** The reading as received. */
   readonly input: unknown;
@@ -26,10 +41,13 @@ export interface ReadingRejected {
 
 /** A reading already seen (same device, same or older `seq`) was dropped as a duplicate. */
 export interface ReadingDuplicate {
+  /** Discriminant of {@link GatewayEvent}: always `reading-duplicate`. */
   readonly type: 'reading-duplicate';
   /** The gateway input that received it (always set by `createGateway`). */
   readonly inputName?: string;
+  /** The transport topic the message arrived on. */
   readonly topic: string;
+  /** The dropped reading's `id`. */
   readonly readingId: string;
   /** The highest `seq` already accepted from the device. */
   readonly lastSeq: number;
@@ -40,26 +58,43 @@ export interface ReadingDuplicate {
  * the message (a special value, an unmapped HL7 observation, a time stamp it could not use).
  */
 export interface DecoderNotice {
+  /** Discriminant of {@link GatewayEvent}: always `decoder-notice`. */
   readonly type: 'decoder-notice';
+  /** The gateway input whose decoder reported it. */
   readonly inputName: string;
+  /** The transport topic the message arrived on. */
   readonly topic: string;
   /** The decoder's `name`. */
   readonly decoder: string;
+  /** The decoder's notice as reported (`type`, `message` and optional `detail`). */
   readonly notice: ChannelNotice;
 }
 
 /** A command status message from an actuator could not be decoded; the loop never saw it. */
 export interface CommandStatusRejected {
+  /** Discriminant of {@link GatewayEvent}: always `command-status-rejected`. */
   readonly type: 'command-status-rejected';
+  /** The topic the status arrived on (`Topics.deviceCommandStatus(deviceId)`). */
   readonly topic: string;
+  /**
+   * Why it could not be decoded: the error the JSON command-status codec threw (`codec/decode` when
+   * it was not a `HealthItError`).
+   */
   readonly error: HealthItError;
 }
 
 /** A command of the control loop could not be published to its actuator (it will time out and alert). */
 export interface CommandPublishFailed {
+  /** Discriminant of {@link GatewayEvent}: always `command-publish-failed`. */
   readonly type: 'command-publish-failed';
+  /** The id of the command that was not published. */
   readonly commandId: string;
+  /** The actuator the command was for (its device id). */
   readonly deviceId: string;
+  /**
+   * Why the transport refused it (`transport/publish-failed` unless the transport gave a
+   * `HealthItError`).
+   */
   readonly error: HealthItError;
 }
 

@@ -65,6 +65,10 @@ export interface GatewayOptions {
   readonly rules?: readonly ThresholdRule[];
   /** Devices remembered for de-duplication (default 100 000; least recently heard forgotten first). */
   readonly maxDevices?: number;
+  /**
+   * Time source (ms since the epoch) for the `receivedAt` given to channel decoders, threshold
+   * alerts' `ts` and the control loop's commands and events. Default the system clock.
+   */
   readonly clock?: Clock;
   /** The local sensor → rule → actuator loop; see {@link GatewayControlOptions}. */
   readonly control?: GatewayControlOptions;

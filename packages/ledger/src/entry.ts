@@ -64,7 +64,9 @@ export interface EntryFields {
  * `entryHash`.
  */
 export interface LedgerEntry extends EntryFields {
+  /** Lowercase hex SHA-256 of {@link encodeEntry} of the entry's five fields (64 characters). */
   readonly entryHash: string;
+  /** The log key's Ed25519 signature of the 32 raw bytes of `entryHash`, lowercase hex (128 characters). */
   readonly signature: string;
 }
 

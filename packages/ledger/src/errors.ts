@@ -63,6 +63,7 @@ export interface LedgerIntegrityDetail {
  * ```
  */
 export class LedgerIntegrityError extends HealthItError {
+  /** Always `LedgerIntegrityError`. */
   override readonly name = 'LedgerIntegrityError';
   /** Which check failed. */
   readonly reason: IntegrityReason;
@@ -73,6 +74,15 @@ export class LedgerIntegrityError extends HealthItError {
   /** What it found. */
   readonly actual: string;
 
+  /**
+   * Makes a ledger integrity error; `detail`'s reason, index, expected and actual are copied onto
+   * it and into its `detail`.
+   * @param code - `ledger/signature` when a signature or the log's public key is wrong,
+   *   `ledger/integrity` otherwise.
+   * @param message - The human-readable message.
+   * @param detail - The failed check, the offending index, what was expected and found, and the
+   *   underlying `cause`.
+   */
   constructor(code: LedgerIntegrityCode, message: string, detail: LedgerIntegrityDetail) {
     super(code, message, {
       cause: detail.cause,

@@ -6,14 +6,26 @@ export const MAX_JSON_DEPTH = 64;
 
 /** A problem found in a would-be JSON value, with the path to it. */
 export interface JsonIssue {
+  /** Where the offender is: object keys and array indices from the root; empty for the input itself. */
   readonly path: readonly (string | number)[];
+  /** What is wrong with it, e.g. `undefined is not a JSON value`. */
   readonly message: string;
 }
 
 /** The result of {@link toJsonValue}. */
 export type JsonCheck =
-  | { readonly ok: true; readonly value: JsonValue }
-  | { readonly ok: false; readonly issues: readonly JsonIssue[] };
+  | {
+      /** The input is plain JSON. */
+      readonly ok: true;
+      /** A fresh copy of the input (`-0` written as `0`). */
+      readonly value: JsonValue;
+    }
+  | {
+      /** The input is not plain JSON. */
+      readonly ok: false;
+      /** Every offending value, with its path (at least one). */
+      readonly issues: readonly JsonIssue[];
+    };
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 

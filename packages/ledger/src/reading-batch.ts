@@ -31,7 +31,9 @@ export type ReadingBatchBody = z.infer<typeof ReadingBatchBody>;
 
 /** A `reading-batch` ledger record. */
 export interface ReadingBatchRecord {
+  /** Always {@link READING_BATCH} (`reading-batch`). */
   readonly type: typeof READING_BATCH;
+  /** What commits the ledger to the batch: count, digest, time range and devices. */
   readonly body: ReadingBatchBody;
 }
 

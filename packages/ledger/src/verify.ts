@@ -7,8 +7,11 @@ import { ed25519Verify } from './signing.js';
 
 /** A verified chain: how many entries, and the `entryHash` of the last ({@link GENESIS_HASH} when empty). */
 export interface ChainVerification {
+  /** Always true: a chain that fails verification throws instead. */
   readonly ok: true;
+  /** How many entries were verified (the index of the last one plus 1). */
   readonly length: number;
+  /** Lowercase hex `entryHash` of the last entry; {@link GENESIS_HASH} when the chain is empty. */
   readonly head: string;
 }
 
@@ -17,7 +20,9 @@ export interface ChainVerification {
  * then. A receipt `{ index, entryHash }` is the known head `{ length: index + 1, head: entryHash }`.
  */
 export interface KnownHead {
+  /** How many entries the log had then (a receipt's `index + 1`). */
   readonly length: number;
+  /** Lowercase hex `entryHash` of the entry at `length - 1` then. */
   readonly head: string;
   /** When given, must be the log id of the public key being verified against. */
   readonly logId?: string;

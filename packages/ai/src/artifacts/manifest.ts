@@ -99,9 +99,11 @@ export type SignedManifest = z.infer<typeof SignedManifest>;
 
 /** A signed model artifact in memory: manifest, signature, and the bytes it describes. */
 export interface SignedModelArtifact {
+  /** What the signer states about the bytes: id, version, SHA-256 and length, spec, metrics, time, signer. */
   readonly manifest: ModelManifest;
   /** The signer's Ed25519 signature of the manifest, base64url. */
   readonly sig: string;
+  /** The serialised model (ONNX) the manifest describes; a verifier checks them against its SHA-256 and length. */
   readonly bytes: Uint8Array;
 }
 

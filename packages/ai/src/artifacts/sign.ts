@@ -25,8 +25,11 @@ import { ModelSpec } from './spec.js';
 
 /** A party that signs: its id, key id and Ed25519 secret key (a core `Identity` is one). */
 export interface ArtifactSigner {
+  /** Who signs (e.g. the platform's training service), as named in the signed manifest's `signer.id`. */
   readonly id: string;
+  /** Lowercase hex SHA-256 of the Ed25519 public key of `signing.secretKey` (checked before signing). */
   readonly keyId: string;
+  /** The Ed25519 secret key that signs: 32 bytes. */
   readonly signing: { readonly secretKey: Uint8Array };
 }
 

@@ -63,12 +63,21 @@ export const MODEL_REFUSALS: readonly ModelRefusal[] = [
  * check failed; the message names the model and what to do.
  */
 export class ModelVerificationError extends HealthItError {
+  /** The error's class name: always `ModelVerificationError`. */
   override readonly name = 'ModelVerificationError';
+  /** Which check failed (see {@link ModelRefusal}). */
   readonly reason: ModelRefusal;
   /** The model's id and version, as claimed (may be absent for a malformed manifest). */
   readonly modelId: string | undefined;
+  /** The model's version, as its manifest claims; undefined for a malformed manifest. */
   readonly version: string | undefined;
 
+  /**
+   * Creates the error (code `security/unauthenticated`).
+   * @param reason - Which check failed.
+   * @param message - The human-readable message, naming the model and what to do.
+   * @param model - The model's `id` and `version` as claimed, when the manifest could be read.
+   */
   constructor(reason: ModelRefusal, message: string, model: { id?: string; version?: string } = {}) {
     super('security/unauthenticated', message, {
       detail: { reason, modelId: model.id, version: model.version },
@@ -81,7 +90,9 @@ export class ModelVerificationError extends HealthItError {
 
 /** A trusted public key: who, and their Ed25519 public key (a core `PublicIdentity` is one). */
 export interface TrustedKey {
+  /** Who holds the key (a person or service id), as named in refusal messages. */
   readonly id: string;
+  /** Their Ed25519 public key (32 bytes); its SHA-256 is the key id a manifest or approval names. */
   readonly signingKey: Uint8Array;
 }
 
@@ -104,9 +115,13 @@ export interface ModelTrust {
 
 /** A verified model, ready for `ModelRuntime.load` (the runtime checks the graph against `spec`). */
 export interface VerifiedModel extends ModelArtifact {
+  /** The inputs, outputs and feature columns it declares, from its signed manifest. */
   readonly spec: ModelSpec;
+  /** The validation metrics it was signed with, e.g. `{ auroc: 0.87, brier: 0.06 }`. */
   readonly metrics: ModelMetrics;
+  /** SHA-256 of its bytes, lowercase hex (checked against the bytes). */
   readonly sha256: string;
+  /** The whole signed manifest, as verified. */
   readonly manifest: ModelManifest;
   /** The approval that let it in, when approval is required or given. */
   readonly approval: ModelApproval | undefined;
@@ -114,8 +129,18 @@ export interface VerifiedModel extends ModelArtifact {
 
 /** The verdict of {@link ModelVerifier.check}. */
 export type ModelVerdict =
-  | { readonly ok: true; readonly model: VerifiedModel }
-  | { readonly ok: false; readonly error: ModelVerificationError };
+  | {
+      /** `true`: every check passed. */
+      readonly ok: true;
+      /** The verified model, ready to load. */
+      readonly model: VerifiedModel;
+    }
+  | {
+      /** `false`: the model was refused. */
+      readonly ok: false;
+      /** Which check failed, and why. */
+      readonly error: ModelVerificationError;
+    };
 
 /** Checks signed models before a gateway (or the platform) loads them. */
 export interface ModelVerifier {

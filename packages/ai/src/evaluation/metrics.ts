@@ -190,19 +190,24 @@ function calibrationErrorOf(bins: readonly ReliabilityBin[], n: number): number 
 export interface BinaryEvaluation {
   /** Predictions evaluated. */
   readonly n: number;
+  /** Predictions whose label is 1 (or `true`). */
   readonly positives: number;
   /** Fraction of positives. */
   readonly prevalence: number;
+  /** Area under the ROC curve, in [0, 1] (1 perfect, 0.5 chance); see {@link auroc}. */
   readonly auroc: number;
+  /** Brier score: mean squared error of the probabilities, in [0, 1] (0 perfect); see {@link brierScore}. */
   readonly brier: number;
   /**
    * Brier skill score against always predicting the prevalence: `1 − brier / (p(1 − p))` (1
    * perfect, 0 no better than the base rate, negative worse).
    */
   readonly brierSkill: number;
+  /** Mean negative log-likelihood, natural log (0 perfect, lower is better); see {@link logLoss}. */
   readonly logLoss: number;
   /** Expected calibration error over {@link BinaryEvaluation.bins}. */
   readonly ece: number;
+  /** The reliability diagram: equal-width probability bins over [0, 1] (10 by default), see {@link reliabilityBins}. */
   readonly bins: readonly ReliabilityBin[];
 }
 

@@ -36,6 +36,7 @@ export interface FeatureWindowsOptions {
  * batch from the same readings. Bounded: see {@link FeatureWindowsOptions}.
  */
 export interface FeatureWindows {
+  /** The feature spec the rows follow: window length, signals, statistics and column order. */
   readonly spec: WindowFeatureSpec;
   /** Patients currently tracked. */
   readonly size: number;

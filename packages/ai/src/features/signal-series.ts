@@ -8,8 +8,11 @@ import { isWindowSignal, WINDOW_SIGNALS, type WindowSignal } from './window-spec
 export interface ReadingLike {
   /** Stable id (`${deviceId}:${seq}`); readings with the same id, time and value count once. */
   readonly id?: string | undefined;
+  /** The patient the reading belongs to; a reading without one is left out (`no-patient`). */
   readonly patientId?: string | undefined;
+  /** The metric id (e.g. `heart-rate`); only the {@link WINDOW_SIGNALS} feed features. */
   readonly metric: string;
+  /** The measured value, in `unit`; must be finite. */
   readonly value: number;
   /** UCUM unit; converted to the metric's canonical unit. */
   readonly unit: string;
@@ -34,7 +37,9 @@ export type ReadingRejection =
 
 /** A reading accepted for features: its signal, its value in the canonical unit, its id hash. */
 export interface AcceptedReading {
+  /** The window signal it feeds (its metric). */
   readonly signal: WindowSignal;
+  /** Its value converted to the signal's canonical UCUM unit (e.g. `Cel` for temperature); finite. */
   readonly value: number;
   /** {@link idHash} of its id (0 without one). */
   readonly idHash: number;
@@ -83,13 +88,17 @@ export function acceptReading(reading: ReadingLike): AcceptedReading | ReadingRe
  * removed. Values in the signal's canonical unit.
  */
 export interface SignalSeries {
+  /** Times of measurement, epoch ms, ascending; as long as `value`. */
   readonly ts: Float64Array;
+  /** The values at those times, in the signal's canonical UCUM unit. */
   readonly value: Float64Array;
 }
 
 /** Every window signal of one patient. */
 export interface PatientSeries {
+  /** The patient's id, as the readings carried it. */
   readonly patientId: string;
+  /** One series per window signal (empty for a signal with no accepted reading). */
   readonly signals: Readonly<Record<WindowSignal, SignalSeries>>;
 }
 

@@ -55,7 +55,9 @@ export type WindowSignal = (typeof WINDOW_SIGNALS)[number];
 export interface FeatureColumn {
   /** `${signal}.${statistic}`, e.g. `heart-rate.slope`. */
   readonly name: string;
+  /** The vital sign the column summarises (one of {@link WINDOW_SIGNALS}). */
   readonly signal: WindowSignal;
+  /** The statistic taken of it over the window (one of {@link WINDOW_STATISTICS}). */
   readonly statistic: WindowStatistic;
   /** UCUM unit of the column's values (`1` for counts and flags, `s` for `age`). */
   readonly unit: string;
@@ -74,7 +76,9 @@ export interface WindowFeatureSpec {
   readonly version: string;
   /** Window length, in ms: a window ending at `endTs` holds readings with `endTs − windowMs < ts ≤ endTs`. */
   readonly windowMs: number;
+  /** The vital signs summarised, in column order; no repeats. */
   readonly signals: readonly WindowSignal[];
+  /** The statistics taken of each signal, in column order within a signal; no repeats. */
   readonly statistics: readonly WindowStatistic[];
   /** Signal-major: every statistic of the first signal, then of the second, …. */
   readonly columns: readonly FeatureColumn[];
@@ -82,10 +86,15 @@ export interface WindowFeatureSpec {
 
 /** What {@link defineWindowFeatures} needs; the columns are derived. */
 export interface WindowFeatureSpecInit {
+  /** The spec's name, e.g. `vitals-window`; not empty. */
   readonly name: string;
+  /** Semantic version, e.g. `1.0.0`; not empty. Bump it whenever a column's meaning changes. */
   readonly version: string;
+  /** Window length in ms: a positive integer (e.g. `3_600_000` for one hour). */
   readonly windowMs: number;
+  /** The vital signs to summarise, in column order: at least one, each of {@link WINDOW_SIGNALS} once. */
   readonly signals: readonly WindowSignal[];
+  /** The statistics to take of each signal, in column order: at least one, each of {@link WINDOW_STATISTICS} once. */
   readonly statistics: readonly WindowStatistic[];
 }
 

@@ -54,7 +54,9 @@ import {
 
 /** A feature column: name and UCUM unit. */
 export interface FeatureColumnRef {
+  /** The column's name, as the model's spec declares it (e.g. `heart-rate.last`). */
   readonly name: string;
+  /** The UCUM unit of the column's values (e.g. `/min`, `/min/h`). */
   readonly unit: string;
 }
 
@@ -95,6 +97,7 @@ export interface ModelDeploymentOptions {
   readonly profileSigners?: readonly TrustedKey[];
   /** Refuse a version without a verified reference profile (default false). */
   readonly requireProfile?: boolean;
+  /** When a shadow version may be promoted, and whether it is promoted by itself (default: on command only). */
   readonly promotion?: PromotionPolicy;
   /** Automatic rollback on the active version's failure rate; `false` to turn it off. */
   readonly autoRollback?: AutoRollbackPolicy | false;
@@ -110,6 +113,7 @@ export interface ModelDeploymentOptions {
 
 /** A model deployment at the edge (see {@link createModelDeployment}). */
 export interface ModelDeployment {
+  /** The id of the model deployed ({@link ModelDeploymentOptions.modelId}). */
   readonly modelId: string;
   /** State transitions and command outcomes, as they happen (hot; see `history()` for the past). */
   readonly events$: Observable<DeploymentEvent>;
@@ -131,6 +135,7 @@ export interface ModelDeployment {
     features: (input: In) => ArrayLike<number>,
     options?: InferOptions,
   ): OperatorFunction<In, ScoringEvent<In>>;
+  /** A snapshot of what the deployment holds now: active, shadow and previous versions, queued commands. */
   status(): DeploymentStatus;
   /** The verified reference profile of a deployed version (for the monitor's `profiles`). */
   profileOf(version: string): ReferenceProfile | undefined;

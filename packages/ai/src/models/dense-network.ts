@@ -5,11 +5,15 @@ export type Activation = 'relu' | 'sigmoid';
 
 /** One fully connected layer: `activation(input · weights + bias)`. */
 export interface DenseLayer {
+  /** Values the layer takes: the feature columns for the first layer, else the previous layer's `outputs`. */
   readonly inputs: number;
+  /** Values the layer gives: 1 for the last layer (the probability). */
   readonly outputs: number;
   /** Row-major `[inputs, outputs]`: `weights[i * outputs + j]` links input `i` to output `j`. */
   readonly weights: readonly number[];
+  /** One bias per output, added after the weights. */
   readonly bias: readonly number[];
+  /** Applied to each output: `relu` for hidden layers, `sigmoid` for the last. */
   readonly activation: Activation;
 }
 
@@ -46,6 +50,7 @@ export interface DenseNetworkParameters {
   readonly mean: readonly number[];
   /** Per-column training spread; every value > 0. */
   readonly std: readonly number[];
+  /** The layers, input to output; the last has one output and a sigmoid. One layer is a logistic regression. */
   readonly layers: readonly DenseLayer[];
 }
 

@@ -9,21 +9,34 @@ import { assertDenseNetworkSpec, type DenseLayer, type DenseNetworkSpec } from '
  * model artifact carries next to the bytes.
  */
 export interface TrainedModelSpec {
+  /** The model's id, stable across versions (e.g. `deterioration-risk`), as its artifact carries it. */
   readonly id: string;
+  /** The model's version (e.g. `1.0.0`); with `id` it names one trained model. */
   readonly version: string;
+  /** The serialisation of the model's bytes: always ONNX. */
   readonly format: 'onnx';
+  /** `logistic-regression` (one dense layer) or `mlp` (ReLU hidden layers before the sigmoid output). */
   readonly kind: 'logistic-regression' | 'mlp';
   /** What the output means, e.g. `P(NEWS2 >= 7 within 1 h)`. */
   readonly task: string;
+  /** What the model is, what it was trained on, and how far it may be trusted. */
   readonly description: string;
+  /** The graph's input: its name and a float32 `[N, columns]` shape, one row of `features` per scored window. */
   readonly input: { readonly name: string; readonly type: 'float32'; readonly dims: readonly ['N', number] };
+  /** The graph's output: its name and a float32 `[N, 1]` shape, one probability in [0, 1] per row. */
   readonly output: { readonly name: string; readonly type: 'float32'; readonly dims: readonly ['N', 1] };
+  /** The feature spec the model was trained on (columns in input order, with units and version). */
   readonly features: WindowFeatureSpec;
+  /**
+   * The network's numbers: per-column training `mean` (also the value a `NaN` input takes) and
+   * `std`, and the dense `layers` (see {@link DenseNetworkParameters}).
+   */
   readonly parameters: {
     readonly mean: readonly number[];
     readonly std: readonly number[];
     readonly layers: readonly DenseLayer[];
   };
+  /** How it was trained: algorithm, rows, positives, iterations, loss curve, options. */
   readonly training: TrainingSummary;
   /** Flat, JSON-safe figures (e.g. `heldOut.auroc`, `baseline.auroc`), for comparing versions. */
   readonly metrics: Readonly<Record<string, number>>;

@@ -20,7 +20,9 @@ export const PSI_EPSILON = 1e-4;
  * `edges.length + 1`. `expected` has `edges.length + 2` shares summing to 1.
  */
 export interface Histogram {
+  /** Bin edges, ascending and distinct, in the variable's unit; at most {@link MAX_HISTOGRAM_EDGES}. */
   readonly edges: readonly number[];
+  /** Share of the reference values in each bin, in [0, 1]: `edges.length + 1` value bins, then the missing bin; sums to 1. */
   readonly expected: readonly number[];
 }
 
@@ -131,6 +133,8 @@ export class DriftWindow {
   private filled = 0;
 
   /**
+   * @param histograms - The reference histogram of each variable, in the order of the values pushed.
+   * @param capacity - Observations kept at most: the window's length.
    * @throws {RangeError} when `capacity` is not an integer >= 1 or a histogram has more than
    *   {@link MAX_HISTOGRAM_EDGES} edges.
    */

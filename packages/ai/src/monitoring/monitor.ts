@@ -17,11 +17,13 @@ import {
 
 /** A model's score for one feature window, as the deployment emitted it. */
 export interface PredictionObservation {
+  /** Discriminant of {@link MonitorInput}: `prediction` for a model's score. */
   readonly type: 'prediction';
   /** The window's id, e.g. `patient-007@2025-01-01T10:05:00Z`: its label will name it. */
   readonly windowId: string;
   /** The window's end (data time), epoch ms. */
   readonly ts: number;
+  /** The model version that scored the window (1-64 printable ASCII characters, as in its manifest). */
   readonly version: string;
   /** `active`: the score was acted on; `shadow`: logged only. */
   readonly role: 'active' | 'shadow';
@@ -75,18 +77,29 @@ export const DROP_REASONS: readonly DropReason[] = [
 
 /** Rolling accuracy of one version against its delayed labels. */
 export interface AccuracyStatus {
+  /** Labelled predictions in the rolling accuracy window (at most `accuracyWindow`). */
   readonly labelled: number;
+  /** Of those, labelled 1. */
   readonly positives: number;
   /** null when the window holds one class only. */
   readonly auroc: number | null;
   /** null when the window is empty. */
   readonly brier: number | null;
+  /**
+   * The AUROC under which the accuracy alarm is raised: `thresholds.minAuroc`, else the profile's
+   * held-out AUROC − `aurocDrop` (at least 0), else 0.75.
+   */
   readonly minAuroc: number;
+  /**
+   * The Brier score over which the accuracy alarm is raised: `thresholds.maxBrier`, else the
+   * profile's held-out Brier score + `brierRise` (at most 1), else 0.25.
+   */
   readonly maxBrier: number;
 }
 
 /** Input drift of one version against its reference profile. */
 export interface InputDriftStatus {
+  /** Feature rows in the rolling drift window (at most `driftWindow`) the PSIs are computed over. */
   readonly samples: number;
   /** Features at or over the PSI threshold. */
   readonly drifted: number;
@@ -96,8 +109,11 @@ export interface InputDriftStatus {
 
 /** One version's status. */
 export interface MonitoredVersionStatus {
+  /** The model version, as its predictions name it. */
   readonly version: string;
+  /** The role of its latest prediction: `active` (acted on) or `shadow` (logged only). */
   readonly role: 'active' | 'shadow';
+  /** Its rolling AUROC and Brier score against delayed labels, with the thresholds in force. */
   readonly accuracy: AccuracyStatus;
   /** Absent without a reference profile. */
   readonly inputDrift: InputDriftStatus | undefined;
@@ -111,11 +127,16 @@ export interface MonitoredVersionStatus {
 export interface MonitorReport {
   /** Data time of the report, epoch ms. */
   readonly ts: number;
+  /** The model monitored ({@link ModelMonitorOptions.modelId}). */
   readonly modelId: string;
   /** The version acted on (of the latest `active` prediction). */
   readonly active: MonitoredVersionStatus | undefined;
   /** The version in shadow, when one is scoring. */
   readonly shadow: MonitoredVersionStatus | undefined;
+  /**
+   * Totals since the monitor started: valid predictions and labels taken, labels joined, `null`
+   * labels, predictions waiting for their label now, and inputs dropped by {@link DropReason}.
+   */
   readonly counts: {
     readonly predictions: number;
     readonly labels: number;
@@ -130,25 +151,50 @@ export interface MonitorReport {
 
 /** A threshold crossed (`raised: true`) or back within its margin (`raised: false`). */
 export interface MonitorAlarm {
+  /** What crossed its threshold: `accuracy`, `input-drift` or `prediction-drift`. */
   readonly kind: AlarmKind;
+  /** True when the alarm was raised, false when it cleared (back within its margin). */
   readonly raised: boolean;
+  /** The model version the alarm is about. */
   readonly version: string;
+  /** That version's role at the time: `active` or `shadow`. */
   readonly role: 'active' | 'shadow';
   /** Data time, epoch ms. */
   readonly ts: number;
+  /** The figures that raised (or cleared) it: rolling AUROC and Brier score, or PSIs, with thresholds and sample counts. */
   readonly finding: MonitorFinding;
 }
 
 /** What a monitor emits. */
 export type MonitorEvent =
-  | { readonly type: 'report'; readonly report: MonitorReport }
-  | { readonly type: 'alarm'; readonly alarm: MonitorAlarm }
-  | { readonly type: 'retrain-request'; readonly request: RetrainRequest }
   | {
+      /** `report`: the periodic report, every `reportEvery` joined labels. */
+      readonly type: 'report';
+      /** The report as of the label that completed the period. */
+      readonly report: MonitorReport;
+    }
+  | {
+      /** `alarm`: an alarm was raised or cleared. */
+      readonly type: 'alarm';
+      /** Which alarm, for which version, and the figures behind it. */
+      readonly alarm: MonitorAlarm;
+    }
+  | {
+      /** `retrain-request`: the active version has a raised alarm of a `triggers` kind (at most once per `cooldownMs`). */
+      readonly type: 'retrain-request';
+      /** The request, as also given to `requests`. */
+      readonly request: RetrainRequest;
+    }
+  | {
+      /** `dropped`: an input was let go without counting towards accuracy. */
       readonly type: 'dropped';
+      /** What was let go: a `prediction` or a `label` (an input of unknown type counts as a label). */
       readonly item: 'prediction' | 'label';
+      /** Why it was let go. */
       readonly reason: DropReason;
+      /** The window concerned; undefined when the input carried no string window id. */
       readonly windowId: string | undefined;
+      /** For `invalid`: what is wrong with the input (`validation/invalid`); absent for the other reasons. */
       readonly error?: HealthItError;
     };
 
@@ -204,6 +250,7 @@ export interface ModelMonitorOptions {
   readonly maxLabelDelayMs?: number;
   /** Versions tracked at once (least recently seen forgotten first). Default 4. */
   readonly maxVersions?: number;
+  /** When alarms are raised (accuracy and drift thresholds); each has its own default. */
   readonly thresholds?: MonitorThresholds;
   /** Alarm kinds that ask for retraining. Default all three. */
   readonly triggers?: readonly AlarmKind[];

@@ -91,6 +91,7 @@ export type SignedReferenceProfile = z.infer<typeof SignedReferenceProfile>;
 export interface ReferenceData {
   /** The input columns: name and UCUM unit each. */
   readonly columns: readonly { readonly name: string; readonly unit: string }[];
+  /** Number of training rows in `x` (an integer >= 1); `x` holds `rows × columns.length` values. */
   readonly rows: number;
   /** Row-major `[rows, columns]`; `NaN` = undefined. */
   readonly x: ArrayLike<number>;
@@ -203,9 +204,16 @@ export type ProfileRefusal =
 
 /** A reference profile was refused (`security/unauthenticated`, permanent). */
 export class ProfileVerificationError extends HealthItError {
+  /** The error's class name: always `ProfileVerificationError`. */
   override readonly name = 'ProfileVerificationError';
+  /** Which check failed (see {@link ProfileRefusal}). */
   readonly reason: ProfileRefusal;
 
+  /**
+   * Creates the error (code `security/unauthenticated`).
+   * @param reason - Which check failed.
+   * @param message - The human-readable message, naming the profile's model version and the check.
+   */
   constructor(reason: ProfileRefusal, message: string) {
     super('security/unauthenticated', message, { detail: { reason } });
     this.reason = reason;

@@ -53,8 +53,11 @@ export type PlacementRule =
 
 /** One check of one placement: which rule, the facts it read, whether it passed, and why in words. */
 export interface PlacementReason {
+  /** The rule checked (see {@link PlacementRule} for what each one compares). */
   readonly rule: PlacementRule;
+  /** The placement the rule is a check of: `edge` (E rules), `cloud` (C rules) or `split` (S rules). */
   readonly placement: Placement;
+  /** True when the facts satisfy the rule. */
   readonly passed: boolean;
   /** The declared facts the rule compared, as paths into `model` and `constraints` (e.g. `gateway.freeMemoryBytes`). */
   readonly facts: readonly string[];
@@ -78,6 +81,7 @@ export interface PlacementEstimates {
 
 /** What {@link decidePlacement} decided, and why. */
 export interface PlacementDecision {
+  /** Where the model runs: the first of `edge`, `split`, `cloud` whose rules all pass. */
   readonly placement: Placement;
   /**
    * The reasons, in rule order: the failed checks of every placement preferred over the chosen one
@@ -86,16 +90,24 @@ export interface PlacementDecision {
   readonly reasons: readonly PlacementReason[];
   /** Every check of every placement considered, passed or not. */
   readonly checks: readonly PlacementReason[];
+  /** The times and shares the rules computed (per-inference ms, CPU and uplink shares, cloud latency). */
   readonly estimates: PlacementEstimates;
 }
 
 /** No placement satisfies the declared facts: `config/invalid`, with every failed check. */
 export class PlacementInfeasibleError extends HealthItError {
+  /** The error's class name: always `PlacementInfeasibleError`. */
   override readonly name = 'PlacementInfeasibleError';
+  /** The `id` of the model profile no placement fits. */
   readonly modelId: string;
   /** Every failed check of every placement. */
   readonly reasons: readonly PlacementReason[];
 
+  /**
+   * Creates the error (code `config/invalid`), its message listing every failed check.
+   * @param modelId - The `id` of the model profile no placement fits.
+   * @param reasons - Every failed check of every placement considered.
+   */
   constructor(modelId: string, reasons: readonly PlacementReason[]) {
     super(
       'config/invalid',

@@ -7,7 +7,9 @@ import type { InferOptions } from '../inference/infer-options.js';
 
 /** An input the screen forwarded, with its screening score. */
 export interface Candidate<In> {
+  /** The input, as it arrived at the screen. */
   readonly input: In;
+  /** The screen's score for it: a finite number at or above the threshold. */
   readonly score: number;
 }
 
@@ -29,26 +31,41 @@ export interface SplitCounts {
 export type SplitEvent<In, Out> =
   /** Below the threshold: settled at the edge, never uploaded. */
   | {
+      /** `screened-out`: the screen scored the input below `threshold`. */
       readonly type: 'screened-out';
+      /** The input, as it arrived. */
       readonly input: In;
+      /** The screen's score for it: a finite number below `threshold`. */
       readonly score: number;
+      /** The running {@link SplitCounts} of this subscription, this input included. */
       readonly counts: SplitCounts;
     }
   /** A forwarded candidate, scored by the cloud model. */
   | {
+      /** `result`: the cloud model confirmed (scored) a forwarded input. */
       readonly type: 'result';
+      /** The input, as it arrived. */
       readonly input: In;
+      /** The screen's score that forwarded it: a finite number at or above `threshold`. */
       readonly score: number;
+      /** The cloud model's output for it, as its codec decodes it. */
       readonly output: Out;
+      /** The running {@link SplitCounts} of this subscription, this input included. */
       readonly counts: SplitCounts;
     }
   /** Failed at the screen or in the cloud stage; the stream goes on. */
   | {
+      /** `error`: the input got no verdict. */
       readonly type: 'error';
+      /** The input, as it arrived. */
       readonly input: In;
+      /** Which stage failed: the edge `screen` or the `cloud` stage (`forward`). */
       readonly where: 'screen' | 'cloud';
+      /** Where in that stage's inference it failed (a screen score that is not finite is `decode`). */
       readonly stage: InferenceStage;
+      /** What failed (e.g. `model/run`, `buffer/overflow`). */
       readonly error: HealthItError;
+      /** The running {@link SplitCounts} of this subscription, this input included. */
       readonly counts: SplitCounts;
     };
 

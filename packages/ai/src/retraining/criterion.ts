@@ -29,9 +29,11 @@ export type ResolvedCriterion = Required<PromotionCriterion>;
 
 /** A promotion decision and why. */
 export interface PromotionVerdict {
+  /** True when the candidate passed every check and should replace the current model. */
   readonly promote: boolean;
   /** Every check, passed or failed, as a sentence (e.g. for the approval record and the logs). */
   readonly reasons: readonly string[];
+  /** The criterion applied, with its defaults filled in. */
   readonly criterion: ResolvedCriterion;
 }
 

@@ -40,15 +40,21 @@ import {
 
 /** The model in service, as the platform's registry holds it. */
 export interface CurrentModel {
+  /** Its signed artifact: the retrainer evaluates these very bytes and takes the model id and version from the manifest. */
   readonly signed: SignedModelArtifact;
+  /** Its approval, when the registry holds one (retraining does not read it). */
   readonly approval?: ModelApproval;
+  /** Its signed reference profile, when the registry holds one (retraining does not read it). */
   readonly profile?: SignedReferenceProfile;
 }
 
 /** A new version ready to deploy: signed, approved on the ledger, with its signed reference profile. */
 export interface ModelRelease {
+  /** The candidate's artifact, signed by the retrainer's `signer`; its metrics are the held-out figures. */
   readonly signed: SignedModelArtifact;
+  /** The `approver`'s approval of exactly these bytes and manifest, recorded on the ledger (`model.approve`). */
   readonly approval: ModelApproval;
+  /** Its reference profile (histograms of its training rows and scores, held-out AUROC and Brier score), signed. */
   readonly profile: SignedReferenceProfile;
   /** Everything about the model but its bytes (training summary, parameters, metrics). */
   readonly spec: TrainedModelSpec;
@@ -56,16 +62,23 @@ export interface ModelRelease {
 
 /** What a fresh dataset held. */
 export interface DataSummary {
+  /** Labelled rows. */
   readonly rows: number;
+  /** Of those, labelled 1. */
   readonly positives: number;
+  /** Distinct patients the rows belong to. */
   readonly patients: number;
 }
 
 /** The evaluation behind a decision: both models on the same held-out rows. */
 export interface RetrainEvaluation extends PromotionVerdict {
+  /** The current model's version and its evaluation (AUROC, Brier score …) on the held-out rows. */
   readonly current: { readonly version: string; readonly evaluation: BinaryEvaluation };
+  /** The version the candidate gets and its evaluation on the same held-out rows. */
   readonly candidate: { readonly version: string; readonly evaluation: BinaryEvaluation };
+  /** The rows the candidate was trained on. */
   readonly train: DataSummary;
+  /** The held-out rows both models were evaluated on (patients the candidate was not trained on). */
   readonly heldOut: DataSummary;
 }
 
@@ -73,22 +86,33 @@ export interface RetrainEvaluation extends PromotionVerdict {
 export type RetrainOutcome =
   /** The candidate was better: signed, profiled, approved (`model.approve` on the ledger). Deploy `release`. */
   | {
+      /** `promoted`: the candidate replaces the current model. */
       readonly type: 'promoted';
+      /** The retrain request answered, as validated. */
       readonly request: RetrainRequest;
+      /** Both models' held-out evaluation and the criterion's verdict. */
       readonly evaluation: RetrainEvaluation;
+      /** The new version to deploy (e.g. with {@link deployCommand}). */
       readonly release: ModelRelease;
     }
   /** The candidate was not better by the criterion: nothing signed, nothing recorded, nothing to deploy. */
   | {
+      /** `kept-current`: the current model stays in service. */
       readonly type: 'kept-current';
+      /** The retrain request answered, as validated. */
       readonly request: RetrainRequest;
+      /** Both models' held-out evaluation and why the criterion did not promote the candidate. */
       readonly evaluation: RetrainEvaluation;
     }
   /** Not enough fresh labelled data to train and decide yet: ask again later. */
   | {
+      /** `insufficient-data`: no candidate was trained. */
       readonly type: 'insufficient-data';
+      /** The retrain request answered, as validated. */
       readonly request: RetrainRequest;
+      /** What the whole fresh dataset held (before the split). */
       readonly data: DataSummary;
+      /** What was found and what is needed (rows, positives, patients, or held-out rows for the criterion). */
       readonly message: string;
     };
 
@@ -119,9 +143,11 @@ export interface RetrainerOptions {
   readonly train?: (data: LabelledDataset) => TrainedModel;
   /** How the fresh data is split by patient (default 30 % held out, seed 1). */
   readonly split?: { readonly testFraction?: number; readonly seed?: number };
+  /** When the candidate replaces the current model (see {@link PromotionCriterion} for the defaults). */
   readonly criterion?: PromotionCriterion;
   /** Rows and positives the fresh dataset needs before training is tried (defaults 500 and 30). */
   readonly minRows?: number;
+  /** Positives (rows labelled 1) the fresh dataset needs before training is tried: an integer >= 1 (default 30). */
   readonly minPositives?: number;
   /**
    * The candidate's version from the current one (default: semver minor + 1, e.g. 1.0.0 → 1.1.0).
@@ -132,6 +158,7 @@ export interface RetrainerOptions {
   readonly nextVersion?: (current: string) => string;
   /** Quantile bins of the reference profile (default 10). */
   readonly profileBins?: number;
+  /** The time of the artifact's and profile's `createdAt` and the approval's `approvedAt`. Default: the system clock. */
   readonly clock?: Clock;
 }
 

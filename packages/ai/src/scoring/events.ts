@@ -3,6 +3,7 @@ import type { VitalsFeature } from '../features/vitals.js';
 
 /** A patient's deterioration risk, computed by a model from the latest reading of each feature. */
 export interface RiskScore {
+  /** The patient scored (the `patientId` of the readings used). */
   readonly patientId: PatientId;
   /** The model's output, a probability in `0..1`. */
   readonly risk: number;
@@ -12,13 +13,17 @@ export interface RiskScore {
   readonly readingIds: readonly string[];
   /** The values used, in each feature's canonical unit. */
   readonly features: Readonly<Record<VitalsFeature, number>>;
+  /** The `id` of the loaded model that computed the score (e.g. `deterioration-risk`). */
   readonly modelId: string;
+  /** The `version` of that model; with `modelId` it names the trained model exactly. */
   readonly modelVersion: string;
 }
 
 /** A risk score, on the `scoreVitals` stream. */
 export interface ScoreEventScore {
+  /** Discriminant of {@link ScoreEvent}: `score` for a computed risk. */
   readonly type: 'score';
+  /** The patient's risk score. */
   readonly score: RiskScore;
 }
 
@@ -31,7 +36,9 @@ export interface ScoreEventScore {
  * latest values were evicted because more than `maxPatients` patients were tracked).
  */
 export interface ScoreEventError {
+  /** Discriminant of {@link ScoreEvent}: `error` for a failure. */
   readonly type: 'error';
+  /** What went wrong; its `code` as listed above. */
   readonly error: HealthItError;
   /** The patients concerned. */
   readonly patientIds: readonly PatientId[];

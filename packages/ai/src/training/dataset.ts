@@ -9,6 +9,7 @@ import { seededRandom } from './random.js';
 export interface LabelledDataset {
   /** The features of every row, in column order. */
   readonly features: WindowFeatureSpec;
+  /** Number of rows: the length of `y`, `group` and `ts`, and of `x` in units of `features.columns.length`. */
   readonly rows: number;
   /** Row-major float32 `[rows, columns]`; `NaN` where a statistic is undefined. */
   readonly x: Float32Array;
@@ -26,11 +27,13 @@ export interface LabelledDataset {
 
 /** One labelled row, as plain data (what a warehouse query or a caller's own pipeline yields). */
 export interface TrainingRow {
+  /** The patient the row belongs to; rows of one patient stay on one side of a split. */
   readonly patientId: string;
   /** End of the row's window, epoch ms. */
   readonly ts: number;
   /** One value per feature column; `NaN` for undefined, never ±Infinity. */
   readonly features: ArrayLike<number>;
+  /** The outcome: 1 (or `true`) for a positive row, 0 (or `false`) for a negative one. */
   readonly label: 0 | 1 | boolean;
   /** An optional comparison score (all rows or none). */
   readonly baseline?: number;
@@ -46,8 +49,15 @@ export class DatasetBuilder {
   private readonly patientIndex = new Map<string, number>();
   private readonly patients: string[] = [];
   private readonly width: number;
+  /** Rows reserved so far (lowered by {@link DatasetBuilder.truncate}): the row count of {@link DatasetBuilder.finish}. */
   rows = 0;
 
+  /**
+   * Creates an empty builder.
+   * @param features - The feature spec of the rows: each row holds `features.columns.length` values.
+   * @param options - `baseline: true` to keep a comparison score per row (default false), and the
+   *   initial `capacity` in rows (default 1024, at least 16; the arrays grow as needed).
+   */
   constructor(
     readonly features: WindowFeatureSpec,
     options: { readonly baseline?: boolean; readonly capacity?: number } = {},
@@ -269,7 +279,9 @@ export function splitByPatient(
 
 /** Per-column centre and spread of the training rows (`NaN`s left out). */
 export interface Standardisation {
+  /** Per-column mean of the non-`NaN` values (0 for a column with none); also the value a `NaN` takes. */
   readonly mean: readonly number[];
+  /** Per-column population standard deviation of the non-`NaN` values; 1 for a constant or empty column. */
   readonly std: readonly number[];
 }
 

@@ -11,22 +11,31 @@ import type { TrainedModel } from './trained-model.js';
  * columns with units, and a description naming the feature spec and its version.
  */
 export interface DeclaredModelSpec {
+  /** The one input: the input name, float32, shape `['N', columns]`. */
   inputs: { name: string; type: 'float32'; shape: (number | string)[] }[];
+  /** The one output: the output name, float32, shape `['N', 1]` (a probability per row). */
   outputs: { name: string; type: 'float32'; shape: (number | string)[] }[];
+  /** The input's columns in order, name and UCUM unit each (from the feature spec). */
   features: { name: string; unit: string }[];
+  /** The model's description, then its task and feature spec (`name@version`, window in ms); at most 4096 characters. */
   description: string;
 }
 
 /** What {@link exportModel} needs besides the trained model. */
 export interface ExportModelOptions {
+  /** The model's id, stable across versions (e.g. `deterioration-risk`); not empty. */
   readonly id: string;
+  /** The model's version (e.g. `1.0.0`); not empty. */
   readonly version: string;
+  /** What the output means, e.g. `P(NEWS2 >= 7 within 1 h)`; not empty. */
   readonly task: string;
+  /** What the model is, what it was trained on, and how far it may be trusted; not empty. */
   readonly description: string;
   /** Default `features`. */
   readonly inputName?: string;
   /** Default `risk`. */
   readonly outputName?: string;
+  /** Flat, finite figures to carry in the spec and sign with the model, e.g. from {@link flatMetrics} (default none). */
   readonly metrics?: Readonly<Record<string, number>>;
 }
 

@@ -10,6 +10,7 @@ import {
  * (`PatientTruth`); declared here by shape so that `@healthit/ai` does not depend on the simulator.
  */
 export interface TruthLike {
+  /** The simulated patient's id. */
   readonly patientId: string;
   /** True vital signs, unrounded, canonical units. */
   readonly vitals: {
@@ -19,25 +20,33 @@ export interface TruthLike {
     readonly 'body-temperature': number;
     readonly 'bp-systolic': number;
   };
+  /** The NEWS2 SpO2 scale that applies: 1, or 2 for hypercapnic respiratory failure (target 88–92 %). */
   readonly spo2Scale: 1 | 2;
+  /** True when on supplemental oxygen (NEWS2 scores 2 for it). */
   readonly onOxygen: boolean;
+  /** ACVPU level of consciousness: Alert, new Confusion, Voice, Pain, Unresponsive. */
   readonly consciousness: 'A' | 'C' | 'V' | 'P' | 'U';
 }
 
 /** What one device measured at one tick (the simulator's `DeviceSample`), by shape. */
 export interface SampleLike {
+  /** The patient the device measured. */
   readonly patientId: string;
   /** The time the device stamped on its readings, epoch ms. */
   readonly ts: number;
   /** The faults that affected this measurement (ground truth). */
   readonly faults: readonly { readonly kind: string }[];
+  /** The readings the device produced for this measurement (empty when it produced none). */
   readonly readings: readonly ReadingLike[];
 }
 
 /** One tick of the simulation (the simulator's `SimulationTick`), by shape. */
 export interface TickLike {
+  /** The tick's simulated time, epoch ms. */
   readonly ts: number;
+  /** Every patient's ground truth at this tick. */
   readonly patients: readonly TruthLike[];
+  /** What the devices measured this tick, as measured (before delivery). */
   readonly samples: readonly SampleLike[];
   /** What reached the wire this tick, in order (late, duplicated …). */
   readonly deliveries: readonly { readonly sample: SampleLike }[];
@@ -48,13 +57,21 @@ export interface TickLike {
  * its scorer can be passed in: whole rates, SpO2 and pressure, temperature to 0.1 °C.
  */
 export interface News2Observation {
+  /** Respiratory rate, breaths per minute, whole. */
   readonly rr: number;
+  /** Oxygen saturation, %, whole. */
   readonly spo2: number;
+  /** The NEWS2 SpO2 scale that applies: 1, or 2 for hypercapnic respiratory failure. */
   readonly spo2Scale: 1 | 2;
+  /** True when on supplemental oxygen. */
   readonly onOxygen: boolean;
+  /** Systolic blood pressure, mm Hg, whole. */
   readonly sbp: number;
+  /** Pulse (heart rate), beats per minute, whole. */
   readonly pulse: number;
+  /** ACVPU level of consciousness: Alert, new Confusion, Voice, Pain, Unresponsive. */
   readonly consciousness: 'A' | 'C' | 'V' | 'P' | 'U';
+  /** Body temperature, °C, to 0.1. */
   readonly temp: number;
 }
 
@@ -75,13 +92,17 @@ export function news2Observation(truth: TruthLike): News2Observation {
 
 /** A patient's scores over time, ascending (e.g. NEWS2 totals, like the warehouse's `scores`). */
 export interface ScoreTimeline {
+  /** Times of the scores, epoch ms, ascending; as long as `total`. */
   readonly ts: Float64Array;
+  /** The score at each time (e.g. a NEWS2 total, an integer 0–20). */
   readonly total: Float32Array;
 }
 
 /** A patient's measurements over time, ascending: whether a sensor fault spoiled each. */
 export interface MeasurementTimeline {
+  /** Times of the measurements, epoch ms, ascending and distinct; as long as `faulty`. */
   readonly ts: Float64Array;
+  /** 1 when a sensor fault (of the fault kinds asked for) spoiled the measurement at that time, else 0. */
   readonly faulty: Uint8Array;
 }
 
@@ -95,6 +116,7 @@ export interface SimulationRecord {
   readonly measurements: Map<string, MeasurementTimeline>;
   /** The readings delivered, by what feature extraction made of them. */
   readonly counts: Readonly<ReadingCounts>;
+  /** Ticks consumed from the run. */
   readonly ticks: number;
 }
 

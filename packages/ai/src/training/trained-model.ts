@@ -7,12 +7,23 @@ export type ClassWeight =
   | 'none'
   /** Each class counts as much as the other in total: `rows / (2 · rows of the class)`. */
   | 'balanced'
-  | { readonly positive: number; readonly negative: number };
+  | {
+      /** Weight of each positive row (label 1): a finite number > 0. */
+      readonly positive: number;
+      /** Weight of each negative row (label 0): a finite number > 0. */
+      readonly negative: number;
+    };
 
 /** What a trainer did. */
 export interface TrainingSummary {
+  /**
+   * `newton-irls`: Newton's method / iteratively reweighted least squares (logistic regression);
+   * `adam`: mini-batch Adam (MLP).
+   */
   readonly algorithm: 'newton-irls' | 'adam';
+  /** Training rows used. */
   readonly rows: number;
+  /** Training rows labelled 1. */
   readonly positives: number;
   /** Newton iterations or epochs run. */
   readonly iterations: number;
@@ -31,7 +42,9 @@ export interface TrainingSummary {
 
 /** A trained logistic regression or MLP: its parameters and how it was trained. */
 export interface TrainedModel extends DenseNetworkParameters {
+  /** `logistic-regression` (from `trainLogisticRegression`, one layer) or `mlp` (from `trainMlp`). */
   readonly kind: 'logistic-regression' | 'mlp';
+  /** How it was trained: algorithm, rows, positives, iterations, loss curve, options. */
   readonly training: TrainingSummary;
 }
 

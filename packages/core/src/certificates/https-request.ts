@@ -3,22 +3,31 @@ import { HealthItError } from '../errors/index.js';
 
 /** One HTTPS exchange of the enrolment protocol. */
 export interface HttpsExchange {
+  /** The HTTP method: `GET` to fetch CA certificates or the CRL, `POST` to enrol or re-enrol. */
   readonly method: 'GET' | 'POST';
+  /** The absolute `https:` URL: an EST path resolved against the enrolment server's base URL. */
   readonly url: URL;
+  /** Request headers (lowercase names), such as `content-type` and `authorization`; none when undefined. */
   readonly headers?: Readonly<Record<string, string>>;
+  /** The request body as text (a base64 DER certificate request for enrolment); none when undefined. */
   readonly body?: string;
   /** Trust anchors for the server's certificate (PEM): the platform CA, not the system store. */
   readonly ca: string | readonly string[];
   /** A client certificate and key (PEM), for mutual TLS. */
   readonly client?: { readonly certificatePem: string; readonly privateKeyPem: string };
+  /** How long to wait for the response, ms, before failing with `transport/disconnected`. */
   readonly timeoutMs: number;
+  /** The largest response body accepted, bytes; a larger one fails with `buffer/overflow`. */
   readonly maxResponseBytes: number;
 }
 
 /** An HTTPS response: status, content type and body bytes. */
 export interface HttpsResponse {
+  /** The HTTP status code (0 when the server sent none). */
   readonly status: number;
+  /** The `content-type` header as sent, parameters included; empty when absent. */
   readonly contentType: string;
+  /** The whole response body, bytes (at most the exchange's `maxResponseBytes`). */
   readonly body: Uint8Array<ArrayBuffer>;
 }
 

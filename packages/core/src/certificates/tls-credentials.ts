@@ -9,7 +9,9 @@ export interface TlsCredentials {
   readonly privateKeyPem: string;
   /** The certificate's serial number, lowercase hex. */
   readonly serialNumber: string;
+  /** Start of the certificate's validity, ms since the Unix epoch. */
   readonly notBefore: number;
+  /** End of the certificate's validity, ms since the Unix epoch: it is expired after this instant. */
   readonly notAfter: number;
 }
 

@@ -9,6 +9,7 @@ export interface EnvelopeInit {
   readonly seq: number;
   /** Epoch ms when the envelope was made. */
   readonly ts: number;
+  /** Media type of `payload`, naming its codec, e.g. `application/vnd.healthit.readings+json`; not empty. */
   readonly contentType: string;
   /** The codec's bytes. */
   readonly payload: Uint8Array;

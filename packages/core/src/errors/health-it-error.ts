@@ -22,12 +22,23 @@ export interface HealthItErrorOptions {
  * ```
  */
 export class HealthItError extends Error {
+  /** The error's class name, `HealthItError` here; each subclass overrides it with its own. */
   override readonly name: string = 'HealthItError';
+  /** What went wrong, a key of {@link ErrorCodes} such as `transport/disconnected`. */
   readonly code: ErrorCode;
+  /** The code's class from {@link ErrorCodes}: `transient`, `ambiguous` or `permanent`. */
   readonly errorClass: ErrorClass;
+  /** True when retrying the same operation unchanged can succeed: the class is not `permanent`. */
   readonly retryable: boolean;
+  /** Structured, JSON-safe detail for logs and error streams; an empty object when none was given. */
   readonly detail: Readonly<Record<string, unknown>>;
 
+  /**
+   * Makes an error of `code`; its class and retryability follow from the code.
+   * @param code - What went wrong, a key of {@link ErrorCodes}.
+   * @param message - The human-readable message.
+   * @param options - The underlying `cause` and structured `detail`, both optional.
+   */
   constructor(code: ErrorCode, message: string, options: HealthItErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;

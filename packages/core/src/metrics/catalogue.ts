@@ -2,12 +2,15 @@ import { z } from 'zod';
 
 /** A coding in LOINC (http://loinc.org). */
 export interface LoincCoding {
+  /** The LOINC code, e.g. `8867-4`. */
   readonly code: string;
+  /** The LOINC display name, e.g. `Heart rate`. */
   readonly display: string;
 }
 
 /** What the SDK knows about one kind of measurement. */
 export interface MetricDefinition {
+  /** The metric's id in the catalogue, a {@link MetricId} such as `heart-rate`. */
   readonly id: string;
   /** Human-readable name. */
   readonly display: string;

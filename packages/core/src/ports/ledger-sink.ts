@@ -4,6 +4,7 @@ import type { JsonValue } from '../schemas/command.js';
 export interface LedgerRecord {
   /** What the record is, e.g. `reading-batch`, `custody-event`, `config-change`. */
   readonly type: string;
+  /** The record's content: plain JSON, whose shape `type` determines. */
   readonly body: JsonValue;
 }
 

@@ -13,10 +13,15 @@ export interface AppendResult {
 
 /** A range query. Time bounds are epoch milliseconds of measurement, `from` inclusive, `to` exclusive. */
 export interface ReadingQuery {
+  /** Start of the range, epoch ms of measurement, inclusive. */
   readonly from: number;
+  /** End of the range, epoch ms of measurement, exclusive. */
   readonly to: number;
+  /** Only readings from this device; any device when undefined. */
   readonly deviceId?: string;
+  /** Only readings of this patient; any patient (or none) when undefined. */
   readonly patientId?: string;
+  /** Only readings of this metric; every metric when undefined. */
   readonly metric?: MetricId;
   /** At most this many readings (default 10 000). */
   readonly limit?: number;
@@ -24,8 +29,11 @@ export interface ReadingQuery {
 
 /** Which series {@link ReadingStore.latest} looks at; every field narrows, none means all. */
 export interface LatestQuery {
+  /** Only series of this patient; any patient (or none) when undefined. */
   readonly patientId?: string;
+  /** Only series of this metric; every metric when undefined. */
   readonly metric?: MetricId;
+  /** Only series from this device; any device when undefined. */
   readonly deviceId?: string;
 }
 
@@ -42,12 +50,17 @@ export type AggregateStat = 'count' | 'mean' | 'min' | 'max' | 'p50' | 'p90' | '
  * buckets of a minute or an hour start on the minute or hour, UTC).
  */
 export interface AggregateQuery<S extends AggregateStat = AggregateStat> {
+  /** Start of the range, epoch ms of measurement, inclusive. */
   readonly from: number;
+  /** End of the range, epoch ms of measurement, exclusive. */
   readonly to: number;
   /** Bucket width in ms, a positive safe integer. */
   readonly bucketMs: number;
+  /** The metric whose readings are aggregated: one metric per query. */
   readonly metric: MetricId;
+  /** Only readings of this patient; any patient (or none) when undefined. */
   readonly patientId?: string;
+  /** Only readings from this device; any device when undefined. */
   readonly deviceId?: string;
   /** The statistics to compute (at least one). */
   readonly stats: readonly S[];
@@ -56,7 +69,10 @@ export interface AggregateQuery<S extends AggregateStat = AggregateStat> {
 }
 
 /** One non-empty bucket of an {@link AggregateQuery}: its start and the statistics asked for. */
-export type AggregateRow<S extends AggregateStat = AggregateStat> = { readonly bucket: number } & {
+export type AggregateRow<S extends AggregateStat = AggregateStat> = {
+  /** Bucket start, epoch ms: `origin + k·bucketMs` for some integer k. */
+  readonly bucket: number;
+} & {
   readonly [K in S]: number;
 };
 
@@ -107,10 +123,15 @@ export interface RetentionResult {
 export interface RollupQuery {
   /** The level, by its bucket width. */
   readonly bucketMs: number;
+  /** Earliest bucket start returned, epoch ms, inclusive. */
   readonly from: number;
+  /** Bucket starts before this, epoch ms, exclusive. */
   readonly to: number;
+  /** Only rollups of this metric; every metric when undefined. */
   readonly metric?: MetricId;
+  /** Only rollups of this patient; any patient (or none) when undefined. */
   readonly patientId?: string;
+  /** Only rollups from this device; any device when undefined. */
   readonly deviceId?: string;
 }
 
@@ -118,15 +139,23 @@ export interface RollupQuery {
 export interface RollupRow {
   /** Bucket start, epoch ms. */
   readonly bucket: number;
+  /** Bucket width of the row's level, ms. */
   readonly bucketMs: number;
+  /** The device that took the readings. */
   readonly deviceId: string;
   /** Absent for readings without a patient. */
   readonly patientId?: string;
+  /** The metric of the readings, a {@link MetricId}. */
   readonly metric: string;
+  /** The UCUM unit the readings were stored in; `sum`, `min` and `max` are in it. */
   readonly unit: string;
+  /** How many readings fell in the bucket (at least 1). */
   readonly count: number;
+  /** Sum of their values. */
   readonly sum: number;
+  /** Smallest of their values. */
   readonly min: number;
+  /** Largest of their values. */
   readonly max: number;
   /** `sum / count`. */
   readonly mean: number;

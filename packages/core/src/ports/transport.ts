@@ -13,7 +13,9 @@ export interface PublishOptions {
 
 /** A message received from a transport. */
 export interface TransportMessage {
+  /** The concrete topic it was published on (never a filter), levels separated by `/`. */
   readonly topic: string;
+  /** The message body, bytes, exactly as published. */
   readonly payload: Uint8Array;
   /** True when the message was delivered from the retained store rather than live. */
   readonly retained: boolean;

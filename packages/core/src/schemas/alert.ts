@@ -7,7 +7,9 @@ import { DeviceId, EpochMs, PatientId } from './ids.js';
  * clinical-risk bands of the Royal College of Physicians.
  */
 export const ALERT_SEVERITIES = ['info', 'low', 'low-medium', 'medium', 'high', 'critical'] as const;
+/** zod schema of an {@link AlertSeverity}: one of {@link ALERT_SEVERITIES}. */
 export const AlertSeverity = z.enum(ALERT_SEVERITIES);
+/** How urgent an alert is, one of {@link ALERT_SEVERITIES}, from `info` (least) to `critical` (most). */
 export type AlertSeverity = z.infer<typeof AlertSeverity>;
 
 /** Compares severities: negative when `a` is less severe than `b`. */

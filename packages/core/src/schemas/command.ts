@@ -3,6 +3,7 @@ import { DeviceId, EpochMs } from './ids.js';
 
 /** A JSON value (what command parameters and ledger bodies may hold). */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+/** zod schema of a {@link JsonValue}: a string, number, boolean, null, or an array or record of them. */
 export const JsonValue: z.ZodType<JsonValue> = z.lazy(() =>
   z.union([
     z.string(),

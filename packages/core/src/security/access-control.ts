@@ -5,6 +5,7 @@ import { signCanonical, verifyCanonical, withoutSignature } from './canonical-si
 
 /** The roles of people and systems around a ward. */
 export const ROLES = ['clinician', 'nurse', 'biomed', 'device', 'gateway', 'auditor', 'integrator'] as const;
+/** A role a {@link Principal} may hold, one of {@link ROLES}. */
 export type Role = (typeof ROLES)[number];
 
 /** What can be asked for. */
@@ -16,6 +17,7 @@ export const ACTIONS = [
   'firmware.approve',
   'audit.read',
 ] as const;
+/** An action access is decided for, one of {@link ACTIONS}. */
 export type Action = (typeof ACTIONS)[number];
 
 /**
@@ -37,7 +39,9 @@ export type AccessPolicy = z.infer<typeof AccessPolicy>;
 
 /** Who asks: from a verified role claim (see {@link verifyRoleClaim}). */
 export interface Principal {
+  /** Who asks: the role claim's `subject`, e.g. a user or service id. */
   readonly id: string;
+  /** The principal's roles; a rule applies when it names any of them. */
   readonly roles: readonly Role[];
   /** The wards the principal works on. */
   readonly wards: readonly string[];
@@ -47,19 +51,27 @@ export interface Principal {
 
 /** What is acted on. */
 export interface AccessResource {
+  /** The ward the resource belongs to; rules scoped `own-ward` never allow without it. */
   readonly ward?: string;
+  /** The patient concerned; rules scoped `assigned-patient` never allow without it. */
   readonly patientId?: string;
+  /** The device concerned, for the audit record (no rule scope uses it). */
   readonly deviceId?: string;
 }
 
 /** A decision, with the rule that made it and why: every decision can be explained. */
 export interface AccessDecision {
+  /** True when the action is allowed; false for a matching deny or when no rule allows it. */
   readonly allowed: boolean;
+  /** The id of the principal who asked. */
   readonly principal: string;
+  /** The action asked for. */
   readonly action: Action;
+  /** The resource the action was asked for, as given. */
   readonly resource: AccessResource;
   /** The deciding rule's id; absent for the default deny. */
   readonly rule?: string;
+  /** Why, in words, e.g. `denied by rule no-machine-commands`, for logs and the audit trail. */
   readonly reason: string;
 }
 
@@ -117,6 +129,10 @@ function inScope(rule: AccessRule, principal: Principal, resource: AccessResourc
 
 /** Access decisions over a policy (see {@link createAccessControl}). */
 export interface AccessControl {
+  /**
+   * Decides whether `principal` may do `action` on `resource`: a matching deny wins, then a
+   * matching allow, else the default deny. Calls `onDenied` for every denial; never throws.
+   */
   decide(principal: Principal, action: Action, resource: AccessResource): AccessDecision;
 }
 

@@ -30,11 +30,17 @@ export type DeviceAttestation = z.infer<typeof DeviceAttestation>;
 
 /** What a manufacturer attests. */
 export interface AttestationFields {
+  /** The manufacturer's name, as a site's trust list knows it (1 to 128 characters). */
   readonly manufacturer: string;
+  /** The device model, e.g. `PM-100` (1 to 128 characters). */
   readonly model: string;
+  /** The device's serial number (1 to 128 characters). */
   readonly serial: string;
+  /** The device's Ed25519 public key, 32 raw bytes. */
   readonly publicKey: Uint8Array;
+  /** The device's X25519 sealing key, 32 raw bytes; undefined when it has none. */
   readonly sealingKey?: Uint8Array;
+  /** When the attestation was made, ms since the Unix epoch. */
   readonly issuedAt: number;
 }
 
@@ -75,8 +81,22 @@ export type AttestationFailure = 'malformed' | 'unknown-manufacturer' | 'bad-sig
 
 /** The verdict of {@link verifyAttestation}. */
 export type AttestationVerdict =
-  | { readonly ok: true; readonly attestation: DeviceAttestation; readonly publicKey: Uint8Array }
-  | { readonly ok: false; readonly reason: AttestationFailure; readonly detail: string };
+  | {
+      /** Well-formed, signed by a trusted key of its manufacturer, and naming a usable device key. */
+      readonly ok: true;
+      /** The attestation, as parsed and checked. */
+      readonly attestation: DeviceAttestation;
+      /** The attested device's Ed25519 public key, 32 raw bytes (decoded from `publicKey`). */
+      readonly publicKey: Uint8Array;
+    }
+  | {
+      /** The attestation was refused. */
+      readonly ok: false;
+      /** Why, as a code. */
+      readonly reason: AttestationFailure;
+      /** Why, in words for logs: the offending field, or the manufacturer and key id concerned. */
+      readonly detail: string;
+    };
 
 /**
  * Checks an attestation (any input) against the manufacturer keys a site trusts: the shape, the

@@ -14,6 +14,7 @@ export const CERTIFICATE_REQUEST_DOMAIN = 'healthit-certificate-request/v1\n';
 export interface CertificateRequestStatement {
   /** The subject the certificate is for (device id, gateway id, service name). */
   readonly subjectId: string;
+  /** What the subject is: a device, gateway, service or person. */
   readonly kind: IdentityKind;
   /** {@link keyIdOf} the identity key that signs. */
   readonly keyId: string;

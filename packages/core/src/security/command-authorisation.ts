@@ -61,6 +61,7 @@ export interface CommandAuthOptions {
   readonly access?: AccessControl;
   /** Where the actuator is (its ward, its patient): the scope the decision is made in. */
   readonly resource?: AccessResource;
+  /** The time role claims and standing orders are checked against for expiry (default: the system clock). */
   readonly clock?: Clock;
 }
 

@@ -4,7 +4,7 @@ import { cachedPrivateKey, nodeCryptoModule } from './node-crypto.js';
 
 /**
  * Which Ed25519 implementation verifies: `native` is node:crypto (OpenSSL), found at run time through
- * `process.getBuiltinModule` so the package still bundles for browsers; `noble` is @noble/curves;
+ * `process.getBuiltinModule` so the package still bundles for browsers; `noble` is `@noble/curves`;
  * `auto` uses native where present, noble elsewhere.
  */
 export type Ed25519Backend = 'auto' | 'native' | 'noble';
@@ -199,7 +199,7 @@ function signNative(
 
 /**
  * Ed25519 (RFC 8032, pure, no context) signature of `message` under the 32-byte secret key (seed):
- * native node:crypto where present (`backend` `auto`), @noble otherwise. Ed25519 signatures are
+ * native node:crypto where present (`backend` `auto`), `@noble/curves` otherwise. Ed25519 signatures are
  * deterministic, so both give the same bytes (tested).
  * @throws {Error} when the secret key is not 32 bytes.
  */
@@ -221,7 +221,7 @@ export function ed25519Sign(
 /**
  * Verifies an Ed25519 signature with the strict RFC 8032 / FIPS 186-5 rules (canonical encodings of
  * the public key, R and S; prime-order public key; no ZIP-215 leniency), so every conforming
- * verifier reaches the same verdict: native node:crypto where present (~30× faster), @noble
+ * verifier reaches the same verdict: native node:crypto where present (~30× faster), `@noble/curves`
  * otherwise, one rule set on both (see `ed25519VerifyStrict`). False for a malformed signature or
  * key; never throws on well-typed input.
  */

@@ -7,6 +7,7 @@ export const ENROLMENT_DOMAIN = 'healthit-enrolment/v1\n';
 export interface EnrolmentStatement {
   /** The gateway's challenge (base64url), single use. */
   readonly challenge: string;
+  /** The id of the enrolling device. */
   readonly deviceId: string;
   /** The gateway the device enrols with. */
   readonly gatewayId: string;

@@ -13,7 +13,12 @@ export const ENVELOPE_SIGNING_DOMAIN = 'healthit-envelope/v1\n';
 
 /** A key that signs envelopes: the key id receivers look it up by, and the 32-byte Ed25519 secret key. */
 export interface EnvelopeSigner {
+  /**
+   * The key id written to the envelope's `sig.kid`, by which receivers find the public key; usually
+   * {@link keyIdOf} it.
+   */
   readonly keyId: string;
+  /** The 32-byte Ed25519 secret key (seed). Never leaves its owner. */
   readonly secretKey: Uint8Array;
 }
 
@@ -58,8 +63,20 @@ export type EnvelopeSignatureFailure = 'unsigned' | 'unknown-key' | 'bad-signatu
 
 /** The verdict of {@link verifyEnvelopeSignature}. */
 export type EnvelopeSignatureVerdict =
-  | { readonly ok: true; readonly keyId: string }
-  | { readonly ok: false; readonly reason: EnvelopeSignatureFailure; readonly keyId?: string };
+  | {
+      /** The signature verifies under the key `keyId` maps to. */
+      readonly ok: true;
+      /** The key id that signed (the envelope's `sig.kid`). */
+      readonly keyId: string;
+    }
+  | {
+      /** The envelope was refused. */
+      readonly ok: false;
+      /** Why, as a code. */
+      readonly reason: EnvelopeSignatureFailure;
+      /** The envelope's `sig.kid`; undefined when it is `unsigned`. */
+      readonly keyId?: string;
+    };
 
 /**
  * Checks an envelope's signature under the key its `kid` maps to (strict RFC 8032 rules, native

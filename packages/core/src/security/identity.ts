@@ -17,17 +17,23 @@ export const IDENTITY_KINDS: readonly IdentityKind[] = ['device', 'gateway', 'se
 export interface Identity {
   /** The party's id (device id, gateway id, service or user name). */
   readonly id: string;
+  /** Who the identity belongs to: a device, gateway, service or person. */
   readonly kind: IdentityKind;
   /** {@link keyIdOf} the signing public key. */
   readonly keyId: string;
+  /** The Ed25519 key pair that signs: 32-byte public key and 32-byte secret key (seed). */
   readonly signing: { readonly publicKey: Uint8Array; readonly secretKey: Uint8Array };
+  /** The X25519 key pair others seal messages to: 32-byte public and secret keys. */
   readonly sealing: { readonly publicKey: Uint8Array; readonly secretKey: Uint8Array };
 }
 
 /** What others may know of an {@link Identity}: its ids and public keys. */
 export interface PublicIdentity {
+  /** The party's id (device id, gateway id, service or user name), as in its {@link Identity}. */
   readonly id: string;
+  /** Who the identity belongs to: a device, gateway, service or person. */
   readonly kind: IdentityKind;
+  /** {@link keyIdOf} the signing public key: lowercase hex SHA-256 of `signingKey`. */
   readonly keyId: string;
   /** Ed25519 public key (32 bytes). */
   readonly signingKey: Uint8Array;
@@ -45,7 +51,9 @@ export function keyIdOf(publicKey: Uint8Array): string {
 
 /** Options of {@link createIdentity}. */
 export interface CreateIdentityOptions {
+  /** The party's id (device id, gateway id, service or user name); must not be empty. */
   readonly id: string;
+  /** Who the identity belongs to, one of {@link IDENTITY_KINDS}. */
   readonly kind: IdentityKind;
   /** 32-byte Ed25519 secret key (seed). Default: fresh from the CSPRNG. */
   readonly signingSecretKey?: Uint8Array;

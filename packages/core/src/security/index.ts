@@ -1,6 +1,6 @@
 /**
  * Security primitives every layer speaks: identities (Ed25519 signing + X25519 sealing keys),
- * strict Ed25519 (native node:crypto where present, @noble elsewhere, one RFC 8032 rule set),
+ * strict Ed25519 (native node:crypto where present, `@noble/curves` elsewhere, one RFC 8032 rule set),
  * signed envelopes (one signature per batch), sealed envelopes (X25519 + HKDF-SHA256 +
  * ChaCha20-Poly1305, end to end across brokers), and replay protection.
  * @packageDocumentation
@@ -117,6 +117,7 @@ export {
   sealBytes,
   sealEnvelope,
 } from './seal.js';
+export type { Ephemeral, SealBackend } from './seal-backend.js';
 export {
   issueStandingOrder,
   STANDING_ORDER_DOMAIN,

@@ -13,7 +13,17 @@ export type ReplayFailure =
   | 'future';
 
 /** The verdict of {@link ReplayGuard.check}. */
-export type ReplayVerdict = { readonly ok: true } | { readonly ok: false; readonly reason: ReplayFailure };
+export type ReplayVerdict =
+  | {
+      /** The message is fresh and has been remembered. */
+      readonly ok: true;
+    }
+  | {
+      /** The message was refused and not remembered. */
+      readonly ok: false;
+      /** Why it was refused. */
+      readonly reason: ReplayFailure;
+    };
 
 /** Options of {@link createReplayGuard}. */
 export interface ReplayGuardOptions {
@@ -33,6 +43,7 @@ export interface ReplayGuardOptions {
    * back in; a new sender's message that old is refused too).
    */
   readonly maxSenders?: number;
+  /** The clock `ts` is judged against for `expired` and `future` (default: the system clock). */
   readonly clock?: Clock;
 }
 

@@ -9,16 +9,20 @@ import { cachedPrivateKey, nodeCryptoModule } from './node-crypto.js';
 /**
  * The primitives a seal is made of, behind one interface: node:crypto (OpenSSL) on Node, found at
  * run time with `process.getBuiltinModule` so this module still bundles for browsers, and
- * @noble/curves, @noble/hashes and @noble/ciphers elsewhere. Both give the same bytes (tested).
- * @internal
+ * `@noble/curves`, `@noble/hashes` and `@noble/ciphers` elsewhere. Both give the same bytes (tested).
+ * {@link sealBytes} and {@link openBytes} pick the native one when present; their `backend` option
+ * overrides it (tests compare the two).
  */
 export interface SealBackend {
+  /** Which implementation this is: `node:crypto` (native) or `@noble` (portable). */
   readonly name: 'node:crypto' | '@noble';
   /** A key pair for one message: fresh from the CSPRNG, or of the given secret key (tests). */
   ephemeral(secretKey?: Uint8Array): Ephemeral;
+  /** The 32-byte X25519 public key of a 32-byte secret key. */
   x25519PublicKey(secretKey: Uint8Array): Uint8Array;
   /** X25519; throws on a low-order public key (all-zero result) or a malformed key. */
   x25519Agree(secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array;
+  /** HKDF with SHA-256 (RFC 5869): `length` bytes of output keying material from `ikm`, `salt` and `info`. */
   hkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array;
   /** ChaCha20-Poly1305: ciphertext ‖ 16-byte tag. */
   seal(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array;
@@ -28,7 +32,9 @@ export interface SealBackend {
 
 /** An ephemeral X25519 key pair: its public key, and agreement with a peer (throws like `x25519Agree`). */
 export interface Ephemeral {
+  /** The pair's 32-byte X25519 public key, sent with the sealed message. */
   readonly publicKey: Uint8Array;
+  /** The 32-byte X25519 shared secret with a peer's 32-byte public key; throws like `x25519Agree`. */
   agree(publicKey: Uint8Array): Uint8Array;
 }
 
@@ -37,7 +43,7 @@ function nonZero(shared: Uint8Array): Uint8Array {
   return shared;
 }
 
-/** The @noble backend (portable). */
+/** The `@noble` backend (portable). */
 export const nobleSealBackend: SealBackend = {
   name: '@noble',
   ephemeral(secretKey) {
@@ -165,7 +171,7 @@ function loadNative(): SealBackend | undefined {
   return nativeBackend(mod as NodeCrypto);
 }
 
-/** node:crypto when present, @noble otherwise. @internal */
+/** node:crypto when present, `@noble` otherwise. @internal */
 export const nativeSealBackend: SealBackend | undefined = loadNative();
 /** What seals use: {@link nativeSealBackend} when present, else {@link nobleSealBackend}. @internal */
 export const sealBackend: SealBackend = nativeSealBackend ?? nobleSealBackend;

@@ -25,8 +25,18 @@ export type SealFailure = 'malformed' | 'oversized' | 'misdirected' | 'authentic
 
 /** A sealed message could not be made or opened: `reason` says why, nothing else leaks. */
 export class SealError extends HealthItError {
+  /** Always `SealError`. */
   override readonly name = 'SealError';
+  /**
+   * Why the seal or open was refused: `malformed` and `oversized` input (code `codec/decode`),
+   * `misdirected` or failed `authentication` (code `security/unauthenticated`).
+   */
   readonly reason: SealFailure;
+  /**
+   * Makes a seal error; its code follows from `reason`, which is also put in `detail`.
+   * @param reason - Why the seal or open was refused.
+   * @param message - The human-readable message; it must not reveal key material or plaintext.
+   */
   constructor(reason: SealFailure, message: string) {
     super(
       reason === 'malformed' || reason === 'oversized' ? 'codec/decode' : 'security/unauthenticated',
@@ -74,7 +84,9 @@ function sharedSecret(backend: SealBackend, secretKey: Uint8Array, publicKey: Ui
 
 /** A sealed message: the sender's ephemeral X25519 public key and the ciphertext with its 16-byte tag. */
 export interface SealedBytes {
+  /** The sender's one-time X25519 public key, 32 bytes; the recipient agrees a key with it. */
   readonly ephemeralPublicKey: Uint8Array;
+  /** The ChaCha20-Poly1305 ciphertext followed by its 16-byte tag: plaintext length + 16 bytes. */
   readonly ciphertext: Uint8Array;
 }
 
@@ -205,7 +217,9 @@ function envelopeAad(envelope: Envelope, box: Omit<SealedBox, 'ct'>): Uint8Array
 
 /** The recipient of a sealed envelope, as the sender knows it: its id and X25519 public key. */
 export interface SealRecipient {
+  /** The recipient's id, written to the box's `rcp`: only a recipient of that id opens it. */
   readonly id: string;
+  /** The recipient's X25519 public key, 32 bytes (its {@link PublicIdentity.sealingKey}). */
   readonly sealingKey: Uint8Array;
 }
 

@@ -14,7 +14,9 @@ import type { ConnectionState, Transport, TransportMessage } from '../ports/tran
 
 /** Two transports joined to the same bus or broker (they may be one and the same object). */
 export interface TransportPair {
+  /** The transport the suite publishes on. */
   readonly publisher: Transport;
+  /** The transport the suite subscribes on; it must receive what `publisher` publishes. */
   readonly subscriber: Transport;
   /** Closes what the factory opened. */
   dispose(): Promise<void>;

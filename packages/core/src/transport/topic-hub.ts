@@ -18,6 +18,7 @@ export interface TopicHubOptions {
  * (see `examples/custom-adapter`) delivers what arrives from its peers through it.
  */
 export interface TopicHub {
+  /** True once {@link TopicHub.close} has been called; it never becomes false again. */
   readonly closed: boolean;
   /** The retained messages, oldest first. */
   retainedEntries(): [string, Uint8Array][];

@@ -52,10 +52,19 @@ export interface UpdateRejectedErrorOptions extends HealthItErrorOptions {
  * ```
  */
 export class UpdateRejectedError extends HealthItError {
+  /** Always `UpdateRejectedError`. */
   override readonly name = 'UpdateRejectedError';
+  /** The check that failed: count refusals by it, or assert the exact defence that fired. */
   readonly reason: UpdateRejection;
+  /** What was being checked, e.g. `timestamp.json` or a target path; undefined when not given. */
   readonly subject: string | undefined;
 
+  /**
+   * Makes an `update/rejected` error; `reason` and `subject` are also put in `detail`.
+   * @param reason - The check that failed.
+   * @param message - The human-readable message.
+   * @param options - What was being checked (`subject`), the underlying `cause` and extra `detail`.
+   */
   constructor(reason: UpdateRejection, message: string, options: UpdateRejectedErrorOptions = {}) {
     super('update/rejected', message, {
       ...options,

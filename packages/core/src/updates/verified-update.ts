@@ -18,5 +18,6 @@ export interface VerifiedUpdate {
   readonly sha256: string;
   /** Length of `image` in bytes. */
   readonly length: number;
+  /** A private copy of exactly the verified bytes: install these and no others. */
   readonly image: Uint8Array;
 }

@@ -14,41 +14,61 @@ const ReadingBatchPayload = Reading.array().min(1);
 
 /** A decoded reading record. */
 export interface DecodedReadingRecord {
+  /** Tags a single reading. */
   readonly type: 'reading';
+  /** The record id: the reading's id, `${deviceId}:${seq}`. */
   readonly id: string;
+  /** The ordering key: the reading's device id. */
   readonly key: string;
+  /** The reading, validated against the core `Reading` schema. */
   readonly reading: Reading;
 }
 
 /** A decoded batch record: the readings of one device, in the order they were sent. */
 export interface DecodedReadingBatchRecord {
+  /** Tags a batch of one device's readings. */
   readonly type: 'reading-batch';
+  /** The record id: `${deviceId}:${firstSeq}-${lastSeq}`, see {@link readingBatchRecordId}. */
   readonly id: string;
+  /** The ordering key: the device id every reading of the batch carries. */
   readonly key: string;
+  /** The readings (at least one), each validated against the core `Reading` schema. */
   readonly readings: readonly Reading[];
 }
 
 /** A decoded alert record. */
 export interface DecodedAlertRecord {
+  /** Tags an alert. */
   readonly type: 'alert';
+  /** The record id: the alert's id. */
   readonly id: string;
+  /** The ordering key: the alert's device id, else its patient id, else `ward` (see {@link alertKey}). */
   readonly key: string;
+  /** The alert, validated against the core `Alert` schema. */
   readonly alert: Alert;
 }
 
 /** A decoded command record. */
 export interface DecodedCommandRecord {
+  /** Tags a command (the audit copy of what the gateway sent an actuator). */
   readonly type: 'command';
+  /** The record id: the command's id. */
   readonly id: string;
+  /** The ordering key: the actuator's device id. */
   readonly key: string;
+  /** The command, validated against the core `Command` schema. */
   readonly command: Command;
 }
 
 /** A decoded command-status record. */
 export interface DecodedCommandStatusRecord {
+  /** Tags a command status. */
   readonly type: 'command-status';
+  /** The record id: `${commandId}:${state}`, one per command and state. */
   readonly id: string;
+  /** The ordering key: the actuator's device id. */
   readonly key: string;
+  /** The status, validated against the core `CommandStatus` schema. */
   readonly status: CommandStatus;
 }
 

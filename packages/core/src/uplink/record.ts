@@ -20,7 +20,9 @@ export type UplinkRecordKind = (typeof UPLINK_RECORD_KINDS)[number];
  * (a device id) are delivered in the order they were appended.
  */
 export interface UplinkRecord {
+  /** Stable, unique record id (a reading's id, an alert's id, ...): the far side drops redeliveries by it. */
   readonly id: string;
+  /** What the payload holds, one of {@link UPLINK_RECORD_KINDS}. */
   readonly kind: UplinkRecordKind;
   /** The ordering key: per-key order is kept end to end (the device id). */
   readonly key: string;

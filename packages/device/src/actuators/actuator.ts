@@ -68,6 +68,10 @@ export interface ActuatorOptions<S> {
 
 /** The actuator's state and when it took it. */
 export interface ActuatorState<S> {
+  /**
+   * The actuator's state, of the shape its definition declares (e.g. `{ flowLpm }` for an oxygen
+   * concentrator).
+   */
   readonly state: S;
   /** Clock time of the change, epoch ms. */
   readonly ts: number;
@@ -88,6 +92,10 @@ export interface ActuatorState<S> {
  * @typeParam F - the names of the faults that can be injected.
  */
 export interface Actuator<S, F extends string = string> {
+  /**
+   * This actuator's device id (validated and branded from {@link ActuatorOptions.deviceId}); commands
+   * addressed to another device are rejected.
+   */
   readonly deviceId: DeviceId;
   /** The definition's kind, e.g. `oxygen-concentrator`. */
   readonly kind: string;

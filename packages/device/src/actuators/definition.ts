@@ -19,7 +19,12 @@ export interface SafetyLimit {
 
 /** Which {@link SafetyLimit} a command violates, and how (e.g. `flowLpm 16 requested`). */
 export interface LimitViolation {
+  /** The declared limit the command falls outside. */
   readonly limit: SafetyLimit;
+  /**
+   * What the command asked for against the limit, in words for the rejection reason, e.g. `flowLpm 16
+   * requested`.
+   */
   readonly detail: string;
 }
 

@@ -51,11 +51,13 @@ export type OxygenSetFlowParams = z.infer<typeof OxygenSetFlowParams>;
 
 /** The state of an oxygen concentrator: the flow it delivers to the patient, L/min (0 = off). */
 export interface OxygenConcentratorState {
+  /** The flow delivered to the patient, in L/min (0 = off). */
   readonly flowLpm: number;
 }
 
 /** The delivered flow and when it took that value ({@link OxygenConcentrator.flow$}). */
 export interface OxygenFlow {
+  /** The delivered flow, in L/min (0 = off, e.g. after a `power-loss` or `no-flow` fault). */
   readonly flowLpm: number;
   /** Epoch ms. */
   readonly ts: number;

@@ -3,6 +3,7 @@ import { map, type OperatorFunction } from 'rxjs';
 
 /** The oxygen a patient receives, as the patient simulator consumes it. */
 export interface PatientOxygen {
+  /** The patient the concentrator is attached to, as given to {@link oxygenDelivery}. */
   readonly patientId: PatientId;
   /** Delivered flow, L/min (0 = room air). */
   readonly flowLpm: number;

@@ -13,14 +13,19 @@ export type SelfTestCheckStatus = 'ok' | 'failed';
 
 /** One check of a self-test: its outcome and why, in words a biomedical engineer can act on. */
 export type SelfTestCheck = {
+  /** Whether the check passed (`ok`) or `failed`. */
   readonly status: SelfTestCheckStatus;
+  /** Why, in words a biomedical engineer can act on, e.g. `mains supply present`. */
   readonly reason: string;
 };
 
 /** Device-specific figures a report carries beside its checks, e.g. the delivered flow and the limits. */
 export type SelfTestDetails = { readonly [key: string]: JsonValue } & {
+  /** Reserved for the report's verdict; a detail may not use this name. */
   readonly passed?: never;
+  /** Reserved for the report's list of failed checks; a detail may not use this name. */
   readonly failed?: never;
+  /** Reserved for the report's checks; a detail may not use this name. */
   readonly checks?: never;
 };
 
@@ -30,8 +35,11 @@ export type SelfTestDetails = { readonly [key: string]: JsonValue } & {
  * checks in order, `checks` gives each outcome with its reason, then the device's own figures.
  */
 export type SelfTestReport = {
+  /** The overall verdict: true only when there is at least one check and every check is `ok`. */
   readonly passed: boolean;
+  /** The names of the failed checks, in the order the checks were given; empty when all passed. */
   readonly failed: string[];
+  /** Every check by name, with its outcome and reason. */
   readonly checks: { [name: string]: SelfTestCheck };
   readonly [key: string]: JsonValue;
 };

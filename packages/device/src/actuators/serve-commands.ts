@@ -14,9 +14,28 @@ import type { Actuator } from './actuator.js';
 
 /** What {@link serveCommands} did: a status it reported, or a message it could not use. */
 export type ServeCommandsEvent =
-  | { readonly type: 'status-published'; readonly status: CommandStatus }
-  | { readonly type: 'status-publish-failed'; readonly status: CommandStatus; readonly error: unknown }
-  | { readonly type: 'command-refused'; readonly topic: string; readonly error: HealthItError };
+  | {
+      /** A status of a command was published on `Topics.deviceCommandStatus(deviceId)`. */
+      readonly type: 'status-published';
+      /** The published status (from the actuator, or the `rejected` status of an unauthorised command). */
+      readonly status: CommandStatus;
+    }
+  | {
+      /** Publishing a status failed; serving goes on with the next one. */
+      readonly type: 'status-publish-failed';
+      /** The status that could not be published. */
+      readonly status: CommandStatus;
+      /** What the transport's `publish` rejected with. */
+      readonly error: unknown;
+    }
+  | {
+      /** A message on the commands topic was not a valid JSON `Command`; it was dropped, unanswered. */
+      readonly type: 'command-refused';
+      /** The topic the message arrived on. */
+      readonly topic: string;
+      /** Why the message could not be decoded as a command (from `commandJsonCodec.decode`). */
+      readonly error: HealthItError;
+    };
 
 /** Options of {@link serveCommands}. */
 export interface ServeCommandsOptions {

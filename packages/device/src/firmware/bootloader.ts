@@ -14,8 +14,13 @@ export const DEFAULT_MAX_TRIAL_BOOTS = 1;
 
 /** An image the bootloader booted (or gave up on). */
 export interface BootedImage {
+  /** The slot the image is in, `a` or `b`. */
   readonly slot: SlotId;
+  /** The image's firmware version, e.g. `2.4.1`. */
   readonly version: string;
+  /**
+   * The image's SUIT sequence number; the anti-rollback counter moves up to it once the image is confirmed.
+   */
   readonly sequence: number;
   /** Lowercase hex SHA-256 of the image, as verified before install. */
   readonly sha256: string;
@@ -25,6 +30,7 @@ export interface BootedImage {
 
 /** A trial image the bootloader rolled back from, and why. */
 export interface RolledBackImage extends BootedImage {
+  /** Why the trial was given up on, e.g. `not confirmed after 1 trial boot` or `not bootable: …`. */
   readonly reason: string;
 }
 
@@ -54,7 +60,14 @@ export interface BootOptions {
  * leads here, whatever the power does; tampering with both slots or the counter does.
  */
 export class BootError extends HealthItError {
+  /** Always `BootError`. */
   override readonly name = 'BootError';
+  /**
+   * Creates the error, with code `state/invalid`.
+   * @param message - What makes the device unbootable, e.g. `No bootable image: …`.
+   * @param detail - Facts for diagnosis, carried as the error's `detail`, e.g. why each slot was
+   *   refused (`refusals`) and the anti-rollback `counter`. Default none.
+   */
   constructor(message: string, detail: Readonly<Record<string, unknown>> = {}) {
     super('state/invalid', message, { detail });
   }

@@ -9,6 +9,7 @@ export interface WritePoint {
   readonly index: number;
   /** `before`: the record still holds its old value; `after`: it holds the new one. */
   readonly phase: 'before' | 'after';
+  /** The storage record being written. */
   readonly record: FirmwareRecordKey;
   /**
    * The step number over all points since power-on: `2 × index` before a write, `2 × index + 1`
@@ -29,10 +30,17 @@ export type PowerLossInjector = (point: WritePoint) => boolean;
  * device and power on a fresh one over a snapshot of its storage.
  */
 export class PowerLossError extends HealthItError {
+  /** Always `PowerLossError`. */
   override readonly name = 'PowerLossError';
   /** Where the power was cut. */
   readonly point: WritePoint;
 
+  /**
+   * Creates the error, with code `state/invalid` and the write point as its `detail`.
+   * @param point - Where the power was cut.
+   * @param message - Default names the phase, the write index and the record, e.g.
+   *   `Power lost before write 3 (slot-b)`.
+   */
   constructor(
     point: WritePoint,
     message = `Power lost ${point.phase} write ${point.index} (${point.record})`,

@@ -3,7 +3,9 @@ import type { FirmwareStorage } from './firmware-storage.js';
 
 /** The image a device leaves the factory with. */
 export interface FactoryImage {
+  /** The image bytes, written to slot `a`. */
   readonly image: Uint8Array;
+  /** The image's firmware version, e.g. `2.4.0`. */
   readonly version: string;
   /** Its SUIT sequence number; the anti-rollback counter starts here. */
   readonly sequence: number;

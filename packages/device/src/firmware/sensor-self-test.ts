@@ -16,6 +16,7 @@ export type FirmwareSelfTest = (image: BootedImage) => SelfTestReport | Promise<
 
 /** One sensor reading taken during a self-test. */
 export interface SelfTestReading {
+  /** The core metric the reading is of, e.g. `spo2`; its plausible range decides the check of that name. */
   readonly metric: MetricId;
   /** In the metric's canonical unit (see the core metric catalogue). */
   readonly value: number;

@@ -29,6 +29,9 @@ export const DEFAULT_SELF_TEST_TIMEOUT_MS = 60_000;
 
 /** One step of an update, as the device reports it. */
 export interface UpdateStateChange {
+  /**
+   * The update step the device entered (core `UpdateState`, e.g. `downloading`, `updated`, `rolled-back`).
+   */
   readonly state: UpdateState;
   /** When the device entered `state` (the agent's clock, epoch ms). */
   readonly at: number;
@@ -49,6 +52,7 @@ export interface UpdateStateChange {
 
 /** What a campaign asks of one update (all optional). */
 export interface UpdateRequest {
+  /** The campaign the update belongs to; carried on every state change it causes. */
   readonly campaignId?: string;
   /** The TUF target the command named: the source must deliver exactly it (`inconsistent`). */
   readonly targetPath?: string;
@@ -82,7 +86,12 @@ export interface UpdateAgentOptions {
 export interface FirmwareStatus {
   /** The image running (undefined before `start()` booted). */
   readonly running: BootedImage | undefined;
+  /** The anti-rollback counter: the lowest SUIT sequence number the bootloader will boot. */
   readonly counter: number;
+  /**
+   * Both slots (`a`, `b`): each slot's state and the version and SUIT sequence number of the image it holds
+   * (empty and 0 for an empty slot).
+   */
   readonly slots: Readonly<
     Record<SlotId, { readonly state: SlotState; readonly version: string; readonly sequence: number }>
   >;
@@ -98,7 +107,9 @@ export interface FirmwareStatus {
  * the update itself is a `failed` or `rolled-back` state.
  */
 export interface UpdateAgent {
+  /** The device's hardware id, as given in the options; images built for another are refused. */
   readonly hardwareId: string;
+  /** The device's firmware storage, as given in the options. */
   readonly storage: FirmwareStorage;
   /**
    * Powers the device on: the bootloader boots, then an update a power cut interrupted is settled —

@@ -24,10 +24,13 @@ export interface BloodPressureStatus {
 
 /** A decoded Blood Pressure Measurement (0x2A35). Pressures are in `unit`. */
 export interface BloodPressureMeasurement {
+  /** The characteristic's 16-bit UUID, 0x2A35 (discriminates {@link GattMeasurement}). */
   readonly characteristic: typeof UUID;
   /** Flags bit 0: the unit of systolic, diastolic and mean arterial pressure. */
   readonly unit: 'mmHg' | 'kPa';
+  /** Systolic pressure (SFLOAT), in `unit`. */
   readonly systolic: MeasuredValue;
+  /** Diastolic pressure (SFLOAT), in `unit`. */
   readonly diastolic: MeasuredValue;
   /** Mean arterial pressure; devices that do not compute it send NaN. */
   readonly meanArterialPressure: MeasuredValue;
@@ -39,6 +42,7 @@ export interface BloodPressureMeasurement {
   readonly userId: number | null;
   /** The 16-bit Measurement Status as sent (reserved bits included), or null. */
   readonly measurementStatusRaw: number | null;
+  /** The flags of `measurementStatusRaw` by name, or null when the status is absent. */
   readonly measurementStatus: BloodPressureStatus | null;
 }
 
@@ -47,15 +51,27 @@ export interface BloodPressureMeasurement {
  * or `measurementStatus` (or both, if they agree).
  */
 export interface BloodPressureMeasurementInit {
+  /** The characteristic's UUID, 0x2A35, if given; {@link encodeGatt} refuses a measurement naming another. */
   readonly characteristic?: typeof UUID;
+  /** Flags bit 0: the unit of the three pressures (`mmHg` or `kPa`). */
   readonly unit: 'mmHg' | 'kPa';
+  /** Systolic pressure in `unit`, encoded as SFLOAT (a special value is sent as such). */
   readonly systolic: MeasuredValue;
+  /** Diastolic pressure in `unit`, encoded as SFLOAT. */
   readonly diastolic: MeasuredValue;
+  /** Mean arterial pressure in `unit`, encoded as SFLOAT; send `SPECIAL_VALUES.NaN` when not computed. */
   readonly meanArterialPressure: MeasuredValue;
+  /** Device-local time of the measurement; sets flags bit 1 when present (not null or undefined). */
   readonly timestamp?: GattDateTime | null;
+  /** Pulse rate in beats per minute, encoded as SFLOAT; sets flags bit 2 when present. */
   readonly pulseRate?: MeasuredValue | null;
+  /** User ID, an integer 0…255 (255 = unknown user); sets flags bit 3 when present. */
   readonly userId?: number | null;
+  /** The 16-bit Measurement Status to send (reserved bits included); sets flags bit 4 when present. */
   readonly measurementStatusRaw?: number | null;
+  /**
+   * The Measurement Status by name (bits 0–5); must agree with `measurementStatusRaw` when both are given.
+   */
   readonly measurementStatus?: BloodPressureStatus | null;
 }
 

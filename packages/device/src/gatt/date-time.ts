@@ -9,11 +9,17 @@
 
 /** A Date Time field as sent: local device time, no zone. 0 in year, month or day means unknown. */
 export interface GattDateTime {
+  /** Year, 1582…9999, or 0 when unknown. */
   readonly year: number;
+  /** Month of the year, 1…12 (1 = January), or 0 when unknown. */
   readonly month: number;
+  /** Day of the month, 1…31, or 0 when unknown. */
   readonly day: number;
+  /** Hours past midnight, 0…23. */
   readonly hours: number;
+  /** Minutes past the hour, 0…59. */
   readonly minutes: number;
+  /** Seconds past the minute, 0…59. */
   readonly seconds: number;
 }
 

@@ -14,6 +14,7 @@ import { describeCharacteristic, formatUuid16 } from './characteristics.js';
  * ```
  */
 export class GattDecodeError extends HealthItError {
+  /** Always `GattDecodeError`. */
   override readonly name = 'GattDecodeError';
   /** The 16-bit UUID of the characteristic being decoded. */
   readonly characteristic: number;
@@ -24,6 +25,13 @@ export class GattDecodeError extends HealthItError {
   /** The frame's length in bytes. */
   readonly frameLength: number;
 
+  /**
+   * Creates the error, with code `codec/decode` and a message naming the characteristic.
+   * @param characteristic - The 16-bit UUID of the characteristic being decoded, e.g. `0x2a35`.
+   * @param offset - The byte offset in the frame where decoding failed.
+   * @param reason - Why, in words; ends up in the message and `detail`.
+   * @param frameLength - The frame's length in bytes.
+   */
   constructor(characteristic: number, offset: number, reason: string, frameLength: number) {
     super(
       'codec/decode',
@@ -44,6 +52,7 @@ export class GattDecodeError extends HealthItError {
  * {@link HealthItError}.
  */
 export class GattEncodeError extends HealthItError {
+  /** Always `GattEncodeError`. */
   override readonly name = 'GattEncodeError';
   /** The 16-bit UUID of the characteristic being encoded. */
   readonly characteristic: number;
@@ -52,6 +61,12 @@ export class GattEncodeError extends HealthItError {
   /** Why. */
   readonly reason: string;
 
+  /**
+   * Creates the error, with code `codec/encode` and a message naming the characteristic.
+   * @param characteristic - The 16-bit UUID of the characteristic being encoded, e.g. `0x2a35`.
+   * @param field - The offending field of the encoder input, e.g. `systolic`.
+   * @param reason - Why, in words, e.g. `must be an integer 0…255, got 300`.
+   */
   constructor(characteristic: number, field: string, reason: string) {
     super('codec/encode', `Cannot encode ${describeCharacteristic(characteristic)}: ${field}: ${reason}`, {
       detail: { characteristic: formatUuid16(characteristic), field, reason },

@@ -49,23 +49,37 @@ import {
 
 /** The decoded measurement of each characteristic. */
 export interface GattMeasurementMap {
+  /** Heart Rate Measurement (0x2A37). */
   0x2a37: HeartRateMeasurement;
+  /** Blood Pressure Measurement (0x2A35). */
   0x2a35: BloodPressureMeasurement;
+  /** Temperature Measurement (0x2A1C). */
   0x2a1c: TemperatureMeasurement;
+  /** Glucose Measurement (0x2A18). */
   0x2a18: GlucoseMeasurement;
+  /** Weight Measurement (0x2A9D). */
   0x2a9d: WeightMeasurement;
+  /** PLX Spot-Check Measurement (0x2A5E). */
   0x2a5e: PlxSpotCheckMeasurement;
+  /** PLX Continuous Measurement (0x2A5F). */
   0x2a5f: PlxContinuousMeasurement;
 }
 
 /** The encoder input of each characteristic. */
 export interface GattMeasurementInitMap {
+  /** Heart Rate Measurement (0x2A37). */
   0x2a37: HeartRateMeasurementInit;
+  /** Blood Pressure Measurement (0x2A35). */
   0x2a35: BloodPressureMeasurementInit;
+  /** Temperature Measurement (0x2A1C). */
   0x2a1c: TemperatureMeasurementInit;
+  /** Glucose Measurement (0x2A18). */
   0x2a18: GlucoseMeasurementInit;
+  /** Weight Measurement (0x2A9D). */
   0x2a9d: WeightMeasurementInit;
+  /** PLX Spot-Check Measurement (0x2A5E). */
   0x2a5e: PlxSpotCheckMeasurementInit;
+  /** PLX Continuous Measurement (0x2A5F). */
   0x2a5f: PlxContinuousMeasurementInit;
 }
 

@@ -66,6 +66,7 @@ export type GlucoseSensorStatus = Readonly<Record<GlucoseSensorStatusFlag, boole
 
 /** A decoded Glucose Measurement (0x2A18). */
 export interface GlucoseMeasurement {
+  /** The characteristic's 16-bit UUID, 0x2A18 (discriminates {@link GattMeasurement}). */
   readonly characteristic: typeof UUID;
   /** The record's sequence number (uint16), as the device's record store numbers it. */
   readonly sequenceNumber: number;
@@ -84,12 +85,15 @@ export interface GlucoseMeasurement {
   readonly glucoseConcentration: MeasuredValue | null;
   /** Sample type (see {@link GLUCOSE_TYPES}), or null. */
   readonly type: number | null;
+  /** The Bluetooth SIG name of `type` (e.g. `Capillary Whole blood`), or null when absent or reserved. */
   readonly typeName: string | null;
   /** Sample location (see {@link GLUCOSE_SAMPLE_LOCATIONS}), or null. */
   readonly sampleLocation: number | null;
+  /** The Bluetooth SIG name of `sampleLocation` (e.g. `Finger`), or null when absent or reserved. */
   readonly sampleLocationName: string | null;
   /** The 16-bit Sensor Status Annunciation as sent (reserved bits included), or null. */
   readonly sensorStatusRaw: number | null;
+  /** The flags of `sensorStatusRaw` by name (bits 0–11), or null when the status is absent. */
   readonly sensorStatus: GlucoseSensorStatus | null;
   /** Flags bit 4: a Glucose Measurement Context (0x2A34) with the same sequence number follows. */
   readonly contextInformationFollows: boolean;
@@ -101,16 +105,43 @@ export interface GlucoseMeasurement {
  * `sensorStatus` (missing flags are false), or both if they agree.
  */
 export interface GlucoseMeasurementInit {
+  /** The characteristic's UUID, 0x2A18, if given; {@link encodeGatt} refuses a measurement naming another. */
   readonly characteristic?: typeof UUID;
+  /** The record's sequence number, an integer 0…65535. */
   readonly sequenceNumber: number;
+  /** Device-local Base Time of the measurement (no zone). */
   readonly baseTime: GattDateTime;
+  /**
+   * Minutes to add to Base Time, an integer -32768…32767; sets flags bit 0 when present (not null or
+   * undefined).
+   */
   readonly timeOffsetMinutes?: number | null;
+  /**
+   * The unit of `glucoseConcentration`: `kg/L` or `mol/L` (sets flags bit 2); required with a concentration.
+   */
   readonly unit?: 'kg/L' | 'mol/L' | null;
+  /** Glucose concentration in `unit`, encoded as SFLOAT; sets flags bit 1 when present. */
   readonly glucoseConcentration?: MeasuredValue | null;
+  /** Sample type 0…15 (see {@link GLUCOSE_TYPES}); required with a concentration, refused without one. */
   readonly type?: number | null;
+  /**
+   * Sample location 0…15 (see {@link GLUCOSE_SAMPLE_LOCATIONS}); required with a concentration, refused
+   * without one.
+   */
   readonly sampleLocation?: number | null;
+  /**
+   * The 16-bit Sensor Status Annunciation to send (reserved bits included); sets flags bit 3 when present.
+   */
   readonly sensorStatusRaw?: number | null;
+  /**
+   * The Sensor Status Annunciation by name (missing flags are false); must agree with `sensorStatusRaw` when
+   * both are given.
+   */
   readonly sensorStatus?: Partial<GlucoseSensorStatus> | null;
+  /**
+   * Sets flags bit 4: a Glucose Measurement Context (0x2A34) with the same sequence number follows. Default
+   * false.
+   */
   readonly contextInformationFollows?: boolean;
 }
 

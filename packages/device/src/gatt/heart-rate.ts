@@ -12,9 +12,14 @@ export type SensorContact = 'not_supported' | 'not_detected' | 'detected';
 
 /** A decoded Heart Rate Measurement (0x2A37). */
 export interface HeartRateMeasurement {
+  /** The characteristic's 16-bit UUID, 0x2A37 (discriminates {@link GattMeasurement}). */
   readonly characteristic: typeof UUID;
   /** Beats per minute (uint8 or uint16 on the wire, per flags bit 0). */
   readonly heartRate: number;
+  /**
+   * Sensor Contact Status from flags bits 1–2: whether skin contact is detected, or the feature is
+   * unsupported.
+   */
   readonly sensorContact: SensorContact;
   /** Energy Expended since the last reset, kJ (uint16; 0xFFFF = at least 65 535 kJ); null when absent. */
   readonly energyExpended: number | null;
@@ -27,11 +32,16 @@ export interface HeartRateMeasurement {
 
 /** The input of {@link encodeHeartRateMeasurement}; absent optional fields are not sent. */
 export interface HeartRateMeasurementInit {
+  /** The characteristic's UUID, 0x2A37, if given; {@link encodeGatt} refuses a measurement naming another. */
   readonly characteristic?: typeof UUID;
   /** 0…65 535 bpm; values above 255 are sent as uint16. */
   readonly heartRate: number;
   /** Default `'not_supported'`. */
   readonly sensorContact?: SensorContact;
+  /**
+   * Energy Expended since the last reset, kJ (an integer 0…65 535); sets flags bit 3 when present (not null
+   * or undefined).
+   */
   readonly energyExpended?: number | null;
   /** At least one value to send the RR-Interval field. */
   readonly rrIntervalsRaw1024?: readonly number[];

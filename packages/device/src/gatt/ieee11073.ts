@@ -19,16 +19,21 @@ export type Ieee11073Special = 'NaN' | 'NRes' | '+INFINITY' | '-INFINITY' | 'res
 
 /** A special value: not a number, never to be used as one. */
 export interface Ieee11073SpecialValue {
+  /** Always `special`: tells it apart from an {@link Ieee11073Number}. */
   readonly type: 'special';
+  /** Which special value the reserved mantissa stands for, e.g. `NaN` or `NRes`. */
   readonly special: Ieee11073Special;
 }
 
 /** A finite FLOAT/SFLOAT value with the mantissa and exponent it was sent with. */
 export interface Ieee11073Number {
+  /** Always `number`: tells it apart from an {@link Ieee11073SpecialValue}. */
   readonly type: 'number';
   /** `mantissa × 10^exponent`, the nearest double. */
   readonly value: number;
+  /** The two's-complement mantissa as sent: 12 bits in SFLOAT (-2048…2047), 24 bits in FLOAT. */
   readonly mantissa: number;
+  /** The base-10 exponent as sent, two's complement: 4 bits in SFLOAT (-8…7), 8 bits in FLOAT (-128…127). */
   readonly exponent: number;
 }
 

@@ -102,6 +102,7 @@ export interface SpO2PulseRate {
 
 /** A decoded PLX Spot-Check Measurement (0x2A5E). */
 export interface PlxSpotCheckMeasurement extends SpO2PulseRate, PlxStatus {
+  /** The characteristic's 16-bit UUID, 0x2A5E (discriminates {@link GattMeasurement}). */
   readonly characteristic: typeof SPOT;
   /** Device-local time of the measurement (no zone), or null. */
   readonly timestamp: GattDateTime | null;
@@ -111,6 +112,7 @@ export interface PlxSpotCheckMeasurement extends SpO2PulseRate, PlxStatus {
 
 /** A decoded PLX Continuous Measurement (0x2A5F): `spo2`/`pulseRate` are SpO2PR-Normal. */
 export interface PlxContinuousMeasurement extends SpO2PulseRate, PlxStatus {
+  /** The characteristic's 16-bit UUID, 0x2A5F (discriminates {@link GattMeasurement}). */
   readonly characteristic: typeof CONTINUOUS;
   /** SpO2PR-Fast (shorter averaging), or null. */
   readonly spo2prFast: SpO2PulseRate | null;
@@ -120,24 +122,41 @@ export interface PlxContinuousMeasurement extends SpO2PulseRate, PlxStatus {
 
 /** The status part of the PLX encoder inputs: each field raw or named (both if they agree). */
 export interface PlxStatusInit {
+  /**
+   * The 16-bit Measurement Status to send (reserved bits included); sent when present (not null or
+   * undefined).
+   */
   readonly measurementStatusRaw?: number | null;
+  /** The set Measurement Status flags by name; must agree with `measurementStatusRaw` when both are given. */
   readonly measurementStatus?: readonly PlxMeasurementStatusFlag[] | null;
+  /** The 24-bit Device and Sensor Status to send (reserved bits included); sent when present. */
   readonly deviceAndSensorStatusRaw?: number | null;
+  /**
+   * The set Device and Sensor Status flags by name; must agree with `deviceAndSensorStatusRaw` when both are
+   * given.
+   */
   readonly deviceAndSensorStatus?: readonly PlxDeviceAndSensorStatusFlag[] | null;
+  /** Pulse Amplitude Index in %, encoded as SFLOAT; sent when present. */
   readonly pulseAmplitudeIndex?: MeasuredValue | null;
 }
 
 /** The input of {@link encodePlxSpotCheckMeasurement}. */
 export interface PlxSpotCheckMeasurementInit extends SpO2PulseRate, PlxStatusInit {
+  /** The characteristic's UUID, 0x2A5E, if given; {@link encodeGatt} refuses a measurement naming another. */
   readonly characteristic?: typeof SPOT;
+  /** Device-local time of the measurement; sets flags bit 0 when present (not null or undefined). */
   readonly timestamp?: GattDateTime | null;
+  /** Sets flags bit 4: the device's clock is not set, so `timestamp` cannot be trusted. Default false. */
   readonly deviceClockNotSet?: boolean;
 }
 
 /** The input of {@link encodePlxContinuousMeasurement}. */
 export interface PlxContinuousMeasurementInit extends SpO2PulseRate, PlxStatusInit {
+  /** The characteristic's UUID, 0x2A5F, if given; {@link encodeGatt} refuses a measurement naming another. */
   readonly characteristic?: typeof CONTINUOUS;
+  /** SpO2PR-Fast (shorter averaging), two SFLOATs; sets flags bit 0 when present (not null or undefined). */
   readonly spo2prFast?: SpO2PulseRate | null;
+  /** SpO2PR-Slow (longer averaging), two SFLOATs; sets flags bit 1 when present. */
   readonly spo2prSlow?: SpO2PulseRate | null;
 }
 

@@ -20,6 +20,7 @@ export const TEMPERATURE_TYPES: Readonly<Record<number, string>> = {
 
 /** A decoded Temperature Measurement (0x2A1C). */
 export interface TemperatureMeasurement {
+  /** The characteristic's 16-bit UUID, 0x2A1C (discriminates {@link GattMeasurement}). */
   readonly characteristic: typeof UUID;
   /** Flags bit 0. */
   readonly unit: 'Celsius' | 'Fahrenheit';
@@ -35,10 +36,17 @@ export interface TemperatureMeasurement {
 
 /** The input of {@link encodeTemperatureMeasurement}. */
 export interface TemperatureMeasurementInit {
+  /** The characteristic's UUID, 0x2A1C, if given; {@link encodeGatt} refuses a measurement naming another. */
   readonly characteristic?: typeof UUID;
+  /** Flags bit 0: the unit of `temperature`, `Celsius` or `Fahrenheit`. */
   readonly unit: 'Celsius' | 'Fahrenheit';
+  /** The temperature in `unit`, encoded as IEEE 11073 FLOAT (a special value is sent as such). */
   readonly temperature: MeasuredValue;
+  /** Device-local time of the measurement; sets flags bit 1 when present (not null or undefined). */
   readonly timestamp?: GattDateTime | null;
+  /**
+   * Where it was measured, an integer 0…255 (see {@link TEMPERATURE_TYPES}); sets flags bit 2 when present.
+   */
   readonly temperatureType?: number | null;
 }
 

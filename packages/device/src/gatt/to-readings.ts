@@ -66,35 +66,58 @@ export type MeasurementSkippedReason =
 /** Something {@link gattToReadings} reports beside the readings: never a NaN reading. */
 export type GattReadingEvent =
   | {
+      /** A FLOAT/SFLOAT field held a special value, so it became no reading. */
       readonly type: 'special-value';
+      /** The device the frame came from, as given in the context. */
       readonly deviceId: string;
+      /** The 16-bit UUID of the frame's characteristic, e.g. `0x2a35`. */
       readonly characteristic: number;
       /** The measurement field, e.g. `systolic`. */
       readonly field: string;
+      /** The core metric the field would have become, e.g. `bp-systolic`. */
       readonly metric: MetricId;
+      /** The special value the field held, e.g. `NaN` or `NRes`. */
       readonly special: Ieee11073Special;
+      /** One line for logs naming the characteristic, device, field and special value. */
       readonly message: string;
     }
   | {
+      /** The whole frame became no reading (every other field of it too). */
       readonly type: 'measurement-skipped';
+      /** The device the frame came from, as given in the context. */
       readonly deviceId: string;
+      /** The 16-bit UUID of the frame's characteristic, e.g. `0x2a9d`. */
       readonly characteristic: number;
+      /** Why no reading was made, e.g. `measurement-unsuccessful`. */
       readonly reason: MeasurementSkippedReason;
+      /** One line for logs naming the characteristic, device and reason. */
       readonly message: string;
     }
   | {
+      /** The frame carries a time stamp that was not used: the readings are stamped with `fallbackTs`. */
       readonly type: 'timestamp-fallback';
+      /** The device the frame came from, as given in the context. */
       readonly deviceId: string;
+      /** The 16-bit UUID of the frame's characteristic, e.g. `0x2a1c`. */
       readonly characteristic: number;
+      /** Why the frame's time stamp was not used, e.g. `no-utc-offset`. */
       readonly reason: TimestampFallbackReason;
       /** The frame's time stamp that was not used. */
       readonly frameTime: GattDateTime;
+      /** One line for logs naming the characteristic, device, reason and the `fallbackTs` used. */
       readonly message: string;
     };
 
 /** The result of {@link gattToReadings}. */
 export interface GattReadings {
+  /**
+   * The readings made, one per usable field in field order, in the metric's canonical UCUM unit, with `seq`
+   * allocated in order.
+   */
   readonly readings: Reading[];
+  /**
+   * What did not become a reading, or a time stamp that was not used; empty when the frame mapped cleanly.
+   */
   readonly events: GattReadingEvent[];
 }
 

@@ -10,6 +10,7 @@ export const WEIGHT_MEASUREMENT_UNSUCCESSFUL = 0xffff;
 
 /** A decoded Weight Measurement (0x2A9D). */
 export interface WeightMeasurement {
+  /** The characteristic's 16-bit UUID, 0x2A9D (discriminates {@link GattMeasurement}). */
   readonly characteristic: typeof UUID;
   /** Flags bit 0: SI (kg, m) or Imperial (lb, in). */
   readonly unit: 'kg' | 'lb';
@@ -25,10 +26,13 @@ export interface WeightMeasurement {
   readonly userId: number | null;
   /** Body mass index (raw × 0.1), or null. */
   readonly bmi: number | null;
+  /** The BMI uint16 as sent (units of 0.1), or null when absent. */
   readonly bmiRaw: number | null;
   /** Height in `heightUnit` (raw × 0.001 m or raw × 0.1 in), or null. */
   readonly height: number | null;
+  /** The height uint16 as sent (units of 0.001 m or 0.1 in), or null when absent. */
   readonly heightRaw: number | null;
+  /** The unit of `height`: `m` when `unit` is `kg`, `in` when it is `lb`; null when height is absent. */
   readonly heightUnit: 'm' | 'in' | null;
 }
 
@@ -38,16 +42,32 @@ export interface WeightMeasurement {
  * likewise as values or raw, both or neither.
  */
 export interface WeightMeasurementInit {
+  /** The characteristic's UUID, 0x2A9D, if given; {@link encodeGatt} refuses a measurement naming another. */
   readonly characteristic?: typeof UUID;
+  /** Flags bit 0: `kg` (SI: weight in kg, height in m) or `lb` (Imperial: weight in lb, height in in). */
   readonly unit: 'kg' | 'lb';
+  /** The weight in `unit`, 0…327.67 kg or 0…655.34 lb, rounded to 0.005 kg or 0.01 lb. */
   readonly weight?: number | null;
+  /** The weight uint16 to send (0.005 kg or 0.01 lb steps); must agree with `weight` when both are given. */
   readonly weightRaw?: number | null;
+  /**
+   * True to send 0xFFFF, "Measurement Unsuccessful", in place of a weight (then BMI and height must be
+   * absent).
+   */
   readonly measurementUnsuccessful?: boolean;
+  /** Device-local time of the measurement; sets flags bit 1 when present (not null or undefined). */
   readonly timestamp?: GattDateTime | null;
+  /** User ID, an integer 0…255 (255 = unknown user); sets flags bit 2 when present. */
   readonly userId?: number | null;
+  /** Body mass index, rounded to 0.1; sent with the height (flags bit 3), never alone. */
   readonly bmi?: number | null;
+  /** The BMI uint16 to send (units of 0.1); must agree with `bmi` when both are given. */
   readonly bmiRaw?: number | null;
+  /**
+   * Height in m (with `kg`) or in (with `lb`), rounded to 0.001 m or 0.1 in; sent with the BMI, never alone.
+   */
   readonly height?: number | null;
+  /** The height uint16 to send (units of 0.001 m or 0.1 in); must agree with `height` when both are given. */
   readonly heightRaw?: number | null;
 }
 

@@ -33,6 +33,7 @@ export interface Hl7AckError {
 
 /** Options of {@link buildAck}. */
 export interface BuildAckOptions {
+  /** MSA-1, the acknowledgement code: AA accepted, AE error, AR rejected (see {@link AckCode}). */
   readonly code: AckCode;
   /** MSH-10 of the acknowledgement itself. */
   readonly controlId: string;
@@ -42,6 +43,9 @@ export interface BuildAckOptions {
   readonly utcOffsetMinutes?: number;
   /** MSA-3 text message (deprecated in v2.4+ in favour of ERR; sent only when given). */
   readonly text?: string;
+  /**
+   * One ERR segment per error, in order (use {@link ackErrorOf} for an {@link Hl7ParseError}). Default none.
+   */
   readonly errors?: readonly Hl7AckError[];
   /** MSH-3 of the acknowledgement. Default: the original's receiving application (MSH-5). */
   readonly sendingApplication?: string | readonly string[];
@@ -176,7 +180,9 @@ export interface Hl7Ack {
   readonly controlId: string;
   /** MSA-3. */
   readonly text: string;
+  /** Every ERR segment of the acknowledgement, in order; empty when there is none. */
   readonly errors: readonly Hl7AckErrorReport[];
+  /** The whole acknowledgement message as parsed, for fields beyond MSA and ERR. */
   readonly message: Hl7Message;
 }
 

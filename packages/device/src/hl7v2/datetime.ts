@@ -7,6 +7,10 @@ export type Hl7TimePrecision = 'year' | 'month' | 'day' | 'hour' | 'minute' | 's
 export interface Hl7DateTime {
   /** The instant in epoch milliseconds (fractions below a millisecond are truncated). */
   readonly epochMs: number;
+  /**
+   * The last component the value gives, from `year` (`YYYY`) to `fraction` (`YYYYMMDDHHMMSS.S…`); missing
+   * components were taken as their minimum.
+   */
   readonly precision: Hl7TimePrecision;
   /** The offset from UTC in minutes that applied: the value's own, or the default when it had none. */
   readonly utcOffsetMinutes: number;

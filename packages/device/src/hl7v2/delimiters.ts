@@ -3,10 +3,15 @@
  * (encoding characters: component, repetition, escape, sub-component and, from v2.7, truncation).
  */
 export interface Hl7Delimiters {
+  /** The field separator, MSH-1 (usually `|`). */
   readonly field: string;
+  /** The component separator, 1st character of MSH-2 (usually `^`). */
   readonly component: string;
+  /** The repetition separator, 2nd character of MSH-2 (usually `~`). */
   readonly repetition: string;
+  /** The escape character, 3rd character of MSH-2 (usually a backslash). */
   readonly escape: string;
+  /** The sub-component separator, 4th character of MSH-2 (usually `&`). */
   readonly subComponent: string;
   /** The v2.7 truncation character (5th character of MSH-2), when the message declares one. */
   readonly truncation?: string;

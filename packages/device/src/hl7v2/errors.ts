@@ -42,6 +42,7 @@ export interface Hl7ErrorLocation {
 export interface Hl7ParseErrorOptions extends Partial<Hl7ErrorLocation> {
   /** The HL7 table 0357 code an acknowledgement should carry. Default 102 (data type error). */
   readonly hl7ErrorCode?: Hl7ErrorCode;
+  /** The underlying error, if the problem was found by another parser; kept as the error's `cause`. */
   readonly cause?: unknown;
 }
 
@@ -61,15 +62,33 @@ export interface Hl7ParseErrorOptions extends Partial<Hl7ErrorLocation> {
  * ```
  */
 export class Hl7ParseError extends HealthItError {
+  /** Always `Hl7ParseError`. */
   override readonly name = 'Hl7ParseError';
+  /** 0-based position of the segment in the message (blank lines are not counted); -1 when unknown. */
   readonly segmentIndex: number;
+  /** The segment id, e.g. `OBX`; empty when unknown. */
   readonly segmentId: string;
+  /**
+   * 1-based occurrence of this segment id in the message (the 2nd OBX is 2), as ERR-2 wants it; 0 when
+   * unknown.
+   */
   readonly segmentSequence: number;
+  /** HL7 field number (MSH-1 is the field separator), 0 for the segment as a whole or when unknown. */
   readonly field: number;
   /** What is wrong, without the location. */
   readonly reason: string;
+  /**
+   * The HL7 table 0357 code for ERR-3 of the acknowledgement, e.g. 101 required field missing; default 102
+   * (data type error).
+   */
   readonly hl7ErrorCode: Hl7ErrorCode;
 
+  /**
+   * Creates the error, with code `codec/decode` and a message that starts with the location.
+   * @param reason - What is wrong, without the location, e.g. `OBX-5 is not a number`.
+   * @param options - Where it was found, the table 0357 code (default 102) and the cause; an
+   *   unknown location is left out of the message.
+   */
   constructor(reason: string, options: Hl7ParseErrorOptions = {}) {
     const segmentIndex = options.segmentIndex ?? -1;
     const segmentId = options.segmentId ?? '';
@@ -108,13 +127,25 @@ function describeLocation(segmentIndex: number, segmentId: string, field: number
  * with AR and table 0357 code 200 (or 201 for an unsupported trigger event).
  */
 export class Hl7UnsupportedMessageError extends HealthItError {
+  /** Always `Hl7UnsupportedMessageError`. */
   override readonly name = 'Hl7UnsupportedMessageError';
   /** MSH-9 as received, e.g. `ORU^R40^ORU_R40`. */
   readonly messageType: string;
   /** The message types that are supported, e.g. `['ORU^R01']`. */
   readonly supported: readonly string[];
+  /**
+   * The HL7 table 0357 code for ERR-3 of the AR acknowledgement: 200 unsupported message type, 201
+   * unsupported event code.
+   */
   readonly hl7ErrorCode: 200 | 201;
 
+  /**
+   * Creates the error, with code `codec/decode`.
+   * @param messageType - MSH-9 as received, e.g. `ORU^R40^ORU_R40` (may be empty).
+   * @param supported - The message types the receiver handles, e.g. `['ORU^R01']`.
+   * @param hl7ErrorCode - 200 (unsupported message type, the default) or 201 (unsupported trigger
+   *   event).
+   */
   constructor(messageType: string, supported: readonly string[], hl7ErrorCode: 200 | 201 = 200) {
     super(
       'codec/decode',

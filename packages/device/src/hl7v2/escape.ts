@@ -4,7 +4,9 @@ import { Hl7ParseError } from './errors.js';
 
 /** A malformed escape sequence: where it starts (offset in the text) and what is wrong. */
 export interface EscapeProblem {
+  /** 0-based offset in the text of the escape character that starts the malformed sequence. */
   readonly offset: number;
+  /** What is wrong, with a preview of the text there, e.g. `unterminated escape sequence at …`. */
   readonly reason: string;
 }
 

@@ -5,9 +5,11 @@ import type { MetricId } from '@healthit/core';
  * 32-bit context-free code as IHE PCD-01 sends it in OBX-3.1 (partition × 65 536 + term code).
  */
 export interface MdcMetric {
+  /** The 32-bit context-free observation code as a decimal string, e.g. `150456` (OBX-3.1). */
   readonly code: string;
   /** The 11073-10101 reference id, e.g. `MDC_PULS_OXIM_SAT_O2` (sent in OBX-3.2). */
   readonly refId: string;
+  /** The SDK metric an observation with this code is read as, e.g. `spo2`. */
   readonly metric: MetricId;
 }
 
@@ -15,7 +17,9 @@ export interface MdcMetric {
 export interface MdcUnit {
   /** The 32-bit context-free code (partition 4 × 65 536 + term code), e.g. `266016`. */
   readonly code: string;
+  /** The 11073-10101 reference id, e.g. `MDC_DIM_MMHG` (sent in OBX-6.2). */
   readonly refId: string;
+  /** The UCUM code the dimension stands for, e.g. `mm[Hg]`. */
   readonly ucum: string;
 }
 

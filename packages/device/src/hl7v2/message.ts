@@ -46,9 +46,15 @@ export interface Hl7Header {
 
 /** A parsed HL7 v2 message: its delimiters, character set, header and segments. */
 export interface Hl7Message {
+  /**
+   * The separators and escape character the message declares in MSH-1 and MSH-2; its fields are split and
+   * unescaped with them.
+   */
   readonly delimiters: Hl7Delimiters;
   /** MSH-18 (first repetition, first component), e.g. `UNICODE UTF-8`; empty when absent. */
   readonly charset: string;
+  /** The MSH values every consumer needs (sender, receiver, message type, control id, version), decoded. */
   readonly header: Hl7Header;
+  /** Every segment in message order, MSH first (blank lines left out). */
   readonly segments: readonly Hl7Segment[];
 }

@@ -58,9 +58,11 @@ export interface OruObservation {
   readonly setId: string;
   /** OBX-2. */
   readonly valueType: string;
-  /** OBX-3.1, OBX-3.2, OBX-3.3. */
+  /** OBX-3.1, the observation identifier, e.g. `150456`. */
   readonly code: string;
+  /** OBX-3.2, the observation's text, e.g. `MDC_PULS_OXIM_SAT_O2`. */
   readonly text: string;
+  /** OBX-3.3, the coding system of `code`, e.g. `MDC` or `LN`. */
   readonly codingSystem: string;
   /** OBX-4. */
   readonly subId: string;
@@ -81,33 +83,51 @@ export interface OruObservation {
 /** Why an OBX did not become a reading (never silence). */
 export type OruEvent =
   /** OBX-3 is not a mapped vital sign (containers such as MDS/VMD/channel rows land here too). */
-  | { readonly type: 'observation-unmapped'; readonly observation: OruObservation }
+  | {
+      /** Discriminates the event. */
+      readonly type: 'observation-unmapped';
+      /** The OBX as sent. */
+      readonly observation: OruObservation;
+    }
   /**
    * A mapped vital sign that is not a measurement to use: OBX-11 is X, N, I, O, C, D or W, or
    * OBX-8 says `test-data`, `demo-data`, `not-available` or `msmt-ongoing`. `reason` says which.
    */
   | {
+      /** Discriminates the event. */
       readonly type: 'observation-not-a-reading';
+      /** The OBX as sent. */
       readonly observation: OruObservation;
+      /** Which OBX-11 or OBX-8 code ruled it out and what it means, e.g. `OBX-11 I: result pending`. */
       readonly reason: string;
     }
   /** A mapped vital sign with a malformed value, unit, time, device or status. */
   | {
+      /** Discriminates the event. */
       readonly type: 'observation-rejected';
+      /** The OBX as sent. */
       readonly observation: OruObservation;
+      /** What is malformed, with its location and the table 0357 code for an acknowledgement. */
       readonly error: Hl7ParseError;
     }
   /** A second OBX for the same reading id (same device, metric and time) in the message. */
   | {
+      /** Discriminates the event. */
       readonly type: 'observation-duplicate';
+      /** The later OBX as sent; the first one became the reading. */
       readonly observation: OruObservation;
+      /** The reading id both OBX map to, `deviceId:seq`. */
       readonly readingId: string;
     }
   /** PID-3 is not a valid patient id; the readings of that patient carry none. */
   | {
+      /** Discriminates the event. */
       readonly type: 'patient-id-invalid';
+      /** 0-based position of the PID segment in the message. */
       readonly segmentIndex: number;
+      /** PID-3.1 as received (unescaped). */
       readonly value: string;
+      /** The parse error (table 0357 code 102, located at PID-3) for an acknowledgement. */
       readonly error: Hl7ParseError;
     };
 
@@ -121,8 +141,9 @@ export interface OruHeader {
   readonly version: string;
   /** MSH-11 (`P` production, `D` debugging, `T` training). */
   readonly processingId: string;
-  /** MSH-3.1 and MSH-4.1. */
+  /** MSH-3.1, the sending application's namespace id. */
   readonly sendingApplication: string;
+  /** MSH-4.1, the sending facility's namespace id. */
   readonly sendingFacility: string;
   /** MSH-7 in epoch ms, when present and well-formed. */
   readonly messageTs: number | undefined;
@@ -132,8 +153,14 @@ export interface OruHeader {
 
 /** The result of {@link oruToReadings}. */
 export interface OruReadings {
+  /**
+   * The readings, in the metric's canonical UCUM unit, in message order (sorted by seq where that
+   * would put a device's seq out of order).
+   */
   readonly readings: Reading[];
+  /** Every OBX that did not become a reading and every unusable PID-3, with why, in message order. */
   readonly events: OruEvent[];
+  /** What was read from MSH. */
   readonly header: OruHeader;
 }
 

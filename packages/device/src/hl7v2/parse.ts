@@ -11,9 +11,13 @@ const MESSAGE_OR_BATCH = new Set(['MSH', 'BHS', 'BTS', 'FHS', 'FTS']);
 
 /** The parsed MSH segment and what it declares. */
 export interface Hl7MshParse {
+  /** The separators and escape character the message declares in MSH-1 and MSH-2. */
   readonly delimiters: Hl7Delimiters;
+  /** MSH-18 (first repetition, first component), e.g. `UNICODE UTF-8`; empty when absent. */
   readonly charset: string;
+  /** The MSH values every consumer needs, decoded. */
   readonly header: Hl7Header;
+  /** The MSH segment itself, with its raw fields. */
   readonly segment: Hl7Segment;
 }
 

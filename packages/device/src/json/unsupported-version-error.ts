@@ -21,11 +21,13 @@ export class UnsupportedVersionError extends ValidationError {
   readonly supportedVersions: readonly (string | number)[];
 
   /**
-   * @param schema what was being read, e.g. `DeviceMessage`;
-   * @param path the dotted path of the version field, e.g. `v` or `header.schema_id`;
-   * @param version the declared version (undefined when missing);
-   * @param supportedVersions the versions that are read;
-   * @param source where the input came from (a topic, a file name), may be empty.
+   * Creates the error: one `unsupported_version` issue at `path`, whose message names the declared
+   * version (or its absence) and the supported ones.
+   * @param schema - What was being read, e.g. `DeviceMessage`.
+   * @param path - The dotted path of the version field, e.g. `v` or `header.schema_id`.
+   * @param version - The declared version (undefined when missing).
+   * @param supportedVersions - The versions that are read.
+   * @param source - Where the input came from (a topic, a file name); may be empty.
    */
   constructor(
     schema: string,

@@ -8,7 +8,9 @@ import { createMllpFrameDecoder, DEFAULT_MAX_FRAME_BYTES, encodeMllpFrame } from
 
 /** Options of {@link createMllpClient}. */
 export interface MllpClientOptions {
+  /** The receiver's host name or IP address. */
   readonly host: string;
+  /** The receiver's TCP port (MLLP listeners often use 2575). */
   readonly port: number;
   /** How long to wait for each acknowledgement (an integer >= 1). Default 30 000 ms. */
   readonly timeoutMs?: number;
@@ -46,11 +48,21 @@ export interface MllpClient {
  * MSH-10 so the receiver can recognise a duplicate).
  */
 export class MllpTimeoutError extends HealthItError {
+  /** Always `MllpTimeoutError`. */
   override readonly name = 'MllpTimeoutError';
+  /** How long the client waited for the acknowledgement, ms (the client's `timeoutMs`). */
   readonly timeoutMs: number;
   /** MSH-10 of the message that was not acknowledged. */
   readonly controlId: string;
 
+  /**
+   * Creates the error, with code `transport/publish-failed`; host and port are named in the
+   * message and `detail` only.
+   * @param controlId - MSH-10 of the message that was not acknowledged.
+   * @param timeoutMs - How long the client waited, ms.
+   * @param host - The receiver's host.
+   * @param port - The receiver's TCP port.
+   */
   constructor(controlId: string, timeoutMs: number, host: string, port: number) {
     super(
       'transport/publish-failed',

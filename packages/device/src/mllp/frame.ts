@@ -26,18 +26,36 @@ export const KEPT_PREFIX_BYTES = 4096;
  * receiver can read its MSH and answer with a rejecting acknowledgement.
  */
 export type MllpFrameEvent =
-  | { readonly type: 'frame'; readonly payload: Uint8Array }
-  | { readonly type: 'garbage'; readonly bytes: number }
   | {
-      readonly type: 'oversize';
+      /** A complete frame. */
+      readonly type: 'frame';
+      /** The frame's payload, without the 0x0B start and the 0x1C 0x0D end (an HL7 message's bytes). */
+      readonly payload: Uint8Array;
+    }
+  | {
+      /** Bytes outside any frame, discarded. */
+      readonly type: 'garbage';
+      /** How many bytes were discarded before the next start block (or the end of the chunk). */
       readonly bytes: number;
+    }
+  | {
+      /** A frame grew past `maxFrameBytes`; the rest of it is skipped. */
+      readonly type: 'oversize';
+      /** The payload bytes received of that frame when the limit was crossed (more than `maxFrameBytes`). */
+      readonly bytes: number;
+      /** The limit in force, bytes. */
       readonly maxFrameBytes: number;
+      /** Up to {@link KEPT_PREFIX_BYTES} leading payload bytes of the frame, for its MSH. */
       readonly prefix: Uint8Array;
     }
   | {
+      /** A frame that ended wrongly, discarded. */
       readonly type: 'malformed';
+      /** How it ended wrongly (see above). */
       readonly reason: 'end-block-without-cr' | 'start-block-inside-frame' | 'incomplete-at-end';
+      /** The payload bytes received of the frame before it ended wrongly. */
       readonly bytes: number;
+      /** Up to {@link KEPT_PREFIX_BYTES} leading payload bytes of the frame, for its MSH. */
       readonly prefix: Uint8Array;
     };
 

@@ -18,7 +18,9 @@ import {
 export interface MllpMessageContext {
   /** Numbers connections from 1, in the order they were accepted. */
   readonly connectionId: number;
+  /** The sender's IP address as the socket reports it (empty when unknown). */
   readonly remoteAddress: string;
+  /** The sender's TCP port (0 when unknown). */
   readonly remotePort: number;
   /** When the frame was complete (clock time, epoch ms). */
   readonly receivedAt: number;
@@ -28,9 +30,11 @@ export interface MllpMessageContext {
 
 /** What a handler may return to choose the acknowledgement itself (default: AA). */
 export interface MllpHandlerResult {
+  /** MSA-1 of the acknowledgement: AA accepted, AE error, AR rejected. */
   readonly ack: AckCode;
   /** MSA-3. */
   readonly text?: string;
+  /** One ERR segment per error, in order. Default none. */
   readonly errors?: readonly Hl7AckError[];
 }
 
@@ -47,6 +51,7 @@ export type MllpMessageHandler = (
 
 /** Options of {@link createMllpServer}. */
 export interface MllpServerOptions {
+  /** Called with each message that parsed and is of an accepted type; decides its acknowledgement. */
   readonly onMessage: MllpMessageHandler;
   /** TCP port; 0 picks a free one (see the result of `listen`). Default 2575, the port IANA registered for HL7. */
   readonly port?: number;
@@ -78,37 +83,61 @@ export type MllpCloseReason = 'peer' | 'idle-timeout' | 'error' | 'server-closed
 
 /** What the server did, on {@link MllpServer.events$}. */
 export type MllpServerEvent =
-  | { readonly type: 'listening'; readonly host: string; readonly port: number }
   | {
+      /** The server is bound and accepting connections. */
+      readonly type: 'listening';
+      /** The address it is bound to, as the socket reports it, e.g. `127.0.0.1`. */
+      readonly host: string;
+      /** The port it is bound to (the free one picked when the option was 0). */
+      readonly port: number;
+    }
+  | {
+      /** A connection was accepted. */
       readonly type: 'connection-opened';
+      /** The connection's number, from 1 in the order connections were accepted. */
       readonly connectionId: number;
+      /** The peer's IP address (empty when unknown). */
       readonly remoteAddress: string;
+      /** The peer's TCP port (0 when unknown). */
       readonly remotePort: number;
     }
-  /** `maxConnections` were open: the connection was closed at once. */
+  /** `maxConnections` were open, or the server was closing: the connection was closed at once. */
   | {
+      /** Discriminates the event. */
       readonly type: 'connection-refused';
+      /** The peer's IP address (empty when unknown). */
       readonly remoteAddress: string;
+      /** The peer's TCP port (0 when unknown). */
       readonly remotePort: number;
+      /** Why, e.g. `64 connections are open (maxConnections)` or `the server is closing`. */
       readonly reason: string;
     }
   | {
+      /** A connection closed. */
       readonly type: 'connection-closed';
+      /** The connection's number, as in `connection-opened`. */
       readonly connectionId: number;
+      /** Who or what closed it. */
       readonly reason: MllpCloseReason;
       /** The socket error, for reason `error`. */
       readonly error?: HealthItError;
     }
   /** Bytes outside frames (`garbage`), or a frame that was too large or malformed (answered AR). */
   | {
+      /** Discriminates the event. */
       readonly type: 'frame-discarded';
+      /** The connection the bytes arrived on. */
       readonly connectionId: number;
+      /** What the frame decoder reported: `garbage`, `oversize` or `malformed`. */
       readonly frame: Exclude<MllpFrameEvent, { type: 'frame' }>;
     }
   /** A message (or discarded frame) was answered. */
   | {
+      /** Discriminates the event. */
       readonly type: 'message-acknowledged';
+      /** The connection the message arrived on. */
       readonly connectionId: number;
+      /** MSA-1 of the acknowledgement: AA, AE or AR. */
       readonly ack: AckCode;
       /** MSH-10 of the message; empty when its MSH could not be read. */
       readonly controlId: string;
@@ -121,8 +150,16 @@ export type MllpServerEvent =
       /** False when the connection was gone before the acknowledgement could be written. */
       readonly sent: boolean;
     }
-  | { readonly type: 'server-error'; readonly error: HealthItError }
-  | { readonly type: 'closed' };
+  | {
+      /** The listening socket failed, or serving a connection failed (that connection is then destroyed). */
+      readonly type: 'server-error';
+      /** What failed, e.g. `transport/disconnected` for a socket error. */
+      readonly error: HealthItError;
+    }
+  | {
+      /** `close()` finished: every connection is closed; `events$` completes next. */
+      readonly type: 'closed';
+    };
 
 /** A running (or not yet started) MLLP server. */
 export interface MllpServer {

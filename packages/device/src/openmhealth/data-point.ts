@@ -45,22 +45,41 @@ export type OmhHeader = z.infer<typeof OmhHeader>;
 
 /** An Open mHealth data point as JSON: a header and a body that follows `header.schema_id`. */
 export interface OmhDataPointJson {
+  /** The data point's id, creation time, schema id, provenance and user. */
   readonly header: OmhHeader;
+  /** The measurement itself, in the shape of the schema `header.schema_id` names. */
   readonly body: Record<string, unknown>;
 }
 
 /** A measure schema this SDK reads, e.g. `{ name: 'heart-rate', version: '2.0' }` or `'omh:heart-rate:2.0'`. */
 export type OmhSchemaRef =
-  | { readonly namespace?: string; readonly name: string; readonly version: string }
+  | {
+      /** The schema's namespace. Default `omh`. */
+      readonly namespace?: string;
+      /** The schema's name, e.g. `heart-rate`. */
+      readonly name: string;
+      /** The schema's version as `MAJOR.MINOR`, e.g. `2.0`. */
+      readonly version: string;
+    }
   | string;
 
 /** A validated body of one supported measure schema; narrows on `name`. */
 export type OmhMeasureBody = {
-  [N in OmhMeasureName]: { readonly name: N; readonly version: string; readonly body: OmhBodyOf<N> };
+  [N in OmhMeasureName]: {
+    /** The measure schema's name, e.g. `heart-rate`. */
+    readonly name: N;
+    /** The schema version the body was validated against, as `MAJOR.MINOR`, e.g. `2.0`. */
+    readonly version: string;
+    /** The body, validated against that schema version. */
+    readonly body: OmhBodyOf<N>;
+  };
 }[OmhMeasureName];
 
 /** A validated Open mHealth data point of a supported measure schema. */
-export type OmhMeasureDataPoint = OmhMeasureBody & { readonly header: OmhHeader };
+export type OmhMeasureDataPoint = OmhMeasureBody & {
+  /** The data point's header, validated. */
+  readonly header: OmhHeader;
+};
 
 /** Every supported schema as `omh:<name>:<version>`, e.g. `omh:heart-rate:2.0`. */
 export const OMH_SUPPORTED_SCHEMAS: readonly string[] = OMH_MEASURE_NAMES.flatMap((name) =>

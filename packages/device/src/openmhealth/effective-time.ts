@@ -4,8 +4,26 @@ import { DURATION_MS } from './units.js';
 
 /** Why a valid data point has no single measurement time. */
 export type NoEffectiveTime =
-  | { readonly type: 'imprecise'; readonly message: string }
-  | { readonly type: 'invalid'; readonly path: string; readonly message: string };
+  | {
+      /** The time frame is a date and a part of the day, which OMH gives no bounds: no instant. */
+      readonly type: 'imprecise';
+      /**
+       * Names the path, the date and the part of the day, e.g.
+       * `body.effective_time_frame.time_interval is 2024-03-01 morning, which is no instant`.
+       */
+      readonly message: string;
+    }
+  | {
+      /** The interval ends before it starts, or its duration is negative. */
+      readonly type: 'invalid';
+      /**
+       * The dotted path of the offending value, e.g.
+       * `body.effective_time_frame.time_interval.duration.value`.
+       */
+      readonly path: string;
+      /** What is wrong with the value at `path`, e.g. `is negative`. */
+      readonly message: string;
+    };
 
 /**
  * The instant a measurement is stamped with, in epoch ms, from an Open mHealth effective time frame:

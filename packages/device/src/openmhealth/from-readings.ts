@@ -72,12 +72,15 @@ export interface OmhExport {
   readonly schema: string;
   /** The readings in the data point: one, or systolic then diastolic. */
   readonly readings: readonly Reading[];
+  /** The data point as JSON, ready to serialise: header (id, times, schema id, provenance, user) and body. */
   readonly dataPoint: OmhDataPointJson;
 }
 
 /** What {@link readingsToOmh} wrote, and what it could not. */
 export interface ReadingsToOmhResult {
+  /** The data points written, one per reading (one per systolic–diastolic pair for blood pressure). */
   readonly exported: OmhExport[];
+  /** Each reading that was not written, with why (see {@link OMH_UNMAPPED_REASONS}). */
   readonly unmapped: { readonly reading: Reading; readonly reason: OmhUnmappedReason }[];
 }
 

@@ -37,12 +37,23 @@ export type OmhSkipReason = keyof typeof OMH_SKIP_REASONS;
 /** What {@link omhToReadings} made of one data point. */
 export type OmhToReadingsResult =
   /** The readings: one per measure, two (systolic, diastolic) for blood pressure. */
-  | { readonly type: 'readings'; readonly schema: string; readonly readings: Reading[] }
+  | {
+      /** Discriminates the result. */
+      readonly type: 'readings';
+      /** The data point's schema as `omh:<name>:<version>`, e.g. `omh:heart-rate:2.0`. */
+      readonly schema: string;
+      /** The readings, in the metric's canonical UCUM unit, with seq from `context.seq` on. */
+      readonly readings: Reading[];
+    }
   /** A valid data point that is not a measurement (see {@link OMH_SKIP_REASONS}); no seq was used. */
   | {
+      /** Discriminates the result. */
       readonly type: 'skipped';
+      /** The data point's schema as `omh:<name>:<version>`, e.g. `omh:heart-rate:2.0`. */
       readonly schema: string;
+      /** Why it gave no readings. */
       readonly reason: OmhSkipReason;
+      /** The reason in words, for logs, e.g. `the average over a period`. */
       readonly message: string;
     };
 

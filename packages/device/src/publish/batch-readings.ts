@@ -9,6 +9,7 @@ import {
 
 /** The readings one device measured at one time (one tick of a monitor), in arrival order. */
 export interface ReadingBatch {
+  /** The device that measured every reading of the batch. */
   readonly deviceId: DeviceId;
   /** The shared `ts` of the readings, epoch ms. */
   readonly ts: number;

@@ -56,10 +56,15 @@ export interface PublishReadingsOptions {
 export type PublishEvent =
   /** The transport accepted the envelope at the requested QoS. */
   | {
+      /** Discriminates the event. */
       readonly type: 'published';
+      /** The device whose readings the batch holds. */
       readonly deviceId: DeviceId;
+      /** The topic it was published on, `Topics.deviceReadings(deviceId)`. */
       readonly topic: string;
+      /** The envelope as published (after `secure`, when given), with its per-device `seq`. */
       readonly envelope: Envelope;
+      /** The readings the envelope carries, in arrival order. */
       readonly readings: readonly Reading[];
     }
   /**
@@ -68,19 +73,28 @@ export type PublishEvent =
    * `error.retryable` says whether publishing `envelope` again could succeed.
    */
   | {
+      /** Discriminates the event. */
       readonly type: 'publish-failed';
+      /** The device whose readings the batch holds. */
       readonly deviceId: DeviceId;
+      /** The topic it was to be published on, `Topics.deviceReadings(deviceId)`. */
       readonly topic: string;
       /** The envelope that failed to publish (absent when it could not be made). */
       readonly envelope?: Envelope;
+      /** The readings of the failed batch, in arrival order. */
       readonly readings: readonly Reading[];
+      /** Why it failed; a non-SDK error is wrapped as `transport/publish-failed` with it as `cause`. */
       readonly error: HealthItError;
     }
   /** The queue was full and this batch, the oldest waiting, was dropped (`buffer/overflow`). */
   | {
+      /** Discriminates the event. */
       readonly type: 'batch-dropped';
+      /** The device whose readings the batch holds. */
       readonly deviceId: DeviceId;
+      /** The readings of the dropped batch, in arrival order. */
       readonly readings: readonly Reading[];
+      /** The `buffer/overflow` error that says so. */
       readonly error: HealthItError;
     };
 

@@ -12,15 +12,33 @@ export type DeviceEncoding = 'ble-gatt' | 'hl7v2' | 'mqtt-json';
 export type EncodedSample =
   /** A Bluetooth GATT characteristic value (a notification or indication). */
   | {
+      /** Discriminates the wire format. */
       readonly encoding: 'ble-gatt';
+      /** The 16-bit UUID of the characteristic, e.g. `0x2a5f` (see {@link GATT_CHARACTERISTIC_OF_KIND}). */
       readonly characteristic: number;
+      /** The characteristic value, as {@link encodeGatt} writes it. */
       readonly bytes: Uint8Array;
+      /** What the device measured, as the simulator produced it. */
       readonly sample: DeviceSample;
     }
   /** An HL7 v2 ORU^R01 (IHE PCD-01) message, as a bedside monitor sends it over MLLP. */
-  | { readonly encoding: 'hl7v2'; readonly message: string; readonly sample: DeviceSample }
+  | {
+      /** Discriminates the wire format. */
+      readonly encoding: 'hl7v2';
+      /** The message text, CR-terminated segments, MSH-10 `<deviceId>-<sampleSeq>` (not MLLP-framed). */
+      readonly message: string;
+      /** What the device measured, as the simulator produced it. */
+      readonly sample: DeviceSample;
+    }
   /** A JSON device message (`application/vnd.healthit.device+json;v=1`), as an MQTT device publishes it. */
-  | { readonly encoding: 'mqtt-json'; readonly bytes: Uint8Array; readonly sample: DeviceSample };
+  | {
+      /** Discriminates the wire format. */
+      readonly encoding: 'mqtt-json';
+      /** The UTF-8 JSON of the device message (an MQTT payload). */
+      readonly bytes: Uint8Array;
+      /** What the device measured, as the simulator produced it. */
+      readonly sample: DeviceSample;
+    };
 
 /** The Bluetooth characteristic each simulated BLE device kind notifies. */
 export const GATT_CHARACTERISTIC_OF_KIND = {

@@ -22,8 +22,11 @@ import {
  * and `rrIntervalsMs`, a monitor's ORU^R01 message all of `values` at `ts`.
  */
 export interface DeviceSample {
+  /** The simulated device that measured, e.g. `spo2-001`. */
   readonly deviceId: DeviceId;
+  /** The patient the device is attached to. */
   readonly patientId: PatientId;
+  /** The device's kind, e.g. `pulse-oximeter`; decides its metrics and default encoding. */
   readonly kind: DeviceKind;
   /** The tick (1, 2, …) of the measurement. */
   readonly tick: number;
@@ -49,31 +52,55 @@ export interface DeviceSample {
 export type SimulationEvent =
   /** A device's battery fell to or below its low level. */
   | {
+      /** Discriminates the event. */
       readonly type: 'battery-low';
+      /** The device whose battery is low. */
       readonly deviceId: DeviceId;
+      /** The patient the device is attached to. */
       readonly patientId: PatientId;
+      /** The true time of the tick it happened at, epoch ms. */
       readonly ts: number;
+      /** The level the device reports, integer %, at or below its low level. */
       readonly batteryPct: number;
     }
   /** A device's battery is empty: it measures nothing from now on. */
   | {
+      /** Discriminates the event. */
       readonly type: 'battery-depleted';
+      /** The device whose battery is empty. */
       readonly deviceId: DeviceId;
+      /** The patient the device is attached to. */
       readonly patientId: PatientId;
+      /** The true time of the tick it happened at, epoch ms. */
       readonly ts: number;
     }
   /** An oxygen setting was applied from this tick on. */
   | {
+      /** Discriminates the event. */
       readonly type: 'oxygen-set';
+      /** The patient who receives the oxygen. */
       readonly patientId: PatientId;
+      /** The supplemental oxygen flow now in force, L/min (0 = room air). */
       readonly flowLpm: number;
       /** The setting's own `ts`. */
       readonly ts: number;
     }
   /** An oxygen setting was refused (unknown patient, bad flow): nothing changed. */
-  | { readonly type: 'oxygen-rejected'; readonly input: unknown; readonly reason: string }
+  | {
+      /** Discriminates the event. */
+      readonly type: 'oxygen-rejected';
+      /** The setting as it was given (it may not even be an object). */
+      readonly input: unknown;
+      /** Why it was refused, e.g. `unknown patient "p-9"; the oxygen setting was ignored`. */
+      readonly reason: string;
+    }
   /** The `oxygen$` input errored; the last settings stay in force. */
-  | { readonly type: 'oxygen-input-failed'; readonly error: unknown };
+  | {
+      /** Discriminates the event. */
+      readonly type: 'oxygen-input-failed';
+      /** What the `oxygen$` input errored with. */
+      readonly error: unknown;
+    };
 
 /** A measurement with its delivery decided. */
 export interface Measurement {

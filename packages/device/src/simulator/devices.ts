@@ -15,14 +15,19 @@ export interface BatteryOptions {
 
 /** A battery with defaults applied. */
 export interface ResolvedBattery {
+  /** Level at the start of the run, in % (0…100). */
   readonly startPct: number;
+  /** Linear drain, in % per hour (>= 0). */
   readonly drainPctPerHour: number;
+  /** At or below this level the device raises a `battery-low` event, in % (0…100). */
   readonly lowPct: number;
 }
 
 /** What a kind of simulated device is. */
 export interface DeviceKindDefinition {
+  /** The kind's name, the key it has in {@link DEVICE_KINDS}, e.g. `pulse-oximeter`. */
   readonly kind: string;
+  /** One line saying what the device is, e.g. `Body thermometer.` */
   readonly description: string;
   /** The model name its descriptor reports. */
   readonly model: string;
@@ -109,6 +114,7 @@ export const DEVICE_KIND_NAMES = Object.keys(DEVICE_KINDS) as readonly DeviceKin
 
 /** One device attached to each patient (or to one patient, when given per patient). */
 export interface DeviceSpec {
+  /** Which built-in kind the device is; its defaults fill every option left out. */
   readonly kind: DeviceKind;
   /** Device ids are `${idPrefix}-001` …, numbered by patient (default: the kind's). */
   readonly idPrefix?: string;
@@ -133,9 +139,13 @@ export interface SimulatedDevice {
   readonly index: number;
   /** 0-based position among its patient's devices. */
   readonly slot: number;
+  /** The device's id, `${idPrefix}-${patient number}`, e.g. `oximeter-001`. */
   readonly deviceId: DeviceId;
+  /** The patient the device is attached to. */
   readonly patientId: PatientId;
+  /** Which built-in kind the device is. */
   readonly kind: DeviceKind;
+  /** The metrics it reports, in the order of its readings. */
   readonly metrics: readonly SimulatedMetric[];
   /** Time between measurements, in ms. */
   readonly everyMs: number;
@@ -143,7 +153,11 @@ export interface SimulatedDevice {
   readonly rrIntervals: boolean;
   /** Absent for mains power. */
   readonly battery?: ResolvedBattery;
+  /** Its sensor faults, checked and with defaults applied (empty when it has none). */
   readonly faults: ResolvedFaults;
+  /**
+   * The core device descriptor it announces: role `sensor`, its protocol, model and metrics, and its patient.
+   */
   readonly descriptor: DeviceDescriptor;
 }
 

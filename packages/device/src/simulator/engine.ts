@@ -20,6 +20,10 @@ import type { VitalValues } from './vital-signs.js';
 
 /** A supplemental-oxygen setting for one patient, as an oxygen concentrator reports it. */
 export interface OxygenSetting {
+  /**
+   * The patient who receives the oxygen (a core patient id of a patient in the ward); other ids are rejected
+   * with an `oxygen-rejected` event.
+   */
   readonly patientId: string;
   /** Flow in L/min: finite, >= 0 (0 stops oxygen). */
   readonly flowLpm: number;
@@ -29,6 +33,7 @@ export interface OxygenSetting {
 
 /** How a measurement reached the wire in this tick. */
 export interface Delivery {
+  /** The sample delivered: its readings are what reached the wire. */
   readonly sample: DeviceSample;
   /** `on-time`; `late` (held back from an earlier tick); `duplicate` (the same sample again). */
   readonly delivery: 'on-time' | 'late' | 'duplicate';
@@ -55,6 +60,10 @@ export interface SimulationTick {
    * readings of these to get the reading stream.
    */
   readonly deliveries: readonly Delivery[];
+  /**
+   * What else happened this tick, in order: oxygen settings applied or refused since the previous tick first,
+   * then battery events of the devices in ward order.
+   */
   readonly events: readonly SimulationEvent[];
 }
 

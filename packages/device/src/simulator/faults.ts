@@ -2,7 +2,9 @@ import { isSimulatedMetric, SIMULATED_METRICS, type SimulatedMetric } from './vi
 
 /** A window of simulated time, [fromMs, toMs) after the start of the run. */
 export interface FaultWindow {
+  /** Start of the window, ms after the start of the run (>= 0, inclusive). */
   readonly fromMs: number;
+  /** End of the window, ms after the start of the run (exclusive; must be after `fromMs`). */
   readonly toMs: number;
 }
 
@@ -61,19 +63,48 @@ export interface DeviceFaults {
 /** A fault as it affected one measurement, recorded in the ground truth. */
 export type AppliedFault =
   /** No measurement: the device is in a dropout episode. */
-  | { readonly kind: 'dropout' }
+  | {
+      /** Discriminates the fault. */
+      readonly kind: 'dropout';
+    }
   /** No measurement: the battery is empty. */
-  | { readonly kind: 'battery-depleted' }
+  | {
+      /** Discriminates the fault. */
+      readonly kind: 'battery-depleted';
+    }
   /** These metrics repeat the values of an earlier measurement. */
-  | { readonly kind: 'stuck'; readonly metrics: readonly SimulatedMetric[] }
+  | {
+      /** Discriminates the fault. */
+      readonly kind: 'stuck';
+      /** The metrics whose values repeat, as configured in `stuck.metrics`. */
+      readonly metrics: readonly SimulatedMetric[];
+    }
   /** These metrics carry a motion-artefact spike. */
-  | { readonly kind: 'motion-artefact'; readonly metrics: readonly SimulatedMetric[] }
+  | {
+      /** Discriminates the fault. */
+      readonly kind: 'motion-artefact';
+      /** The metrics spoiled by the spike (never `body-temperature`, nor a metric that is stuck). */
+      readonly metrics: readonly SimulatedMetric[];
+    }
   /** The readings' `ts` is off the true time by `skewMs` (device minus true). */
-  | { readonly kind: 'clock-drift'; readonly skewMs: number }
+  | {
+      /** Discriminates the fault. */
+      readonly kind: 'clock-drift';
+      /** Device time minus true time, ms (rounded; positive when the clock is ahead). */
+      readonly skewMs: number;
+    }
   /** The measurement is delivered twice. */
-  | { readonly kind: 'duplicate' }
+  | {
+      /** Discriminates the fault. */
+      readonly kind: 'duplicate';
+    }
   /** The measurement is delivered `delayTicks` ticks late, after newer ones. */
-  | { readonly kind: 'out-of-order'; readonly delayTicks: number };
+  | {
+      /** Discriminates the fault. */
+      readonly kind: 'out-of-order';
+      /** Ticks the measurement is held back, 1…`maxDelayTicks`. */
+      readonly delayTicks: number;
+    };
 
 /** The kinds of {@link AppliedFault}. */
 export type FaultKind = AppliedFault['kind'];
@@ -86,22 +117,43 @@ export const DEFAULT_FAULT_DURATIONS_MS = Object.freeze({ dropout: 60_000, stuck
 
 /** An episodic fault with defaults applied. */
 export interface ResolvedEpisodicFault {
+  /** Mean number of random episodes starting per hour of operation (>= 0; 0: fixed windows only). */
   readonly ratePerHour: number;
+  /** Mean duration of a random episode, ms (> 0). */
   readonly meanDurationMs: number;
+  /** The fixed episodes, checked (empty when none). */
   readonly windows: readonly FaultWindow[];
 }
 
 /** {@link DeviceFaults} checked and with defaults applied. */
 export interface ResolvedFaults {
+  /** {@link DeviceFaults.dropout} with defaults applied (mean duration 1 min); absent when not configured. */
   readonly dropout?: ResolvedEpisodicFault;
+  /**
+   * {@link DeviceFaults.stuck} with defaults applied (mean duration 2 min, `metrics` every metric
+   * the device reports); absent when not configured.
+   */
   readonly stuck?: ResolvedEpisodicFault & { readonly metrics: readonly SimulatedMetric[] };
+  /**
+   * {@link DeviceFaults.motionArtefact} with defaults applied (probability 0, no windows, `metrics`
+   * every metric the device reports except `body-temperature`); absent when not configured.
+   */
   readonly motionArtefact?: {
     readonly probability: number;
     readonly windows: readonly FaultWindow[];
     readonly metrics: readonly SimulatedMetric[];
   };
+  /**
+   * {@link DeviceFaults.clockDrift} checked (ppm within ±10⁶), `offsetMs` default 0; absent when not
+   * configured.
+   */
   readonly clockDrift?: { readonly ppm: number; readonly offsetMs: number };
+  /** {@link DeviceFaults.duplicate} checked (probability in [0, 1]); absent when not configured. */
   readonly duplicate?: { readonly probability: number };
+  /**
+   * {@link DeviceFaults.outOfOrder} with `maxDelayTicks` default 3 (1…{@link MAX_DELAY_TICKS});
+   * absent when not configured.
+   */
   readonly outOfOrder?: { readonly probability: number; readonly maxDelayTicks: number };
 }
 

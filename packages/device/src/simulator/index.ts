@@ -39,6 +39,7 @@ export {
   type FaultKind,
   type FaultWindow,
   MAX_DELAY_TICKS,
+  type ResolvedEpisodicFault,
   type ResolvedFaults,
 } from './faults.js';
 export { type OuStep, ouAdvance, ouStep } from './ornstein-uhlenbeck.js';

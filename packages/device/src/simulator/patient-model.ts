@@ -40,6 +40,7 @@ export function drawBaseline(random: SeededRandom): VitalValues {
  * the vital signs.
  */
 export interface PatientTruth {
+  /** The patient's core patient id, e.g. `patient-001`. */
   readonly patientId: PatientId;
   /** 0-based position in the ward. */
   readonly index: number;
@@ -58,6 +59,10 @@ export interface PatientTruth {
    * unless a fault says otherwise.
    */
   readonly vitals: VitalValues;
+  /**
+   * The heart's rhythm now: `sinus`, or `af` (atrial fibrillation) while a scenario says so; decides how RR
+   * intervals are drawn.
+   */
   readonly rhythm: Rhythm;
   /**
    * The RR intervals (ms) of the beats in this tick, each reported at the beat that ends it (empty

@@ -3,12 +3,14 @@ import type { Rhythm } from './scenarios.js';
 
 /** How beat-to-beat (RR) intervals are drawn in each rhythm. Fractions are of the mean interval. */
 export interface RhythmModels {
+  /** Sinus rhythm: regular in the short term, modulated by breathing. */
   readonly sinus: {
     /** Respiratory sinus arrhythmia: amplitude of the sinusoidal modulation at the breathing rate. */
     readonly respiratoryModulation: number;
     /** Standard deviation of the independent beat-to-beat jitter. */
     readonly jitter: number;
   };
+  /** Atrial fibrillation: irregularly irregular, independent intervals. */
   readonly af: {
     /** Coefficient of variation of the intervals (standard deviation / mean). */
     readonly coefficientOfVariation: number;

@@ -5,8 +5,18 @@ import type { VitalMetric } from './vital-signs.js';
  * patient's baseline; `towards` replaces the baseline with `value`.
  */
 export type VitalEffect =
-  | { readonly kind: 'shift'; readonly by: number }
-  | { readonly kind: 'towards'; readonly value: number };
+  | {
+      /** Adds `by` to the patient's baseline. */
+      readonly kind: 'shift';
+      /** The change of the mean, in the vital sign's canonical unit (negative lowers it). */
+      readonly by: number;
+    }
+  | {
+      /** Replaces the patient's baseline with `value`. */
+      readonly kind: 'towards';
+      /** The mean once fully developed, in the vital sign's canonical unit. */
+      readonly value: number;
+    };
 
 /** Level of consciousness on the ACVPU scale NEWS2 uses: Alert, new Confusion, Voice, Pain, Unresponsive. */
 export type Consciousness = 'A' | 'C' | 'V' | 'P' | 'U';
@@ -30,7 +40,9 @@ export type Spo2Scale = 1 | 2;
  * act on that changed baseline (so a COPD patient who recovers returns to their COPD baseline).
  */
 export interface ScenarioDefinition {
+  /** The scenario's name, its key in {@link SCENARIOS}, e.g. `deteriorating`. */
   readonly name: string;
+  /** One sentence on the clinical course it simulates. */
   readonly description: string;
   /** `acute` (a phase) or `chronic` (a condition that persists); see above. */
   readonly kind: 'acute' | 'chronic';
@@ -178,6 +190,7 @@ export function isScenarioName(name: unknown): name is ScenarioName {
 
 /** A scenario with its timing, as one patient follows it. */
 export interface ScenarioConfig {
+  /** The built-in scenario the patient follows. */
   readonly name: ScenarioName;
   /** Time from the start of the run until the change begins, in ms (default: the scenario's). */
   readonly startAfterMs?: number;
@@ -187,13 +200,20 @@ export interface ScenarioConfig {
 
 /** A scenario with its timing resolved. */
 export interface ResolvedScenario {
+  /** The built-in scenario the patient follows. */
   readonly name: ScenarioName;
+  /** Time from the start of the run until the change begins, in ms (>= 0). */
   readonly startAfterMs: number;
+  /** Duration of the linear change from baseline to full effect, in ms (>= 0). */
   readonly rampMs: number;
 }
 
 /** One phase of a patient's timeline. */
 export interface PhaseSpec {
+  /**
+   * The built-in scenario of the phase: acute (the next acute phase takes over from it) or chronic
+   * (persists).
+   */
   readonly name: ScenarioName;
   /** When the phase begins, in ms after the start of the run. */
   readonly atMs: number;
@@ -223,6 +243,7 @@ export interface PhaseSpec {
  * ```
  */
 export interface TimelineSpec {
+  /** 1…{@link MAX_TIMELINE_PHASES} phases, in order of `atMs`. */
   readonly timeline: readonly PhaseSpec[];
 }
 

@@ -20,7 +20,12 @@ export const MAX_TIMELINE_PHASES = 64;
 
 /** One phase of a patient's timeline with everything resolved. */
 export interface ResolvedPhase {
+  /** The built-in scenario of the phase. */
   readonly name: ScenarioName;
+  /**
+   * The scenario's kind: `acute` (a later phase takes over from it) or `chronic` (a condition that persists
+   * from its onset).
+   */
   readonly kind: 'acute' | 'chronic';
   /** When the phase begins, in ms after the start of the run. */
   readonly atMs: number;

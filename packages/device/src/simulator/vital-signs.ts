@@ -21,6 +21,7 @@ export type VitalValues = { readonly [M in VitalMetric]: number };
 
 /** How one vital sign of one simulated patient behaves. All values in the metric's canonical unit. */
 export interface VitalSignModel {
+  /** The vital sign this model is of, e.g. `heart-rate`. */
   readonly metric: VitalMetric;
   /**
    * The population a patient's resting baseline is drawn from: a normal distribution with this

@@ -37,9 +37,13 @@ export const MAX_SIMULATED_PATIENTS = 10_000;
 
 /** Who a device-spec function is asked about. */
 export interface PatientInfo {
+  /** 0-based position of the patient in the ward. */
   readonly index: number;
+  /** The patient's core patient id, `${patientIdPrefix}-001`, …. */
   readonly patientId: PatientId;
+  /** The patient's headline scenario (for a timeline: its first phase that is not `stable`). */
   readonly scenario: ResolvedScenario;
+  /** The patient's full course, phase by phase. */
   readonly timeline: readonly ResolvedPhase[];
 }
 
@@ -118,6 +122,7 @@ export interface WardSimulatorOptions {
 export interface SimulatedPatient {
   /** 0-based position in the ward. */
   readonly index: number;
+  /** The patient's core patient id, `${patientIdPrefix}-001`, …. */
   readonly patientId: PatientId;
   /** Their first device's id (the monitor, by default). */
   readonly deviceId: DeviceId;
@@ -154,8 +159,11 @@ export interface SimulateOptions {
 
 /** A simulated ward: its patients and devices, and runs of the simulation in real or virtual time. */
 export interface WardSimulator {
+  /** The seed the ward was created with; the same seed and options give the same run. */
   readonly seed: number;
+  /** Time between ticks and the simulation step, in ms. */
   readonly periodMs: number;
+  /** Every patient, in ward order, with their devices. */
   readonly patients: readonly SimulatedPatient[];
   /** One core `DeviceDescriptor` per device, patients in ward order, devices in patient order. */
   readonly devices: readonly DeviceDescriptor[];

@@ -4,6 +4,10 @@ import { type Codec, HealthItError, type Reading, readingsJsonCodec } from '@hea
 export interface CodecRegistry {
   /** @throws {HealthItError} `codec/unknown-content-type` naming the type and the known ones. */
   get(contentType: string): Codec<Reading[]>;
+  /**
+   * Every content type that has a codec: the given codecs' in the order given, then the built-in
+   * JSON readings codec's (unless a given codec claimed it).
+   */
   readonly contentTypes: readonly string[];
 }
 

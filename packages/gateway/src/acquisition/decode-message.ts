@@ -14,8 +14,20 @@ import type { CodecRegistry } from './codec-registry.js';
 
 /** What one transport message turned into. */
 export interface DecodedMessage {
+  /**
+   * The message's envelope as decoded (after `authenticate`, the opened one); undefined when the
+   * message was rejected.
+   */
   readonly envelope?: Envelope;
+  /**
+   * The readings accepted from the message, in message order (those whose `deviceId` is the
+   * envelope's `source`); empty when the message was rejected.
+   */
   readonly readings: readonly Reading[];
+  /**
+   * What went wrong: one `message-rejected` event for a rejected message, or a `reading-rejected`
+   * event per refused reading; empty when everything was accepted.
+   */
   readonly events: readonly AcquisitionEvent[];
   /**
    * The payload bytes, when they are exactly the UTF-8 JSON array of `readings` as the built-in

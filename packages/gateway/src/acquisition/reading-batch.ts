@@ -6,6 +6,7 @@ import type { Reading } from '@healthit/core';
  * reading, see `readingBatchRecords`).
  */
 export interface ReadingBatch {
+  /** The accepted readings of the message, in message order; at least one. */
   readonly readings: readonly Reading[];
   /**
    * The device's own UTF-8 JSON array of exactly `readings`, validated by the built-in readings

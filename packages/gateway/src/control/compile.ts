@@ -14,8 +14,14 @@ import {
  * that the declarative rules' episode logic (`stepEpisode`: duration, gaps, order) runs them.
  */
 export interface CompiledControlRule {
+  /** The validated rule as written, before defaults were applied. */
   readonly spec: ControlRuleSpec;
+  /** The rule's id (`spec.id`): 1-64 letters, digits, `.`, `_`, `-`. */
   readonly id: string;
+  /**
+   * The metric whose readings drive the rule (`spec.metric`); thresholds are in its canonical UCUM
+   * unit.
+   */
   readonly metric: MetricId;
   /** One threshold rule per escalation step, in order. */
   readonly stepConditions: readonly ThresholdRuleSpec[];
@@ -23,9 +29,22 @@ export interface CompiledControlRule {
   readonly downCondition: ThresholdRuleSpec | undefined;
   /** The lowest output a step-down reaches. */
   readonly floor: number;
+  /**
+   * The output assumed before the loop's first completed command: `spec.initialSetPoint`, default
+   * `limits.min`.
+   */
   readonly initialSetPoint: number;
+  /**
+   * How long a command may go without a final status before an alert is raised, in ms; also its
+   * `expiresAt` offset. Default 30 000.
+   */
   readonly commandTimeoutMs: number;
+  /**
+   * How long the loop waits after a failed or timed-out command before commanding the actuator
+   * again, in ms. Default 60 000.
+   */
   readonly retryAfterMs: number;
+  /** The severity of the alerts for failed or timed-out commands. Default `high`. */
   readonly alertSeverity: AlertSeverity;
 }
 

@@ -52,8 +52,17 @@ export type ControlCondition = z.infer<typeof ControlCondition>;
 
 /** A condition as a comparison against a threshold. */
 export interface ResolvedCondition {
+  /**
+   * The comparison a reading's value must satisfy against `value`: `<` (`below`), `<=` (`atMost`),
+   * `>` (`above`) or `>=` (`atLeast`).
+   */
   readonly comparison: Comparison;
+  /** The threshold, in the metric's canonical unit. */
   readonly value: number;
+  /**
+   * How long the condition must hold, in ms of reading timestamps (0 … 86 400 000); 0 = the first
+   * reading.
+   */
   readonly forMs: number;
 }
 

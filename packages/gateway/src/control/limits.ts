@@ -15,26 +15,43 @@ export type ControlLimitName = 'min' | 'max' | 'step' | 'rate';
 
 /** A change the loop made in the past {@link RATE_WINDOW_MS}: when and how much (absolute). */
 export interface RecordedChange {
+  /** When the command was issued, in ms since the epoch by the loop's clock. */
   readonly ts: number;
+  /** How far the command moved the output, absolute (never negative), in the output's unit. */
   readonly delta: number;
 }
 
 /** One limit that changed the commanded value. */
 export interface LimitApplied {
+  /** Which limit: `min` or `max` (clamped into the limits), `step` or `rate`. */
   readonly limit: ControlLimitName;
+  /** The value before this limit, in the output's unit. */
   readonly from: number;
+  /** The value after this limit, in the output's unit. */
   readonly to: number;
 }
 
 /** What the limits allow of a wanted change. */
 export type LimitDecision =
-  | { readonly kind: 'send'; readonly value: number; readonly applied: readonly LimitApplied[] }
+  | {
+      /** A command may be sent. */
+      readonly kind: 'send';
+      /** The value to command, within `[min, max]` and in the wanted direction. */
+      readonly value: number;
+      /** The limits that changed the wanted value, in the order applied; empty when none did. */
+      readonly applied: readonly LimitApplied[];
+    }
   /**
    * Nothing may be sent: `rate` (the minute's change is used up) or `at-limit` (the limits leave
    * no change in the wanted direction, e.g. the output is already at `max`, or outside the limits
    * where only a clinician may move it).
    */
-  | { readonly kind: 'hold'; readonly reason: 'rate' | 'at-limit' };
+  | {
+      /** Nothing may be sent. */
+      readonly kind: 'hold';
+      /** Which limit stops the change: `rate` or `at-limit` (see above). */
+      readonly reason: 'rate' | 'at-limit';
+    };
 
 /** Drops the changes that have left the rate window (mutates `changes`). */
 export function pruneChanges(changes: RecordedChange[], now: number): void {

@@ -45,8 +45,11 @@ export interface FirmwareCacheStats {
   readonly staleServed: number;
   /** Images refused by `verifyImage` (never cached). */
   readonly refusedImages: number;
+  /** Image paths cached now (a briefly cached "no such file" answer included). */
   readonly cachedImages: number;
+  /** Bytes of the cached images now, at most `maxImageBytes` (a "no such file" answer counts 1). */
   readonly cachedImageBytes: number;
+  /** Metadata paths cached now, at most `maxMetadataFiles` ("no such file" answers included). */
   readonly cachedMetadataFiles: number;
 }
 
@@ -59,6 +62,7 @@ export interface FirmwareCacheStats {
 export interface FirmwareCache extends UpdateFetcher {
   /** Fetches (and verifies) an image ahead of a rollout wave, so devices download from the gateway. */
   prefetch(path: string): Promise<void>;
+  /** The cache's counters, read afresh on every access. */
   readonly stats: FirmwareCacheStats;
 }
 

@@ -6,7 +6,15 @@ import type { ImageVerifier } from './firmware-cache.js';
 
 /** What {@link tufImageVerifier} needs of a TUF client (a `TufClient` of `@healthit/core/updates/tuf`). */
 export interface TufTargetLookup {
+  /**
+   * Updates the client's metadata from the image repository (its result is ignored); rejects when
+   * the new metadata is refused.
+   */
   refresh(): Promise<unknown>;
+  /**
+   * The signed length and SHA-256 of target `path` (`<dir>/<name>`: relative to the targets
+   * directory, without the hash prefix), or `undefined` when the metadata lists no such target.
+   */
   targetInfo(path: string): Promise<TufTargetInfo | undefined>;
 }
 

@@ -15,8 +15,20 @@ import { type EvictionCounters, SeriesBuffer } from './series-buffer.js';
  * (a reading's series is `patientId ?? deviceId` with its metric: see {@link seriesKeyOf}).
  */
 export type SeriesKey =
-  | { readonly patientId: string; readonly metric: MetricId }
-  | { readonly deviceId: string; readonly metric: MetricId; readonly patientId?: undefined };
+  | {
+      /** The patient whose series it is. */
+      readonly patientId: string;
+      /** The series' metric (values in its canonical UCUM unit). */
+      readonly metric: MetricId;
+    }
+  | {
+      /** The device whose series it is, for readings without a patient. */
+      readonly deviceId: string;
+      /** The series' metric (values in its canonical UCUM unit). */
+      readonly metric: MetricId;
+      /** Always absent: a series with a patient is keyed by the patient alone. */
+      readonly patientId?: undefined;
+    };
 
 /**
  * The series a reading belongs to.

@@ -13,5 +13,5 @@ export {
   seriesKeyOf,
 } from './historian.js';
 export { BYTES_PER_POINT, MAX_DEVICES_PER_SERIES, MAX_SEQ_SPAN, MAX_SPAN_MS } from './layout.js';
-export { AppendOutcome, type Refusal } from './outcome.js';
+export { AppendOutcome, REFUSALS, type Refusal } from './outcome.js';
 export { recordTo } from './record-to.js';

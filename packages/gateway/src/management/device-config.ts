@@ -12,26 +12,46 @@ export type DeviceConfig = Readonly<Record<string, JsonValue>>;
 
 /** Desired and reported configuration of one device, each with its version (like a device twin). */
 export interface ConfigTwin {
+  /** The id of the device the twin describes. */
   readonly deviceId: string;
   /** What the platform wants; its version grows by one with every accepted change. */
   readonly desired: DeviceConfig;
+  /** The version of `desired`: 0 before any change, then one more per accepted `desire`. */
   readonly desiredVersion: number;
   /** What the device last confirmed, and the desired version it confirmed. */
   readonly reported: DeviceConfig;
+  /**
+   * The desired version the device last confirmed as `completed` (0 before any); never decreases.
+   */
   readonly reportedVersion: number;
 }
 
 /** A change of a twin, for the audit trail (`config-change` records through a `LedgerSink`). */
 export type ConfigChange =
   | {
+      /** The desired configuration changed (`ConfigTwins.desire`). */
       readonly type: 'desired';
+      /** The id of the device whose twin changed. */
       readonly deviceId: string;
+      /** The new desired version. */
       readonly version: number;
+      /** The settings changed, as given (merged into the desired configuration). */
       readonly set: DeviceConfig;
+      /** Who asked for the change, as passed to `desire` (e.g. a user or service id). */
       readonly by: string;
+      /** When the change was accepted, in ms since the epoch by the twins' clock. */
       readonly at: number;
     }
-  | { readonly type: 'reported'; readonly deviceId: string; readonly version: number; readonly at: number };
+  | {
+      /** The device confirmed a configuration (`ConfigTwins.acknowledge`). */
+      readonly type: 'reported';
+      /** The id of the device whose twin changed. */
+      readonly deviceId: string;
+      /** The desired version the device confirmed: the new `reportedVersion`. */
+      readonly version: number;
+      /** When the confirmation was applied, in ms since the epoch by the twins' clock. */
+      readonly at: number;
+    };
 
 /** The action of the commands that carry configuration to devices. */
 export const CONFIG_SET_ACTION = 'config.set';
@@ -42,6 +62,7 @@ function same(a: JsonValue | undefined, b: JsonValue | undefined): boolean {
 
 /** Device configuration twins (see {@link createConfigTwins}). */
 export interface ConfigTwins {
+  /** The twin of a device, or `undefined` when no change was ever desired for it. */
   get(deviceId: string): ConfigTwin | undefined;
   /**
    * Changes settings of the desired configuration, only if `expectedVersion` is the current desired
@@ -59,6 +80,7 @@ export interface ConfigTwins {
    * it changed the twin.
    */
   acknowledge(status: CommandStatus): boolean;
+  /** Every accepted change of a twin, as it happens (hot: no replay for late subscribers). */
   readonly changes$: Observable<ConfigChange>;
 }
 

@@ -9,7 +9,9 @@ import {
 
 /** What a device reports about itself between readings (or with them). */
 export interface DeviceHeartbeat {
+  /** Tells a heartbeat from a `Reading` in the monitor's input: always `heartbeat`. */
   readonly kind: 'heartbeat';
+  /** The id of the reporting device. */
   readonly deviceId: string;
   /** Device time of the report (epoch ms). */
   readonly ts: number;
@@ -17,6 +19,7 @@ export interface DeviceHeartbeat {
   readonly batteryPercent?: number;
   /** Radio signal strength, dBm. */
   readonly signalDbm?: number;
+  /** The firmware version the device runs, as it names it (e.g. `2.4.1`). */
   readonly firmware?: string;
   /** Errors counted by the device since it started. */
   readonly errorCount?: number;
@@ -32,9 +35,11 @@ export interface DeviceHeartbeat {
 
 /** What the monitor knows of a device. */
 export interface DeviceHealth {
+  /** The id of the device. */
   readonly deviceId: string;
   /** When the gateway last heard from it (gateway clock, epoch ms). */
   readonly lastSeen: number;
+  /** `false` once the device has been silent for `offlineAfterMs`, until it is heard again. */
   readonly online: boolean;
   /** The silence after which this device is offline, ms: its own interval. */
   readonly offlineAfterMs: number;
@@ -45,28 +50,66 @@ export interface DeviceHealth {
   readonly offlineAfterFrom: 'configured' | 'declared' | 'default';
   /** The interval the device declared in its heartbeats (ms), whether or not it applies. */
   readonly declaredOfflineAfterMs?: number;
+  /**
+   * Battery charge, 0–100 %, from the latest heartbeat that reported it; undefined until one did.
+   */
   readonly batteryPercent?: number;
+  /**
+   * Radio signal strength in dBm, from the latest heartbeat that reported it; undefined until one
+   * did.
+   */
   readonly signalDbm?: number;
+  /** The firmware version from the latest heartbeat that reported it; undefined until one did. */
   readonly firmware?: string;
+  /**
+   * The device's error count since it started, from the latest heartbeat that reported it;
+   * undefined until one did.
+   */
   readonly errorCount?: number;
 }
 
 /** What {@link monitorDevices} emits. */
 export type DeviceMonitorEvent =
   /** The device was silent for its `offlineAfterMs`: an alert was raised. */
-  | { readonly type: 'offline'; readonly health: DeviceHealth; readonly alert: Alert }
+  | {
+      /** Discriminant: always `offline`. */
+      readonly type: 'offline';
+      /** The device's health when it was declared offline (`online` false). */
+      readonly health: DeviceHealth;
+      /**
+       * The alert: id `device-offline:<deviceId>:<lastSeen>`, rule `device-offline`, severity
+       * `medium`, naming the last reading or heartbeat heard.
+       */
+      readonly alert: Alert;
+    }
   /** An offline device was heard again. */
-  | { readonly type: 'online'; readonly health: DeviceHealth; readonly silentForMs: number }
+  | {
+      /** Discriminant: always `online`. */
+      readonly type: 'online';
+      /** The device's health now that it was heard (`online` true). */
+      readonly health: DeviceHealth;
+      /** How long the device had been silent, in ms (scheduler time). */
+      readonly silentForMs: number;
+    }
   /** A heartbeat arrived: the device's latest health. */
-  | { readonly type: 'heartbeat'; readonly health: DeviceHealth }
+  | {
+      /** Discriminant: always `heartbeat`. */
+      readonly type: 'heartbeat';
+      /** The device's health with the heartbeat applied. */
+      readonly health: DeviceHealth;
+    }
   /**
    * A heartbeat declared an invalid `offlineAfterMs` (not a finite number > 0): it was ignored, the
    * device keeps its interval; the rest of the heartbeat applies.
    */
   | {
+      /** Discriminant: always `interval-rejected`. */
       readonly type: 'interval-rejected';
+      /** The device's health with the rest of the heartbeat applied. */
       readonly health: DeviceHealth;
+      /** The `offlineAfterMs` the heartbeat declared, as received. */
       readonly declaredOfflineAfterMs: unknown;
+      /** Why it was ignored and the interval the device keeps, for people. */
       readonly reason: string;
     };
 

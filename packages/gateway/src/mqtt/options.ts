@@ -26,7 +26,9 @@ export interface MqttConnectionSettings {
    * `clientId`. Default: a clean session (nothing is queued while disconnected).
    */
   readonly sessionExpirySeconds?: number;
+  /** User name sent in the MQTT CONNECT packet, for brokers that authenticate by password. */
   readonly username?: string;
+  /** Password sent in the MQTT CONNECT packet with `username` (use a TLS URL to keep it secret). */
   readonly password?: string;
   /** MQTT protocol version: 4 (3.1.1) or 5 (default). */
   readonly protocolVersion?: 4 | 5;
@@ -63,8 +65,19 @@ export interface MqttTlsSettings {
  */
 export type MqttTransportOptions = MqttTransportCommonOptions &
   (
-    | { readonly client: MqttClient; readonly url?: never }
-    | (MqttConnectionSettings & { readonly client?: never })
+    | {
+        /**
+         * A connected (or connecting) mqtt.js client owned by the caller; the transport never ends
+         * it.
+         */
+        readonly client: MqttClient;
+        /** Not allowed with `client`: the connection is the caller's. */
+        readonly url?: never;
+      }
+    | (MqttConnectionSettings & {
+        /** Not allowed with connection settings: the transport opens its own client. */
+        readonly client?: never;
+      })
   );
 
 /** The validated options. */

@@ -41,6 +41,23 @@ function reasonCodeOf(err: unknown): number | undefined {
   return typeof code === 'number' ? code : undefined;
 }
 
+/** The MQTT transport: a {@link Transport} whose client certificate can be renewed in place. */
+export interface MqttTransport extends Transport {
+  /**
+   * Presents a renewed client certificate and key from now on (certificates are renewed before
+   * they expire): the connection is ended gracefully, after the broker has acknowledged every
+   * in-flight QoS 1/2 publish, and reopened with the new credentials; subscriptions are restored.
+   * Resolves once connected again. Publishes made meanwhile fail with `transport/disconnected` and
+   * are retried by their caller (the outbox), so nothing is lost.
+   * @throws {HealthItError} `state/invalid` on a caller-owned client or one without client TLS;
+   * `transport/closed` once closed.
+   */
+  rotateCredentials(credentials: {
+    readonly cert: string | Uint8Array;
+    readonly key: string | Uint8Array;
+  }): Promise<void>;
+}
+
 /**
  * A {@link Transport} over MQTT 3.1.1 or 5 with mqtt.js: one shared connection, QoS 1 by default,
  * retained messages, topic wildcards, and reconnection with resubscription.
@@ -80,23 +97,6 @@ function reasonCodeOf(err: unknown): number | undefined {
  * await transport.close();
  * ```
  */
-/** The MQTT transport: a {@link Transport} whose client certificate can be renewed in place. */
-export interface MqttTransport extends Transport {
-  /**
-   * Presents a renewed client certificate and key from now on (certificates are renewed before
-   * they expire): the connection is ended gracefully, after the broker has acknowledged every
-   * in-flight QoS 1/2 publish, and reopened with the new credentials; subscriptions are restored.
-   * Resolves once connected again. Publishes made meanwhile fail with `transport/disconnected` and
-   * are retried by their caller (the outbox), so nothing is lost.
-   * @throws {HealthItError} `state/invalid` on a caller-owned client or one without client TLS;
-   * `transport/closed` once closed.
-   */
-  rotateCredentials(credentials: {
-    readonly cert: string | Uint8Array;
-    readonly key: string | Uint8Array;
-  }): Promise<void>;
-}
-
 export function createMqttTransport(options: MqttTransportOptions): MqttTransport {
   const resolved = resolveMqttOptions(options);
   const owned = resolved.client === undefined;

@@ -18,9 +18,16 @@ export type News2ClinicalRisk = (typeof NEWS2_CLINICAL_RISKS)[number];
  * missing bound is open. `on` restricts a band to patients on air or on oxygen (SpO2 Scale 2 only).
  */
 export interface News2Band {
+  /** The lowest value in the band, inclusive, in the chart's unit; absent: no lower bound. */
   readonly min?: number;
+  /** The highest value in the band, inclusive, in the chart's unit; absent: no upper bound. */
   readonly max?: number;
+  /**
+   * The band applies only to patients breathing air (`air`) or on supplemental oxygen (`oxygen`);
+   * absent: to both. Used by SpO2 Scale 2 only.
+   */
   readonly on?: 'air' | 'oxygen';
+  /** The subscore a value in the band gets on Chart 1 (0–3). */
   readonly score: News2Subscore;
 }
 
@@ -102,6 +109,7 @@ export const NEWS2_CONSCIOUSNESS_SCORE = {
 export interface News2Response {
   /** Which score triggers it, as Chart 4 words it. */
   readonly trigger: string;
+  /** Chart 3's clinical-risk level for the trigger. */
   readonly clinicalRisk: News2ClinicalRisk;
   /** Chart 3's response for the risk level. */
   readonly response: string;

@@ -75,14 +75,22 @@ export interface News2ScoresOptions {
   readonly assume?: { readonly consciousness?: News2Input['consciousness']; readonly onOxygen?: boolean };
   /** Patients tracked at once (default 10 000); past it the least recently updated one is forgotten. */
   readonly maxPatients?: number;
+  /**
+   * Time source (ms since the epoch) for staleness checks and the `ts` of scores and alerts.
+   * Default the system clock.
+   */
   readonly clock?: Clock;
 }
 
 /** A patient's score changed (or was first computed). */
 export interface News2ScoreUpdate {
+  /** Discriminant of {@link News2Update}: always `news2-score`. */
   readonly type: 'news2-score';
+  /** The patient scored. */
   readonly patientId: PatientId;
+  /** When the patient was scored, in ms since the epoch by the operator's clock. */
   readonly ts: number;
+  /** The new score: subscores, aggregate, red score and clinical risk. */
   readonly result: News2Result;
   /** The values scored, rounded to the chart's resolution. */
   readonly input: News2Input;
@@ -92,22 +100,41 @@ export interface News2ScoreUpdate {
 
 /** A patient that had a score can no longer be scored: some parameters are missing or stale. */
 export interface News2Incomplete {
+  /** Discriminant of {@link News2Update}: always `news2-incomplete`. */
   readonly type: 'news2-incomplete';
+  /** The patient that can no longer be scored. */
   readonly patientId: PatientId;
+  /** When the patient was found incomplete, in ms since the epoch by the operator's clock. */
   readonly ts: number;
+  /**
+   * The parameters with no fresh value (none within its staleness limit, and none assumed), in
+   * {@link NEWS2_PARAMETERS} order.
+   */
   readonly missing: readonly News2Parameter[];
 }
 
 /** The clinical risk of a patient rose; the alert carries the RCP response. */
 export interface News2AlertRaised {
+  /** Discriminant of {@link News2Update}: always `news2-alert`. */
   readonly type: 'news2-alert';
+  /**
+   * The alert: id `news2:<patientId>:<ts>:<risk>`, rule `news2`, severity the new clinical risk,
+   * message the aggregate and the RCP response, monitoring frequency and clinical response (Charts
+   * 3 and 4).
+   */
   readonly alert: Alert;
 }
 
 /** A manual entry or a set of values was refused, with the reason. Nothing else is affected. */
 export interface News2Rejected {
+  /** Discriminant of {@link News2Update}: always `news2-rejected`. */
   readonly type: 'news2-rejected';
+  /** Why it was refused: a `ValidationError` against the `News2Entry` or `News2Input` schema. */
   readonly error: HealthItError;
+  /**
+   * The refused input: the entry as it arrived on `entries$`, or the set of values that was to be
+   * scored.
+   */
   readonly input: unknown;
 }
 

@@ -13,22 +13,34 @@ import { NEWS2_INPUT_SCHEMA_NAME, News2Input } from './input.js';
 
 /** The subscore of each NEWS2 parameter (Chart 1). */
 export interface News2Subscores {
+  /** Respiration rate (breaths/min): 0–3 by {@link NEWS2_BANDS} `rr`. */
   readonly rr: News2Subscore;
+  /** SpO2 (%): 0–3 on Scale 1, or on Scale 2 when the input's `spo2Scale` is 2. */
   readonly spo2: News2Subscore;
+  /** Air or oxygen: 2 on supplemental oxygen, 0 on air ({@link NEWS2_OXYGEN_SCORE}). */
   readonly airOrOxygen: News2Subscore;
+  /** Systolic blood pressure (mmHg): 0–3 by {@link NEWS2_BANDS} `sbp`. */
   readonly sbp: News2Subscore;
+  /** Pulse (beats/min): 0–3 by {@link NEWS2_BANDS} `pulse`. */
   readonly pulse: News2Subscore;
+  /** Consciousness (ACVPU): 0 for alert, 3 for new confusion, voice, pain or unresponsive. */
   readonly consciousness: News2Subscore;
+  /** Temperature (°C, 0.1 °C resolution): 0–3 by {@link NEWS2_BANDS} `temp`. */
   readonly temp: News2Subscore;
 }
 
 /** A NEWS2 score: subscores, aggregate, red score and clinical risk (Chart 3). */
 export interface News2Result {
+  /** The score of each of the seven parameters on Chart 1. */
   readonly subscores: News2Subscores;
   /** The aggregate score, 0–20. */
   readonly total: number;
   /** True when any single parameter scores 3. */
   readonly redScore: boolean;
+  /**
+   * Chart 3's clinical risk: `high` for an aggregate of 7 or more, `medium` for 5–6, else
+   * `low-medium` with a red score, else `low`.
+   */
   readonly clinicalRisk: News2ClinicalRisk;
 }
 

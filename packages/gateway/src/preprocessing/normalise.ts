@@ -2,8 +2,24 @@ import { HealthItError, isPlausible, METRICS, type Reading, toCanonicalUnit } fr
 
 /** A reading in its metric's canonical unit, or why it could not be. */
 export type NormaliseResult =
-  | { readonly ok: true; readonly reading: Reading }
-  | { readonly ok: false; readonly error: HealthItError };
+  | {
+      /** The reading was accepted. */
+      readonly ok: true;
+      /**
+       * The reading with `value` in the canonical UCUM unit and `unit` set to it (the input object
+       * itself when it was already canonical).
+       */
+      readonly reading: Reading;
+    }
+  | {
+      /** The reading was refused. */
+      readonly ok: false;
+      /**
+       * Why: `units/unsupported` when its unit cannot express the metric, `validation/invalid` when
+       * the converted value is outside the metric's plausible range.
+       */
+      readonly error: HealthItError;
+    };
 
 /**
  * Converts a reading to its metric's canonical UCUM unit and checks the value against the

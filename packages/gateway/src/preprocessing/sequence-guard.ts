@@ -6,6 +6,7 @@
 export interface SequenceGuard {
   /** Records `seq` for `deviceId` and returns undefined if it is new, or the last seq if it is not. */
   check(deviceId: string, seq: number): number | undefined;
+  /** How many devices are remembered now (at most `maxDevices`). */
   readonly size: number;
 }
 

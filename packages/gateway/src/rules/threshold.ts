@@ -14,11 +14,13 @@ import { episodeAlerts } from './episode-alerts.js';
 export interface ThresholdRule {
   /** Stable rule id; alerts are named `threshold:${id}`. */
   readonly id: string;
+  /** The metric the rule watches; readings of other metrics pass by. */
   readonly metric: MetricId;
   /** Breached when value < below (canonical unit). */
   readonly below?: number;
   /** Breached when value > above (canonical unit). */
   readonly above?: number;
+  /** The severity of the alerts the rule raises. */
   readonly severity: AlertSeverity;
   /**
    * Series remembered for edge-triggering (default 100 000); past that, the series updated least

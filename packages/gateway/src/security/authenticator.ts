@@ -48,11 +48,30 @@ export const AUTH_FAILURES: readonly AuthFailure[] = [
 
 /** The verdict on one envelope: the envelope to decode (opened when it was sealed), or why not. */
 export type AuthVerdict =
-  | { readonly ok: true; readonly envelope: Envelope }
-  | { readonly ok: false; readonly reason: AuthFailure; readonly error: HealthItError };
+  | {
+      /** The envelope passed every check. */
+      readonly ok: true;
+      /** The envelope to decode: as received, or opened when it was sealed to this gateway. */
+      readonly envelope: Envelope;
+    }
+  | {
+      /** The envelope was refused (and counted). */
+      readonly ok: false;
+      /** Which check refused it. */
+      readonly reason: AuthFailure;
+      /**
+       * The error for the `message-rejected` event: `security/unauthenticated` or `security/replay`,
+       * with `detail.reason` and `detail.deviceId`.
+       */
+      readonly error: HealthItError;
+    };
 
 /** Authenticates envelopes before the gateway decodes them (see {@link createMessageAuthenticator}). */
 export interface MessageAuthenticator {
+  /**
+   * Checks one envelope, in the order of {@link createMessageAuthenticator} (registry, signature,
+   * replay window, sealing); a refusal is counted in `counts()`.
+   */
   authenticate(envelope: Envelope): AuthVerdict;
   /** Messages refused so far, by reason. */
   counts(): Readonly<Record<AuthFailure, number>>;
@@ -60,6 +79,7 @@ export interface MessageAuthenticator {
 
 /** Options of {@link createMessageAuthenticator}. */
 export interface MessageAuthenticatorOptions {
+  /** The devices allowed to send, their state and their public keys (read on every message). */
   readonly registry: DeviceRegistry;
   /** Replay protection: a guard, or its options (e.g. `{ maxAgeMs: 300_000 }`). */
   readonly replay: ReplayGuard | ReplayGuardOptions;

@@ -14,6 +14,7 @@ export const DEVICE_TRANSITIONS: Readonly<Record<DeviceState, readonly DeviceSta
 
 /** One of a device's signing keys. */
 export interface DeviceKey {
+  /** The key's id: the lowercase hex SHA-256 of its 32 public-key bytes (`keyIdOf` of core). */
   readonly keyId: string;
   /** Ed25519 public key, 32 bytes. */
   readonly publicKey: Uint8Array;
@@ -23,7 +24,9 @@ export interface DeviceKey {
 
 /** What the registry knows of a device. */
 export interface RegisteredDevice {
+  /** The device's id, as its envelopes name it in `source`. */
   readonly deviceId: string;
+  /** Where the device is in its lifecycle; only `active` devices are heard. */
   readonly state: DeviceState;
   /** Its signing keys, newest last; revoked ones are kept (with `revokedAt`) for the record. */
   readonly keys: readonly DeviceKey[];
@@ -36,54 +39,90 @@ export interface RegisteredDevice {
 /** A change of the registry, with who made it and why: an audit record. */
 export type RegistryChange =
   | {
+      /** A device was registered. */
       readonly type: 'registered';
+      /** The id of the device registered. */
       readonly deviceId: string;
+      /** The state it was registered in: `pending` (the default) or `active`. */
       readonly state: DeviceState;
+      /** Who made the change, as given in its {@link ChangeAuthor}. */
       readonly by: string;
+      /** Why, as given in its {@link ChangeAuthor}. */
       readonly reason: string;
+      /** When the change was made, in ms since the epoch by the registry's clock. */
       readonly at: number;
     }
   | {
+      /** A device changed lifecycle state. */
       readonly type: 'state-changed';
+      /** The id of the device. */
       readonly deviceId: string;
+      /** Its state before the change. */
       readonly from: DeviceState;
+      /** Its state after the change. */
       readonly to: DeviceState;
+      /** Who made the change, as given in its {@link ChangeAuthor}. */
       readonly by: string;
+      /** Why, as given in its {@link ChangeAuthor}. */
       readonly reason: string;
+      /** When the change was made, in ms since the epoch by the registry's clock. */
       readonly at: number;
     }
   | {
+      /** A signing key was added to a device, or revoked. */
       readonly type: 'key-added' | 'key-revoked';
+      /** The id of the device. */
       readonly deviceId: string;
+      /** The id of the key added or revoked (see {@link DeviceKey}). */
       readonly keyId: string;
+      /** Who made the change, as given in its {@link ChangeAuthor}. */
       readonly by: string;
+      /** Why, as given in its {@link ChangeAuthor}. */
       readonly reason: string;
+      /** When the change was made, in ms since the epoch by the registry's clock. */
       readonly at: number;
     }
   | {
+      /** A device moved to another organisation on an ownership voucher. */
       readonly type: 'owner-changed';
+      /** The id of the device. */
       readonly deviceId: string;
+      /** The organisation that owned it (the voucher's `from`). */
       readonly from: string;
+      /** The organisation that owns it now (the voucher's `to`). */
       readonly to: string;
+      /** The previous owner, who signed the voucher. */
       readonly by: string;
+      /** Always `ownership voucher`. */
       readonly reason: string;
+      /** When the transfer was made, in ms since the epoch by the registry's clock. */
       readonly at: number;
     };
 
 /** Who made a change and why (kept in the audit record). */
 export interface ChangeAuthor {
+  /** Who makes the change: a person or service id, e.g. `biomed:ana`. */
   readonly by: string;
+  /** Why, in words, e.g. `onboarded`. */
   readonly reason: string;
 }
 
 /** The gateway's device registry (see {@link createDeviceRegistry}). */
 export interface DeviceRegistry {
+  /** What the registry knows of a device (frozen), or `undefined` when it is not registered. */
   get(deviceId: string): RegisteredDevice | undefined;
   /**
    * The public key with `keyId` of `deviceId` when the device is `active` and the key is not
    * revoked: what message authentication asks. Undefined otherwise.
    */
   activeKey(deviceId: string, keyId: string): Uint8Array | undefined;
+  /**
+   * Registers a device with its first Ed25519 signing key, in state `pending` (default) or
+   * `active`, and returns it.
+   * @throws {HealthItError} `state/invalid` when the id is already registered,
+   *   `validation/invalid` for a public key that is not a usable Ed25519 key, `buffer/overflow`
+   *   when the registry holds `maxDevices` devices.
+   */
   register(
     device: {
       readonly deviceId: string;
@@ -106,6 +145,12 @@ export interface DeviceRegistry {
     voucher: unknown,
     orgKey: (org: string, kid: string) => Uint8Array | undefined,
   ): RegisteredDevice;
+  /**
+   * Moves a device along {@link DEVICE_TRANSITIONS} and returns it; decommissioning also revokes
+   * every key not yet revoked.
+   * @throws {HealthItError} `state/invalid` for an unknown device or a transition the lifecycle
+   *   does not allow.
+   */
   setState(deviceId: string, to: DeviceState, author: ChangeAuthor): RegisteredDevice;
   /** Adds a signing key (rotation): both keys verify until the old one is revoked. */
   addKey(deviceId: string, publicKey: Uint8Array, author: ChangeAuthor): DeviceKey;
@@ -113,6 +158,7 @@ export interface DeviceRegistry {
   revokeKey(deviceId: string, keyId: string, author: ChangeAuthor): void;
   /** Every change, as it happens (hot): record them through a `LedgerSink` for the audit trail. */
   readonly changes$: Observable<RegistryChange>;
+  /** How many devices are registered (decommissioned ones included). */
   readonly size: number;
 }
 
@@ -120,6 +166,7 @@ export interface DeviceRegistry {
 export interface DeviceRegistryOptions {
   /** Devices at most (default 100 000): registering more throws `buffer/overflow`. */
   readonly maxDevices?: number;
+  /** Time source (ms since the epoch) for change records and key revocation. Default `Date.now`. */
   readonly clock?: { now(): number };
 }
 

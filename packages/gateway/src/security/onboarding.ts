@@ -28,6 +28,7 @@ export type EnrolmentFailure =
 
 /** What a device sends to enrol. */
 export interface EnrolmentRequest {
+  /** The id the device asks to be registered under (bound into its proof). */
   readonly deviceId: string;
   /** Its manufacturer attestation (any JSON: checked here). */
   readonly attestation: unknown;
@@ -41,11 +42,29 @@ export interface EnrolmentRequest {
 
 /** The outcome of {@link Onboarding.enrol}. */
 export type EnrolmentResult =
-  | { readonly ok: true; readonly device: RegisteredDevice; readonly attestation: DeviceAttestation }
-  | { readonly ok: false; readonly reason: EnrolmentFailure; readonly error: HealthItError };
+  | {
+      /** The device was enrolled. */
+      readonly ok: true;
+      /** The device as registered: `active`, with the attested key and the site's `owner`. */
+      readonly device: RegisteredDevice;
+      /** The verified manufacturer attestation (manufacturer, model, serial, keys). */
+      readonly attestation: DeviceAttestation;
+    }
+  | {
+      /** The enrolment was refused; nothing was registered. */
+      readonly ok: false;
+      /** Which check refused it. */
+      readonly reason: EnrolmentFailure;
+      /**
+       * The error, with `detail.reason` and `detail.deviceId`: `store/unavailable` for
+       * `audit-failed`, else `security/unauthenticated`.
+       */
+      readonly error: HealthItError;
+    };
 
 /** Options of {@link createOnboarding}. */
 export interface OnboardingOptions {
+  /** Where enrolled devices are registered (`active`, by `onboarding:<gatewayId>`). */
   readonly registry: DeviceRegistry;
   /** This gateway's id (the devices' proofs are bound to it). */
   readonly gatewayId: string;
@@ -59,6 +78,7 @@ export interface OnboardingOptions {
   readonly challengeTtlMs?: number;
   /** Challenges and tokens outstanding at most, each (default 10 000; more: `buffer/overflow`). */
   readonly maxOutstanding?: number;
+  /** Time source (ms since the epoch) for token and challenge expiry. Default the system clock. */
   readonly clock?: Clock;
 }
 

@@ -37,6 +37,7 @@ export interface RegistryAudit {
   readonly lost: number;
   /** Resolves once every change so far was appended (or given up). */
   flush(): Promise<void>;
+  /** Stops listening to the registry: later changes are not recorded (those queued still are). */
   stop(): void;
 }
 

@@ -8,16 +8,23 @@ import type { UplinkState } from '../uplink/uplink.js';
 
 /** A device behind the gateway, e.g. from `monitorDevices`' `DeviceHealth`. */
 export interface GatewayDeviceStatus {
+  /** The device's id. */
   readonly deviceId: string;
+  /**
+   * Whether the device is heard (shown as `connected`) or offline; counted in `devices.connected`.
+   */
   readonly online: boolean;
   /** Gateway clock, epoch ms. */
   readonly lastSeen?: number;
+  /** Battery charge, 0–100 % (shown rounded); undefined when unknown. */
   readonly batteryPercent?: number;
+  /** The firmware version the device reported; undefined when unknown. */
   readonly firmware?: string;
 }
 
 /** The uplink as the page shows it. */
 export interface GatewayUplinkStatus {
+  /** Whether the uplink can deliver now (`up`) or not (`down`: records wait in the outbox). */
   readonly state: UplinkState;
   /** The uplink's name, e.g. `nats://platform:4222`. */
   readonly name?: string;
@@ -31,9 +38,11 @@ export interface GatewayUplinkStatus {
 export interface GatewayStatusSources {
   /** The gateway's name, e.g. `gw-ward-7`. */
   readonly name: string;
+  /** The devices behind the gateway (e.g. the latest `DeviceHealth` of each); none when absent. */
   readonly devices?: () => readonly GatewayDeviceStatus[];
   /** The store-and-forward outbox's counters (`outbox.stats()`). */
   readonly outbox?: () => OutboxStats;
+  /** The uplink's state; the page shows `not configured` when absent. */
   readonly uplink?: () => GatewayUplinkStatus;
   /** Recent alerts, newest first (see {@link createRecentAlerts}). */
   readonly alerts?: () => readonly Alert[];
@@ -41,20 +50,33 @@ export interface GatewayStatusSources {
 
 /** One snapshot, as `status.json` returns it. */
 export interface GatewayStatus {
+  /** The gateway's name (`sources.name`). */
   readonly name: string;
+  /** When the snapshot was taken, in ms since the epoch (the server's `now`). */
   readonly now: number;
+  /**
+   * `connected`: devices `online`; `total`: devices listed; `list`: every device, as the source
+   * gave it.
+   */
   readonly devices: {
     readonly connected: number;
     readonly total: number;
     readonly list: readonly GatewayDeviceStatus[];
   };
+  /**
+   * The outbox's counters with `fillPercent`: `pendingBytes` as a percentage of `maxBytes`, 0–100
+   * (0 when `maxBytes` is 0); absent when the sources have no outbox.
+   */
   readonly outbox?: OutboxStats & { readonly fillPercent: number };
+  /** The uplink's status; absent when the sources have no uplink. */
   readonly uplink?: GatewayUplinkStatus;
+  /** Recent alerts, newest first; empty when the sources have none. */
   readonly alerts: readonly Alert[];
 }
 
 /** A bounded list of the latest alerts. */
 export interface RecentAlerts {
+  /** Adds an alert as the newest, dropping the oldest when the list is full. */
   add(alert: Alert): void;
   /** Newest first. */
   list(): readonly Alert[];
@@ -162,17 +184,21 @@ export function renderGatewayStatusPage(status: GatewayStatus, refreshSeconds: n
 
 /** Options of {@link createGatewayStatusServer}. */
 export interface GatewayStatusServerOptions {
+  /** What the page shows, read on every request. */
   readonly sources: GatewayStatusSources;
   /** The page reloads itself this often (default 5 s). */
   readonly refreshSeconds?: number;
+  /** The time of each snapshot, in ms since the epoch. Default `Date.now`. */
   readonly now?: () => number;
 }
 
 /** The status page's HTTP server. */
 export interface GatewayStatusServer {
+  /** The underlying Node.js HTTP server (not listening until `listen`). */
   readonly server: Server;
   /** Starts serving (default port 0, host `127.0.0.1`); resolves with the URL. */
   listen(options?: { readonly port?: number; readonly host?: string }): Promise<string>;
+  /** Stops serving: drops open connections and resolves once the server is closed. */
   close(): Promise<void>;
 }
 

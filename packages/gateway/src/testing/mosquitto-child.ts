@@ -25,13 +25,22 @@ function portOpen(port: number): Promise<boolean> {
 /** A Mosquitto of our own, as a child process, for tests that stop the broker. */
 export class ChildBroker {
   private child: ChildProcess | undefined;
+  /**
+   * Describes a broker; nothing runs until {@link ChildBroker.start}.
+   * @param port The TCP port on 127.0.0.1 the broker listens on (e.g. from `freePort()`).
+   * @param configPath A mosquitto configuration file, passed as `-c` instead of `-p port` (it must
+   *   make the broker listen on `port`).
+   * @param bin The broker binary (default `mosquitto` from `PATH`).
+   */
   constructor(
+    /** The TCP port on 127.0.0.1 the broker listens on. */
     readonly port: number,
     private readonly configPath?: string,
     /** The broker binary (default `mosquitto` from `PATH`). */
     private readonly bin = 'mosquitto',
   ) {}
 
+  /** The broker's URL for MQTT clients: `mqtt://127.0.0.1:<port>`. */
   get url(): string {
     return `mqtt://127.0.0.1:${this.port}`;
   }
@@ -68,10 +77,18 @@ export class ChildBroker {
     }
   }
 
+  /**
+   * Sends a signal to the running broker (e.g. `SIGSTOP` to freeze it, `SIGCONT` to resume); no-op
+   * when it was not started.
+   */
   signal(signal: NodeJS.Signals): void {
     this.child?.kill(signal);
   }
 
+  /**
+   * Kills the broker (SIGKILL, after SIGCONT in case it was stopped) and resolves once it has
+   * exited; no-op when it is not running. It can be started again.
+   */
   async stop(): Promise<void> {
     const child = this.child;
     this.child = undefined;

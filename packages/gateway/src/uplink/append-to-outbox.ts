@@ -31,7 +31,9 @@ export interface AppendToOutboxOptions {
 
 /** One `append` call stored `count` records (held ones retried included). */
 export interface OutboxAppendedEvent {
+  /** Discriminant of {@link AppendToOutboxEvent}: always `appended`. */
   readonly type: 'appended';
+  /** How many records the call stored (at least 1). */
   readonly count: number;
 }
 
@@ -41,13 +43,20 @@ export interface OutboxAppendedEvent {
  * reported in at most one `refused` event, however often it is retried.
  */
 export interface OutboxRefusedEvent {
+  /** Discriminant of {@link AppendToOutboxEvent}: always `refused`. */
   readonly type: 'refused';
+  /** The records refused for the first time, in order; they are now held. */
   readonly records: readonly UplinkRecord[];
 }
 
 /** The outbox deleted `count` older records to make room (policy `shed-oldest-readings`). */
 export interface OutboxShedEvent {
+  /** Discriminant of {@link AppendToOutboxEvent}: always `shed`. */
   readonly type: 'shed';
+  /**
+   * How many stored records the outbox deleted: readings first, then other non-alert records,
+   * oldest first.
+   */
   readonly count: number;
 }
 
@@ -56,7 +65,9 @@ export interface OutboxShedEvent {
  * back-pressure is over).
  */
 export interface OutboxHeldEvent {
+  /** Discriminant of {@link AppendToOutboxEvent}: always `held`. */
   readonly type: 'held';
+  /** How many records are held now, waiting for room (0 to `maxHeld`). */
   readonly count: number;
 }
 
@@ -65,7 +76,9 @@ export interface OutboxHeldEvent {
  * readings (never alerts). They were never stored.
  */
 export interface OutboxDroppedEvent {
+  /** Discriminant of {@link AppendToOutboxEvent}: always `dropped`. */
   readonly type: 'dropped';
+  /** The records given up, never stored. */
   readonly records: readonly UplinkRecord[];
 }
 

@@ -19,6 +19,7 @@ export interface ForwarderOptions {
   readonly uplink: Uplink;
   /** Records per send, oldest first (default 500). */
   readonly batchSize?: number;
+  /** Backoff between attempts that made no progress (default 100 ms doubling up to 30 000 ms). */
   readonly retry?: ForwarderRetryOptions;
   /**
    * How often an idle forwarder looks for new records (default 100 ms). Call
@@ -33,17 +34,26 @@ export interface ForwarderOptions {
 
 /** A batch the uplink acknowledged (wholly or its first `count` records), now removed from the outbox. */
 export interface ForwarderSent {
+  /** Discriminant of {@link ForwarderEvent}: always `sent`. */
   readonly type: 'sent';
+  /** How many records the uplink acknowledged (at least 1). */
   readonly count: number;
+  /** The outbox position of the first acknowledged record. */
   readonly firstPosition: number;
+  /** The outbox position of the last acknowledged record: the position passed to `outbox.ack`. */
   readonly lastPosition: number;
 }
 
 /** A send that was not wholly acknowledged; the rest is sent again after `delayMs`. */
 export interface ForwarderRetried {
+  /** Discriminant of {@link ForwarderEvent}: always `retried`. */
   readonly type: 'retried';
   /** Attempts without progress so far (1 after a partial acknowledgement). */
   readonly attempt: number;
+  /**
+   * The wait before the next attempt, in ms: `initialMs · 2^(attempt − 1)` capped at `maxMs`, times
+   * a random factor in [0.5, 1); at least 1. Cut short when the uplink comes up.
+   */
   readonly delayMs: number;
   /** Records of the batch acknowledged by this send. */
   readonly acknowledged: number;
@@ -55,13 +65,17 @@ export interface ForwarderRetried {
 
 /** The uplink's `state$` went down; `pending` records wait in the outbox. */
 export interface ForwarderUplinkDown {
+  /** Discriminant of {@link ForwarderEvent}: always `uplink-down`. */
   readonly type: 'uplink-down';
+  /** Records waiting in the outbox (`outbox.stats().pending`; -1 if the outbox could not tell). */
   readonly pending: number;
 }
 
 /** The uplink's `state$` came back up; forwarding resumes at once. */
 export interface ForwarderUplinkUp {
+  /** Discriminant of {@link ForwarderEvent}: always `uplink-up`. */
   readonly type: 'uplink-up';
+  /** Records waiting in the outbox (`outbox.stats().pending`; -1 if the outbox could not tell). */
   readonly pending: number;
   /** How long it was down, by the scheduler's clock. */
   readonly downForMs: number;
@@ -72,7 +86,9 @@ export interface ForwarderUplinkUp {
  * unacknowledged records stay in the outbox.
  */
 export interface ForwarderFailed {
+  /** Discriminant of {@link ForwarderEvent}: always `failed`. */
   readonly type: 'failed';
+  /** What stopped it: the uplink's permanent `HealthItError` or the outbox's error, as thrown. */
   readonly error: unknown;
 }
 
@@ -89,6 +105,7 @@ export type ForwarderState = 'stopped' | 'idle' | 'sending' | 'backing-off' | 'f
 
 /** Counters of a forwarder. */
 export interface ForwarderStats {
+  /** What the forwarder is doing now. */
   readonly state: ForwarderState;
   /** The uplink's last known state. */
   readonly uplink: UplinkState;
@@ -112,6 +129,7 @@ export interface Forwarder {
   wake(): void;
   /** Hot: events while subscribed. */
   readonly events$: Observable<ForwarderEvent>;
+  /** The forwarder's state and counters now. */
   stats(): ForwarderStats;
 }
 

@@ -83,13 +83,27 @@ export const Entry = z
 
 /** An entry of the given kind. */
 export interface EntryOf<K extends EntryKind> {
+  /** The log the entry is for: its checkpoint origin, e.g. `ledger.example.org/cold-chain`. */
   readonly origin: string;
+  /** What the entry records, e.g. `reading.batch` or `firmware.authorize`; it fixes the schema of `body`. */
   readonly kind: K;
+  /** The stream the entry is ordered in: `device:<id>`, `shipment:<id>` or `lot:<id>`. */
   readonly stream: string;
+  /** Position in the stream: 0, 1, 2 ... without gaps. */
   readonly seq: number;
+  /**
+   * `entryHash` of the stream's previous entry (64 lowercase hex characters); {@link ZERO_HASH} for
+   * `seq` 0.
+   */
   readonly prev: string;
+  /** When the producer made the entry, epoch ms (the producer's claim, not the log's). */
   readonly ts: number;
+  /** The kind's body, matching that kind's schema. */
   readonly body: EntryBody<K>;
+  /**
+   * The submitters' Ed25519 signatures over the entry's signing message: at most 16, sorted by key
+   * id then signature.
+   */
   readonly signatures: readonly EntrySignature[];
 }
 

@@ -26,10 +26,20 @@ export type EntryErrorReason = (typeof EntryErrorReasons)[number];
  * ```
  */
 export class EntryError extends HealthItError {
+  /** Always `EntryError`. */
   override readonly name = 'EntryError';
   /** Which check failed. */
   readonly reason: EntryErrorReason;
 
+  /**
+   * Makes an entry error; its code follows from `reason` and `options.encoding`, and `reason` is
+   * also put in `detail`.
+   * @param reason - Which check failed.
+   * @param message - The human-readable message.
+   * @param options - `encoding`: true when encoding failed (code `codec/encode`, not
+   *   `codec/decode`); `cause`: the underlying error, e.g. the `ValidationError` for reason
+   *   `invalid`.
+   */
   constructor(
     reason: EntryErrorReason,
     message: string,
@@ -63,6 +73,7 @@ export type StreamOrderReason = (typeof StreamOrderReasons)[number];
 
 /** Structured detail of a {@link StreamOrderError}. */
 export interface StreamOrderDetail {
+  /** Why the entry was rejected: `gap`, `stale`, `replay`, `prev` or `origin`. */
   readonly reason: StreamOrderReason;
   /** The stream, e.g. `device:monitor-1`. */
   readonly stream: string;
@@ -88,14 +99,26 @@ export interface StreamOrderDetail {
  * ```
  */
 export class StreamOrderError extends HealthItError {
+  /** Always `StreamOrderError`. */
   override readonly name = 'StreamOrderError';
+  /** Why the entry was rejected: `gap`, `stale`, `replay`, `prev` or `origin`. */
   readonly reason: StreamOrderReason;
+  /** The stream, e.g. `device:monitor-1`. */
   readonly stream: string;
+  /** The `seq` the stream needed next (last + 1; 0 for a new stream). */
   readonly expectedSeq: number;
+  /** The entry's `seq`. */
   readonly gotSeq: number;
+  /** The `prev` the stream needed (lowercase hex), or the expected origin for reason `origin`. */
   readonly expectedPrev: string;
+  /** The entry's `prev`, or its origin for reason `origin`. */
   readonly gotPrev: string;
 
+  /**
+   * Makes a `ledger/integrity` error whose message and `detail` carry every field of `detail`.
+   * @param detail - Why the entry was rejected, the stream, and the expected and actual `seq` and
+   *   `prev`.
+   */
   constructor(detail: StreamOrderDetail) {
     const { reason, stream, expectedSeq, gotSeq, expectedPrev, gotPrev } = detail;
     const what =
@@ -127,7 +150,9 @@ export type SignatureFailureReason = 'unknown-key' | 'bad-signature';
 export interface SignatureFailure {
   /** Its position in `entry.signatures`. */
   readonly index: number;
+  /** The key id the signature names, as in `entry.signatures[index].keyId`. */
   readonly keyId: string;
+  /** Why it failed: `unknown-key` or `bad-signature`. */
   readonly reason: SignatureFailureReason;
 }
 
@@ -143,11 +168,25 @@ export type EntrySignatureReason = SignatureFailureReason | 'insufficient' | 'mi
  * every failed signature; `keyIds` the distinct keys whose signatures verified.
  */
 export class EntrySignatureError extends HealthItError {
+  /** Always `EntrySignatureError`. */
   override readonly name = 'EntrySignatureError';
+  /**
+   * Why the entry was rejected: a failed signature (`unknown-key`, `bad-signature`), too few
+   * distinct signers (`insufficient`) or a required key that did not sign (`missing-signer`).
+   */
   readonly reason: EntrySignatureReason;
+  /** Every signature that failed, with its position and reason; may be empty (e.g. for `insufficient`). */
   readonly failures: readonly SignatureFailure[];
+  /** The distinct key ids whose signatures verified. */
   readonly keyIds: readonly string[];
 
+  /**
+   * Makes a `ledger/signature` error; `reason`, `failures` and `keyIds` are also put in `detail`.
+   * @param reason - Why the entry was rejected.
+   * @param message - The human-readable message.
+   * @param failures - Every signature that failed.
+   * @param keyIds - The distinct key ids whose signatures verified.
+   */
   constructor(
     reason: EntrySignatureReason,
     message: string,

@@ -5,7 +5,12 @@ import { StreamOrderError } from './errors.js';
 
 /** The last accepted entry of a stream: its `seq` and `entryHash`. */
 export interface StreamHead {
+  /** The `seq` of the stream's last accepted entry. */
   readonly seq: number;
+  /**
+   * The {@link entryHash} of that entry (64 lowercase hex characters): the `prev` the next entry
+   * must name.
+   */
   readonly hash: string;
 }
 

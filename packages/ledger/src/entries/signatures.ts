@@ -43,7 +43,12 @@ export function entrySigningMessage(entry: UnsignedEntry | Entry): Uint8Array {
 
 /** A key that signs entries: its id (as verifiers look it up) and 32-byte Ed25519 secret key. */
 export interface EntrySigner {
+  /**
+   * The key id written into the entry's signature, by which verifiers find the public key;
+   * conventionally {@link keyIdOf} it.
+   */
   readonly keyId: string;
+  /** The 32-byte Ed25519 secret key (seed). Never leaves its owner. */
   readonly secretKey: Uint8Array;
 }
 

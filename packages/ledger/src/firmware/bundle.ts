@@ -46,7 +46,9 @@ export const FirmwareAuthorisationProofSchema = z.strictObject({
  * (in the update metadata or beside it); the device checks it with nothing but what it trusts.
  */
 export interface FirmwareAuthorisationProof {
+  /** Always {@link FIRMWARE_AUTHORISATION_FORMAT}: names the document type. */
   readonly format: typeof FIRMWARE_AUTHORISATION_FORMAT;
+  /** Always {@link FIRMWARE_AUTHORISATION_VERSION}: the proof format version. */
   readonly version: typeof FIRMWARE_AUTHORISATION_VERSION;
   /** The `firmware.authorize` entry: index, canonical bytes (base64) and inclusion proof. */
   readonly entry: LoggedEntryProof;

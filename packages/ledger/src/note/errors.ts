@@ -72,6 +72,7 @@ export interface NoteErrorDetail {
  * ```
  */
 export class NoteError extends HealthItError {
+  /** Always `NoteError`. */
   override readonly name = 'NoteError';
   /** Which check failed. */
   readonly reason: NoteErrorReason;
@@ -80,6 +81,14 @@ export class NoteError extends HealthItError {
   /** Equivocation evidence (reason `equivocation`). */
   readonly evidence: EquivocationEvidence | undefined;
 
+  /**
+   * Makes a note error; its code follows from `reason`, which is also put in `detail` (with the
+   * key, when given).
+   * @param reason - Which check failed.
+   * @param message - The human-readable message.
+   * @param detail - The key concerned, equivocation evidence and the underlying `cause`, each when
+   *   there is one.
+   */
   constructor(reason: NoteErrorReason, message: string, detail: NoteErrorDetail = {}) {
     super(CODES[reason], message, {
       cause: detail.cause,

@@ -12,8 +12,18 @@ export type PolicyDocuments = ReadonlyMap<string, unknown> | ((digest: string) =
 
 /** The verdict of {@link resolvePolicyDocument}. */
 export type ResolvedPolicyDocument =
-  | { readonly ok: true; readonly policy: MembershipPolicy }
-  | { readonly ok: false; readonly reason: string };
+  | {
+      /** The document was found and matches the entry. */
+      readonly ok: true;
+      /** The validated policy document. */
+      readonly policy: MembershipPolicy;
+    }
+  | {
+      /** No usable document: not found, invalid, or not the one the entry announces. */
+      readonly ok: false;
+      /** Why, in words. */
+      readonly reason: string;
+    };
 
 /**
  * The policy document a `policy.update` entry publishes, found by its digest and checked: it must

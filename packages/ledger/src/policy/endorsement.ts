@@ -9,15 +9,19 @@ export type IgnoredReason = 'unknown-key' | 'duplicate' | Exclude<KeyStatus, 'va
 
 /** A signer that did not count, and why. */
 export interface IgnoredSigner {
+  /** The key id the signer gave, as listed in the entry's signatures. */
   readonly keyId: string;
+  /** Why it did not count: `unknown-key`, `duplicate`, `not-yet-valid`, `expired` or `revoked`. */
   readonly reason: IgnoredReason;
 }
 
 /** A signer that counted: a known key, valid at the entry time. */
 export interface CountedSigner {
+  /** The key id, as the membership policy lists it. */
   readonly keyId: string;
   /** The organisation the key belongs to. */
   readonly org: string;
+  /** The roles the policy gives the key, e.g. `manufacturer.release`. */
   readonly roles: readonly Role[];
 }
 

@@ -29,12 +29,17 @@ export type EndorsementFailure = (typeof EndorsementFailures)[number];
 
 /** Which entry was refused, and under which policy version. */
 export interface EndorsedEntryContext {
+  /** The entry's kind, e.g. `firmware.authorize`. */
   readonly kind: string;
+  /** The entry's stream, e.g. `device:monitor-1`. */
   readonly stream: string;
+  /** The entry's position in its stream. */
   readonly seq: number;
   /** The entry's producer time (epoch ms): key validity is judged at it. */
   readonly ts: number;
+  /** The id of the membership policy that judged the entry. */
   readonly policyId: string;
+  /** The version of that policy: the one in force when the entry was checked. */
   readonly policyVersion: number;
 }
 
@@ -46,6 +51,7 @@ export interface EndorsementErrorOptions {
   readonly entry?: EndorsedEntryContext;
   /** The update verdict, for reason `policy-update`. */
   readonly update?: PolicyUpdateVerdict;
+  /** The underlying error, when the refusal wraps one. */
   readonly cause?: unknown;
 }
 
@@ -64,6 +70,7 @@ export interface EndorsementErrorOptions {
  * ```
  */
 export class EndorsementError extends HealthItError {
+  /** Always `EndorsementError`. */
   override readonly name = 'EndorsementError';
   /** The evaluation that failed (for `policy-update`: the admin rule that was not met, if any). */
   readonly result: EndorsementResult;
@@ -74,6 +81,15 @@ export class EndorsementError extends HealthItError {
   /** The policy update verdict, for reason `policy-update`. */
   readonly update: PolicyUpdateVerdict | undefined;
 
+  /**
+   * Makes a `ledger/signature` error; the reason, entry, missing roles, unknown keys, ignored
+   * signers and update reasons are also put in `detail`.
+   * @param message - The human-readable message.
+   * @param result - The evaluation that failed (an empty one for a check that refused before any
+   *   rule was evaluated).
+   * @param options - Which check failed (default `unendorsed`), the refused entry, the policy
+   *   update verdict and the underlying `cause`.
+   */
   constructor(message: string, result: EndorsementResult, options: EndorsementErrorOptions = {}) {
     const reason = options.reason ?? 'unendorsed';
     super('ledger/signature', message, {

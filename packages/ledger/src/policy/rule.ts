@@ -12,10 +12,24 @@ import { Role } from './role.js';
  * organisation fills a given role at most once (see `evaluateEndorsement`).
  */
 export type EndorsementRule =
-  | { readonly role: Role }
-  | { readonly all: readonly EndorsementRule[] }
-  | { readonly any: readonly EndorsementRule[] }
-  | { readonly atLeast: number; readonly of: readonly EndorsementRule[] };
+  | {
+      /** A valid key holding this role, e.g. `manufacturer.release`, signed. */
+      readonly role: Role;
+    }
+  | {
+      /** Sub-rules that must all hold (AND): at least one, each by different signers. */
+      readonly all: readonly EndorsementRule[];
+    }
+  | {
+      /** Sub-rules of which at least one must hold (OR): at least one. */
+      readonly any: readonly EndorsementRule[];
+    }
+  | {
+      /** How many of `of` must hold (k of n): an integer from 1 to the number of sub-rules. */
+      readonly atLeast: number;
+      /** The sub-rules counted towards `atLeast`: at least one. */
+      readonly of: readonly EndorsementRule[];
+    };
 
 /** Most `role` leaves one rule may have (bounds the evaluation work). */
 export const MAX_RULE_LEAVES = 32;

@@ -37,10 +37,16 @@ export const ProvenanceBundleSchema = z.strictObject({
  * rest, never another reading, another reading's salt, the leaf key or the patient salt.
  */
 export interface ProvenanceBundle {
+  /** Always {@link PROVENANCE_FORMAT}: names the document type. */
   readonly format: typeof PROVENANCE_FORMAT;
+  /** Always {@link PROVENANCE_VERSION}: the bundle format version. */
   readonly version: typeof PROVENANCE_VERSION;
   /** The reading being proven (plain JSON of a core `Reading`). */
   readonly reading: unknown;
+  /**
+   * Where the reading sits in its batch's Merkle tree (`seq` order), its inclusion proof and, for a
+   * salted batch, its leaf salt.
+   */
   readonly batch: {
     /** The reading's leaf index in its batch (readings sorted by `seq`). */
     readonly leafIndex: number;
@@ -49,6 +55,7 @@ export interface ProvenanceBundle {
     /** The reading's leaf salt (lowercase hex), present exactly when the batch body is `salted`. */
     readonly salt?: string;
   };
+  /** The batch's `reading.batch` entry: its log index, canonical bytes (base64) and inclusion proof. */
   readonly entry: {
     /** The batch entry's index in the log. */
     readonly index: number;

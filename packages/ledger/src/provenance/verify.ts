@@ -60,6 +60,7 @@ export type StepOutcome = SharedStepOutcome<ProvenanceStep>;
 
 /** A bundle that verified: what it proves. */
 export interface ProvenanceValid {
+  /** The bundle verified: every step passed. */
   readonly ok: true;
   /** Every step run, each `ok`. */
   readonly steps: readonly StepOutcome[];
@@ -77,6 +78,7 @@ export interface ProvenanceValid {
 
 /** A bundle that did not verify: the first failed step and why. */
 export interface ProvenanceInvalid {
+  /** The bundle did not verify: do not trust the reading. */
   readonly ok: false;
   /** The step that failed. */
   readonly step: ProvenanceStep;

@@ -17,12 +17,20 @@ export interface RecordFailure {
  * `state/invalid` otherwise.
  */
 export class PartialAppendError extends HealthItError {
+  /** Always `PartialAppendError`. */
   override readonly name = 'PartialAppendError';
   /** One slot per record of the call: its receipt, or `undefined` when it was refused. */
   readonly receipts: readonly (LedgerReceipt | undefined)[];
   /** The refused records, in call order. */
   readonly failures: readonly RecordFailure[];
 
+  /**
+   * Makes the error; its code is the first refusal's code when it has one (else `state/invalid`),
+   * its `cause` that refusal, and `detail.positions` the refused positions.
+   * @param receipts - One slot per record of the call: its receipt, or `undefined` when it was
+   *   refused.
+   * @param failures - The refused records, in call order (at least one).
+   */
   constructor(receipts: readonly (LedgerReceipt | undefined)[], failures: readonly RecordFailure[]) {
     const first = failures[0]?.error;
     const code: ErrorCode = first instanceof HealthItError ? first.code : 'state/invalid';

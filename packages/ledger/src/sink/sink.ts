@@ -29,7 +29,13 @@ import { defaultStreamOf, type MappedRecord, mapRecord, type StreamNaming } from
 import { createStreamHeads } from './stream-heads.js';
 
 /** The log's public key: a C2SP verifier key string, 32 raw bytes (or 64 hex), or a note key. */
-export type LogKeyInput = string | Uint8Array | { readonly publicKey: Uint8Array };
+export type LogKeyInput =
+  | string
+  | Uint8Array
+  | {
+      /** The log's 32-byte Ed25519 public key. */
+      readonly publicKey: Uint8Array;
+    };
 
 /** Options of {@link createTransparencyLogSink}. */
 export interface TransparencyLogSinkOptions {

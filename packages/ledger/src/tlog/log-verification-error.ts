@@ -43,6 +43,7 @@ const SIGNATURE_REASONS: ReadonlySet<LogVerificationReason> = new Set([
 
 /** Structured detail of a {@link LogVerificationError}. */
 export interface LogVerificationDetail {
+  /** Which check failed, one of {@link LogVerificationReasons}. */
   readonly reason: LogVerificationReason;
   /** The index of the offending entry; `-1` when the fault is in the checkpoint (or the whole tree). */
   readonly index: number;
@@ -63,11 +64,19 @@ export interface LogVerificationDetail {
  * ```
  */
 export class LogVerificationError extends HealthItError {
+  /** Always `LogVerificationError`. */
   override readonly name = 'LogVerificationError';
+  /** Which check failed, one of {@link LogVerificationReasons}. */
   readonly reason: LogVerificationReason;
   /** Index of the offending entry, `-1` for the checkpoint or the tree as a whole. */
   readonly index: number;
 
+  /**
+   * Makes the error; its code is `ledger/signature` for signature, endorsement, policy-update,
+   * checkpoint and witness faults, `ledger/integrity` otherwise.
+   * @param message - The human-readable message.
+   * @param detail - The failed check, the offending index and the underlying `cause`.
+   */
   constructor(message: string, detail: LogVerificationDetail) {
     const code: ErrorCode = SIGNATURE_REASONS.has(detail.reason) ? 'ledger/signature' : 'ledger/integrity';
     super(code, message, { cause: detail.cause, detail: { reason: detail.reason, index: detail.index } });

@@ -137,24 +137,55 @@ export interface LoggedEntry extends AppendResult {
 
 /** What the log reports on `events$` (data, not errors: the log keeps running). */
 export type TransparencyLogEvent =
-  | { readonly type: 'batch-sequenced'; readonly first: number; readonly count: number; readonly at: number }
   | {
-      readonly type: 'batch-failed';
+      /** A batch of entries was durably stored and added to the tree. */
+      readonly type: 'batch-sequenced';
+      /** The index of the batch's first entry. */
       readonly first: number;
+      /** How many entries the batch holds (indices `first` to `first + count - 1`). */
       readonly count: number;
-      readonly error: unknown;
+      /** When it happened, epoch ms by the log's clock. */
       readonly at: number;
     }
-  | { readonly type: 'checkpoint'; readonly size: number; readonly note: string; readonly at: number }
   | {
-      readonly type: 'checkpoint-failed';
-      readonly size: number;
+      /** A batch could not be stored: its entries were rejected, and the log stops sequencing. */
+      readonly type: 'batch-failed';
+      /** The index the batch's first entry would have had. */
+      readonly first: number;
+      /** How many entries the batch held. */
+      readonly count: number;
+      /** The storage error. */
       readonly error: unknown;
+      /** When it happened, epoch ms by the log's clock. */
+      readonly at: number;
+    }
+  | {
+      /** A checkpoint was signed, cosigned by every witness, stored and published. */
+      readonly type: 'checkpoint';
+      /** The tree size the checkpoint covers. */
+      readonly size: number;
+      /** The checkpoint note (C2SP signed note) with the log's signature and the cosignatures. */
+      readonly note: string;
+      /** When it happened, epoch ms by the log's clock. */
+      readonly at: number;
+    }
+  | {
+      /** A checkpoint could not be cosigned or stored; it is retried on the next checkpoint interval. */
+      readonly type: 'checkpoint-failed';
+      /** The tree size the checkpoint would have covered. */
+      readonly size: number;
+      /** The witness or storage error. */
+      readonly error: unknown;
+      /** When it happened, epoch ms by the log's clock. */
       readonly at: number;
     };
 
 /** A witnessed Merkle transparency log of typed, signed entries (see {@link createTransparencyLog}). */
 export interface TransparencyLog {
+  /**
+   * The log's origin, e.g. `ledger.example.org/cold-chain`: every entry names it, every checkpoint
+   * carries it.
+   */
   readonly origin: string;
   /** How many entries are durably sequenced (the tree's size). */
   readonly size: number;

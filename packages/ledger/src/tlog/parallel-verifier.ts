@@ -1,7 +1,10 @@
 /** One Ed25519 signature to check: the 64-byte signature, the signed message and the 32-byte key. */
 export interface SignatureJob {
+  /** The Ed25519 signature to check, 64 bytes. */
   readonly signature: Uint8Array;
+  /** The exact bytes that were signed (e.g. an entry's signing message). */
   readonly message: Uint8Array;
+  /** The 32-byte Ed25519 public key the signature must verify under. */
   readonly publicKey: Uint8Array;
 }
 

@@ -70,13 +70,20 @@ export interface VerifyLogOptions {
 export interface VerifiedPolicyUpdate {
   /** The update entry's index; the new version is in force from `index + 1`. */
   readonly index: number;
+  /** The id of the membership policy updated (the same for every version). */
   readonly policyId: string;
+  /** The version put in force: one above the previous. */
   readonly version: number;
+  /** Lowercase hex SHA-256 of the new canonical policy document (its `policy.policyDigest`). */
   readonly digest: string;
 }
 
 /** What {@link verifyLog} checked. */
 export interface LogVerificationReport {
+  /**
+   * The log's origin, e.g. `ledger.example.org/cold-chain`: every entry's `origin` and the
+   * checkpoint's first line.
+   */
   readonly origin: string;
   /** Entries verified: the checkpoint's size. */
   readonly size: number;

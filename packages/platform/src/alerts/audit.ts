@@ -85,15 +85,27 @@ export interface AuditAlertEventsOptions {
   readonly maxPendingBatches?: number;
   /** Which events to record (default: all). */
   readonly include?: (event: AlertEvent) => boolean;
+  /** Runs the batching timer (default `asyncScheduler`; tests pass a `TestScheduler`). */
   readonly scheduler?: SchedulerLike;
 }
 
 /** What {@link auditAlertEvents} emits per batch. */
 export type AlertAuditOutcome =
-  | { readonly type: 'audited'; readonly receipts: readonly LedgerReceipt[] }
   | {
+      /** The batch was appended to the ledger. */
+      readonly type: 'audited';
+      /** One ledger receipt per record of the batch, in event order. */
+      readonly receipts: readonly LedgerReceipt[];
+    }
+  | {
+      /** The batch was not appended; nothing of it is in the ledger. */
       readonly type: 'audit-failed';
+      /**
+       * Why: the sink's error (a non-SDK error wrapped as `state/invalid`), or `buffer/overflow`
+       * when `maxPendingBatches` batches were already waiting.
+       */
       readonly error: HealthItError;
+      /** The batch's ledger records (type `alert-event`), for the caller to park and append later. */
       readonly records: readonly LedgerRecord[];
     };
 

@@ -43,12 +43,22 @@ export interface AlertManagerOptions {
 /** What {@link AlertManager.submit} did. */
 export type SubmitResult =
   | {
+      /** The alert was accepted (or was a known re-send). */
       readonly ok: true;
       /** `redelivered`: an occurrence id already known (an idempotent re-send): nothing changed. */
       readonly outcome: 'opened' | 'deduplicated' | 'redelivered';
+      /** The episode as stored after the submission (for `redelivered`, as it already was). */
       readonly alert: ManagedAlert;
     }
-  | { readonly ok: false; readonly error: HealthItError };
+  | {
+      /** The alert was refused; an `alert.rejected` event says so too (except when closed). */
+      readonly ok: false;
+      /**
+       * Why: `validation/invalid` for a malformed submission, `buffer/overflow` when the store is
+       * full, `state/invalid` when the manager is closed.
+       */
+      readonly error: HealthItError;
+    };
 
 /** Why an acknowledgement or resolution was refused. */
 export type TransitionRefusal = 'not-found' | 'denied' | 'already-resolved' | 'invalid' | 'closed';
@@ -56,14 +66,19 @@ export type TransitionRefusal = 'not-found' | 'denied' | 'already-resolved' | 'i
 /** What {@link AlertManager.acknowledge} and {@link AlertManager.resolve} did. */
 export type TransitionResult =
   | {
+      /** The alert is (now) in the requested state. */
       readonly ok: true;
+      /** The alert after the transition (or as it was, when `changed` is false). */
       readonly alert: ManagedAlert;
       /** False when the alert already was in the requested state (an idempotent repeat). */
       readonly changed: boolean;
     }
   | {
+      /** The transition was refused; the alert is unchanged. */
       readonly ok: false;
+      /** Why, as a code: `not-found`, `denied`, `already-resolved`, `invalid` or `closed`. */
       readonly reason: TransitionRefusal;
+      /** Why, in words, e.g. the access decision's reason or the field that is invalid. */
       readonly message: string;
       /** The access decision, for `denied`. */
       readonly decision?: AccessDecision;
@@ -71,19 +86,23 @@ export type TransitionResult =
 
 /** An acknowledgement request. */
 export interface AcknowledgeRequest {
+  /** The id of the alert (episode) to acknowledge: `ManagedAlert.id`. */
   readonly alertId: string;
   /** Who acknowledges: a principal from a verified role claim. */
   readonly principal: Principal;
+  /** An optional note kept with the acknowledgement, at most 500 characters. */
   readonly note?: string;
 }
 
 /** A platform service resolving an alert on its own (e.g. a rule whose condition cleared). */
 export interface SystemActor {
+  /** The service's name; the resolution is recorded as by `system:<name>`, e.g. `system:business-rules`. */
   readonly system: string;
 }
 
 /** A resolution request. */
 export interface ResolveRequest {
+  /** The id of the alert (episode) to resolve: `ManagedAlert.id`. */
   readonly alertId: string;
   /** A principal (checked like an acknowledgement) or a platform service (not checked). */
   readonly by: Principal | SystemActor;
@@ -106,6 +125,7 @@ export interface AlertManager {
   acknowledge(request: AcknowledgeRequest): TransitionResult;
   /** Resolves an alert (open or acknowledged), recording who, when and why. */
   resolve(request: ResolveRequest): TransitionResult;
+  /** The alert (episode) with this id as currently stored, or `undefined` when unknown. */
   get(id: string): ManagedAlert | undefined;
   /** History from the store (see {@link AlertQuery}). */
   query(query: AlertQuery): ManagedAlert[];

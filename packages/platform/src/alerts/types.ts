@@ -13,6 +13,7 @@ export interface AlertAcknowledgement {
   readonly at: number;
   /** The access-control rule that allowed it (e.g. `nurse-ward`). */
   readonly rule?: string;
+  /** The acknowledger's free-text note, at most 500 characters, if one was given. */
   readonly note?: string;
 }
 
@@ -20,7 +21,9 @@ export interface AlertAcknowledgement {
 export interface AlertResolution {
   /** The principal's id, or `system:<name>` for an automatic resolution. */
   readonly by: string;
+  /** When it was resolved, epoch ms (the manager's clock). */
   readonly at: number;
+  /** Why it was resolved, as the resolver wrote it (1-500 characters). */
   readonly reason: string;
 }
 
@@ -34,6 +37,7 @@ export interface ManagedAlert {
   readonly id: string;
   /** The de-duplication key (see {@link episodeKey}). */
   readonly key: string;
+  /** Where the episode is in its lifecycle: `open`, `acknowledged` or `resolved`. */
   readonly state: AlertState;
   /** The latest occurrence, as raised by a gateway or a platform rule. */
   readonly alert: Alert;
@@ -53,8 +57,11 @@ export interface ManagedAlert {
   readonly occurrences: number;
   /** Escalation levels reached (0: not escalated). */
   readonly escalationLevel: number;
+  /** When the latest escalation happened (epoch ms, the manager's clock); absent when never escalated. */
   readonly escalatedAt?: number;
+  /** Who acknowledged it and when; present from the `acknowledged` state on. */
   readonly acknowledged?: AlertAcknowledgement;
+  /** Who resolved it, when and why; present in the `resolved` state only. */
   readonly resolved?: AlertResolution;
 }
 
@@ -63,17 +70,31 @@ export interface ManagedAlert {
  * accepted too (route from the manager's `routeOf`, ward from `wardOf`).
  */
 export interface AlertSubmission {
+  /** The core `Alert` raised by the source; its `id` identifies the occurrence. */
   readonly alert: Alert;
+  /**
+   * Route names to notify (each 1-128 of letters, digits and `._:@/-`, at most 32); default the
+   * manager's `routeOf`, else none.
+   */
   readonly route?: readonly string[];
+  /**
+   * The patient's ward, the access-control scope (same name rules as a route); default the
+   * manager's `wardOf`.
+   */
   readonly ward?: string;
+  /** Where it came from, e.g. `gateway:gw-1`; overrides the source name given to `connect` or `submit`. */
   readonly source?: string;
 }
 
 /** A history query; every field narrows it. Results are ordered by `openedAt`, then id. */
 export interface AlertQuery {
+  /** Only alerts about this patient (the alert's `patientId`). */
   readonly patientId?: string;
+  /** Only alerts about this device (the alert's `deviceId`). */
   readonly deviceId?: string;
+  /** Only alerts raised by this rule (the alert's `rule`, e.g. `threshold:spo2-low`). */
   readonly rule?: string;
+  /** Only alerts scoped to this ward. */
   readonly ward?: string;
   /** One state or any of several. */
   readonly state?: AlertState | readonly AlertState[];
@@ -97,19 +118,25 @@ interface EventBase {
 
 /** A new episode was opened. */
 export interface AlertOpened extends EventBase {
+  /** Discriminant: `alert.opened`. */
   readonly type: 'alert.opened';
+  /** The new episode, in state `open`. */
   readonly alert: ManagedAlert;
 }
 /** An occurrence was folded into an unresolved episode. */
 export interface AlertDeduplicated extends EventBase {
+  /** Discriminant: `alert.deduplicated`. */
   readonly type: 'alert.deduplicated';
+  /** The episode after folding: latest occurrence, count, last-seen time, severity and routes updated. */
   readonly alert: ManagedAlert;
   /** The id of the folded occurrence. */
   readonly occurrenceId: string;
 }
 /** An open alert was not acknowledged in time. */
 export interface AlertEscalated extends EventBase {
+  /** Discriminant: `alert.escalated`. */
   readonly type: 'alert.escalated';
+  /** The episode after escalation, with its new `escalationLevel` and `escalatedAt`. */
   readonly alert: ManagedAlert;
   /** 1 for the first escalation, 2 for the second ... */
   readonly level: number;
@@ -120,19 +147,30 @@ export interface AlertEscalated extends EventBase {
 }
 /** An alert was acknowledged by a permitted principal. */
 export interface AlertAcknowledged extends EventBase {
+  /** Discriminant: `alert.acknowledged`. */
   readonly type: 'alert.acknowledged';
+  /** The episode after acknowledgement, in state `acknowledged`. */
   readonly alert: ManagedAlert;
+  /** The access-control decision that allowed it: the principal and the deciding rule. */
   readonly decision: AccessDecision;
 }
 /** An acknowledgement (or a resolution) was refused by access control: the audit record of a denial. */
 export interface AlertAccessDenied extends EventBase {
+  /** Which action was refused: `alert.acknowledge-denied` or `alert.resolve-denied`. */
   readonly type: 'alert.acknowledge-denied' | 'alert.resolve-denied';
+  /** The access-control decision that refused it, with its reason. */
   readonly decision: AccessDecision;
 }
 /** An alert was resolved. */
 export interface AlertResolved extends EventBase {
+  /** Discriminant: `alert.resolved`. */
   readonly type: 'alert.resolved';
+  /** The episode after resolution, in state `resolved`. */
   readonly alert: ManagedAlert;
+  /**
+   * The access-control decision for a principal; absent when a platform service (a `SystemActor`)
+   * resolved it.
+   */
   readonly decision?: AccessDecision;
 }
 /**
@@ -140,10 +178,21 @@ export interface AlertResolved extends EventBase {
  * full of unresolved alerts (`buffer/overflow`). The input travels with it so it can still be paged.
  */
 export interface AlertRejected {
+  /** Discriminant: `alert.rejected`. */
   readonly type: 'alert.rejected';
+  /** When it was refused, epoch ms (the manager's clock). */
   readonly ts: number;
+  /**
+   * The occurrence's id, when the input was a valid alert (the store refused it); absent for
+   * invalid input.
+   */
   readonly alertId?: string;
+  /**
+   * Why: `validation/invalid` naming the bad fields, `buffer/overflow` when the store is full, or
+   * `state/invalid` when a connected source failed.
+   */
   readonly error: HealthItError;
+  /** The input as received (`undefined` when a connected source errored), so it can still be paged. */
   readonly input: unknown;
 }
 

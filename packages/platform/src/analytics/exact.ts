@@ -70,10 +70,13 @@ export function percentileCont(sorted: readonly number[], p: number): number {
 
 /** Count, mean, min, max and median of some values. */
 export interface ValueSummary {
+  /** How many values were summarised (at least 1). */
   readonly n: number;
   /** The correctly rounded sum divided by `n`. */
   readonly mean: number;
+  /** The smallest value. */
   readonly min: number;
+  /** The largest value. */
   readonly max: number;
   /** The median, interpolated as {@link percentileCont}. */
   readonly p50: number;

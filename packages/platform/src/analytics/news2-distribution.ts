@@ -12,11 +12,16 @@ export const NEWS2_RISKS = ['low', 'low-medium', 'medium', 'high'] as const sati
  * fits. Give `clinicalRisk`, or `total` (and `redScore`) to derive it.
  */
 export interface News2Record {
+  /** The patient scored; joins the record to its ward through `wardOf`. */
   readonly patientId: string;
   /** Aggregate score, an integer 0–20. */
   readonly total?: number;
   /** True when a single parameter scored 3. */
   readonly redScore?: boolean;
+  /**
+   * The RCP clinical-risk band; derived from `total` and `redScore` when absent, and must agree
+   * with `total` when both are given.
+   */
   readonly clinicalRisk?: News2Risk;
   /** When it was scored, epoch ms: with several records of a patient, the latest counts. */
   readonly ts?: number;
@@ -24,9 +29,11 @@ export interface News2Record {
 
 /** Counts per clinical risk on one ward. */
 export interface WardNews2Distribution {
+  /** The ward's name, as `wardOf` gives it. */
   readonly ward: string;
   /** Patients counted (one record each). */
   readonly patients: number;
+  /** Patients per clinical risk; every band is present (0 when none), and they sum to `patients`. */
   readonly counts: Readonly<Record<News2Risk, number>>;
 }
 

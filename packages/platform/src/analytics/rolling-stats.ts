@@ -15,10 +15,13 @@ export const DEFAULT_ROLLING_MAX_STEPS = 10_000;
 
 /** A request of {@link rollingStats}. Times are epoch ms. */
 export interface RollingStatsQuery {
+  /** The patient whose readings are summarised (as in `Reading.patientId`). */
   readonly patientId: string;
+  /** The catalogue metric summarised, e.g. `heart-rate`. */
   readonly metric: MetricId;
   /** The steps cover `[from, to)`: the first window ends at `from + stepMs`. */
   readonly from: number;
+  /** End of the range, exclusive: the last window ends at or before it. */
   readonly to: number;
   /** Width of the trailing window, ms (a positive integer). */
   readonly windowMs: number;
@@ -34,16 +37,21 @@ export interface RollingStatsQuery {
 export interface RollingStep extends WindowStats {
   /** `end − windowMs` (may precede the query's `from`: every window is a full one). */
   readonly start: number;
+  /** End of the window, exclusive: `from + k·stepMs` for step k (1-based). */
   readonly end: number;
 }
 
 /** What {@link rollingStats} computed. */
 export interface RollingStats {
+  /** The patient queried. */
   readonly patientId: string;
+  /** The metric queried. */
   readonly metric: MetricId;
   /** The metric's canonical UCUM unit: every value is converted to it. */
   readonly unit: string;
+  /** Width of each trailing window, ms, as queried. */
   readonly windowMs: number;
+  /** Distance between consecutive window ends, ms, as queried. */
   readonly stepMs: number;
   /** The fine bucket the windows are built from: gcd(windowMs, stepMs). */
   readonly bucketMs: number;

@@ -12,9 +12,13 @@ export const DEFAULT_TREND_MAX_BUCKETS = 10_000;
 
 /** A request of {@link patientTrend}. Times are epoch ms, `from` inclusive, `to` exclusive. */
 export interface PatientTrendQuery {
+  /** The patient whose readings are aggregated (as in `Reading.patientId`). */
   readonly patientId: string;
+  /** The catalogue metric, e.g. `spo2`. */
   readonly metric: MetricId;
+  /** Start of the range, epoch ms, inclusive; buckets are aligned on it. */
   readonly from: number;
+  /** End of the range, epoch ms, exclusive (must be after `from`). */
   readonly to: number;
   /** Bucket width, ms (default {@link defaultTrendBucketMs}: about 24 buckets over the range). */
   readonly bucketMs?: number;
@@ -32,20 +36,28 @@ export type TrendDirection = 'rising' | 'falling' | 'stable';
 
 /** One bucket behind a trend: `[start, end)`, its readings and their mean. */
 export interface TrendBucket {
+  /** Start of the bucket, epoch ms, inclusive: `from + k·bucketMs`. */
   readonly start: number;
   /** `min(start + bucketMs, to)`: the last bucket may be cut short by `to`. */
   readonly end: number;
+  /** Readings in the bucket (at least 1: empty buckets are not listed). */
   readonly count: number;
+  /** Mean of the bucket's readings, in the metric's canonical unit. */
   readonly mean: number;
 }
 
 interface TrendCommon {
+  /** The patient queried. */
   readonly patientId: string;
+  /** The metric queried. */
   readonly metric: MetricId;
   /** The metric's canonical UCUM unit: values are in it, slopes in it per hour. */
   readonly unit: string;
+  /** Start of the range, epoch ms, as queried. */
   readonly from: number;
+  /** End of the range, epoch ms, as queried. */
   readonly to: number;
+  /** The bucket width used, ms (the query's, or the default). */
   readonly bucketMs: number;
   /** Non-empty buckets. */
   readonly n: number;
@@ -55,6 +67,7 @@ interface TrendCommon {
 
 /** A fitted trend (at least two non-empty buckets). */
 export interface TrendFound extends TrendCommon {
+  /** Discriminant: `trend`. */
   readonly type: 'trend';
   /** Least-squares slope over the bucket means weighted by count, canonical unit per hour. */
   readonly slopePerHour: number;
@@ -62,15 +75,19 @@ export interface TrendFound extends TrendCommon {
   readonly valueAtFrom: number;
   /** Weighted coefficient of determination, 0–1. */
   readonly r2: number;
+  /** `rising`, `falling`, or `stable` when |slope| is below `stableBelowPerHour`. */
   readonly direction: TrendDirection;
   /** The threshold `direction` used. */
   readonly stableBelowPerHour: number;
+  /** The earliest non-empty bucket. */
   readonly firstBucket: TrendBucket;
+  /** The latest non-empty bucket. */
   readonly lastBucket: TrendBucket;
 }
 
 /** Fewer than two non-empty buckets: no slope can be fitted. */
 export interface TrendInsufficientData extends TrendCommon {
+  /** Discriminant: `insufficient-data`. */
   readonly type: 'insufficient-data';
 }
 

@@ -30,9 +30,11 @@ export interface WardCohortQuery {
 
 /** One metric on one ward. */
 export interface WardMetricSummary extends Partial<Omit<ValueSummary, 'n'>> {
+  /** The metric summarised. */
   readonly metric: MetricId;
   /** The canonical UCUM unit of the values. */
   readonly unit: string;
+  /** The staleness threshold applied to this metric, ms. */
   readonly stalenessMs: number;
   /** Patients with a fresh latest value (`at − ts ≤ stalenessMs`): the values summarised. */
   readonly n: number;
@@ -42,11 +44,13 @@ export interface WardMetricSummary extends Partial<Omit<ValueSummary, 'n'>> {
   readonly missing: number;
   /** Their ids, in code-point order. */
   readonly stalePatients: readonly string[];
+  /** Ids of the patients with no reading of the metric at or before `at`, in code-point order. */
   readonly missingPatients: readonly string[];
 }
 
 /** One ward. */
 export interface WardSummary {
+  /** The ward's name, as `wardOf` gives it. */
   readonly ward: string;
   /** Patients on the ward. */
   readonly patients: number;
@@ -56,6 +60,7 @@ export interface WardSummary {
 
 /** What {@link wardCohortSummary} found. */
 export interface WardCohortSummary {
+  /** The time the summary was taken at, epoch ms (the query's `at`, or the time of the call). */
   readonly at: number;
   /** In code-point order of the ward. */
   readonly wards: readonly WardSummary[];

@@ -2,13 +2,17 @@ import { exactSum } from './exact.js';
 
 /** One observation of a weighted fit: abscissa, ordinate and (positive) weight. */
 export interface WeightedPoint {
+  /** The abscissa, e.g. hours since the start of the range. */
   readonly x: number;
+  /** The ordinate, e.g. a bucket's mean value. */
   readonly y: number;
+  /** The weight, positive, e.g. the readings behind the point. */
   readonly w: number;
 }
 
 /** A weighted least-squares line `y = intercept + slope·x`. */
 export interface WeightedFit {
+  /** Change of the fitted `y` per unit of `x`. */
   readonly slope: number;
   /** The fitted `y` at `x = 0`. */
   readonly intercept: number;

@@ -33,9 +33,13 @@ export function addToBucket(b: BucketSummary, value: number): void {
 
 /** Count, mean, min, max and sample standard deviation of a union of buckets. */
 export interface WindowStats {
+  /** Readings in the window (0 for an empty one). */
   readonly count: number;
+  /** Mean of the readings; absent when `count` is 0. */
   readonly mean?: number;
+  /** Smallest reading; absent when `count` is 0. */
   readonly min?: number;
+  /** Largest reading; absent when `count` is 0. */
   readonly max?: number;
   /** Sample standard deviation (n − 1), present from two readings on. */
   readonly stddev?: number;

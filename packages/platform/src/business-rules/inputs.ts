@@ -82,7 +82,9 @@ export type DeviceHeartbeat = z.infer<typeof DeviceHeartbeat>;
 
 /** A sign of life, from a heartbeat or a reading. */
 export interface SignOfLife {
+  /** The device that showed it is alive. */
   readonly deviceId: string;
+  /** When the device was alive: the heartbeat's or the reading's own `ts`, epoch ms. */
   readonly ts: number;
   /** The reading or heartbeat id, when it has one. */
   readonly id?: string;

@@ -148,8 +148,11 @@ export function parseBusinessRuleSet(json: unknown, source?: string): BusinessRu
 
 /** What the engine needs from its options to run a rule set (checked before the set replaces the running one). */
 export interface RuleRequirements {
+  /** Whether the engine was given a `ReadingStore` (`options.store`); `weight-gain` rules need one. */
   readonly hasStore: boolean;
+  /** Whether the engine was given `options.conditionsOf`; `weight-gain` rules need it. */
   readonly hasConditions: boolean;
+  /** Whether the engine was given `options.wardOf`; rules scoped by `scope.wardIds` need it. */
   readonly hasWards: boolean;
 }
 

@@ -1,15 +1,22 @@
 /** A code in a code system. */
 export interface CodeRef {
+  /** The code system's canonical URI, one of {@link CODE_SYSTEMS} for the built-in lists. */
   readonly system: string;
+  /** The code, exactly as the code system writes it (e.g. ICD-10-CM `J96.12`, SNOMED CT `426896000`). */
   readonly code: string;
+  /** The code system's human-readable display of the code. */
   readonly display: string;
 }
 
+/** The canonical URIs (FHIR `Coding.system`) of the code systems the built-in code lists use. */
 export const CODE_SYSTEMS = {
+  /** SNOMED CT. */
   snomed: 'http://snomed.info/sct',
   /** WHO ICD-10 (and national editions using the WHO J96 fifth characters, e.g. ICD-10-GM). */
   icd10: 'http://hl7.org/fhir/sid/icd-10',
+  /** ICD-10-CM, the US clinical modification of ICD-10. */
   icd10cm: 'http://hl7.org/fhir/sid/icd-10-cm',
+  /** RxNorm (US medications). */
   rxnorm: 'http://www.nlm.nih.gov/research/umls/rxnorm',
 } as const;
 

@@ -8,19 +8,31 @@ import { type CodeRef, codeKeys, OXYGEN_MEDICATIONS, OXYGEN_PROCEDURES, SCALE2_C
 
 /** A reference with its display text. */
 export interface ContextReference {
+  /**
+   * A literal reference, e.g. `Location/ward-7` or `Practitioner/123`; absent when the server gave
+   * only a display.
+   */
   readonly reference?: string;
+  /** The server's display text for it, e.g. the ward's or the clinician's name. */
   readonly display?: string;
 }
 
 /** A member of the care team. */
 export interface CareTeamMember extends ContextReference {
+  /**
+   * The member's role on the team: the text (else first coding's display) of the participant's
+   * first role, e.g. `Primary nurse`.
+   */
   readonly role?: string;
 }
 
 /** The patient's care team (R4 `CareTeam`). */
 export interface ContextCareTeam {
+  /** `CareTeam/{id}` on the server. */
   readonly reference?: string;
+  /** The team's name, e.g. `Ward 7 day team`, when the CareTeam has one. */
   readonly name?: string;
+  /** The participants, in the server's order, each with its reference, display and role when given. */
   readonly members: readonly CareTeamMember[];
 }
 
@@ -43,6 +55,10 @@ export interface ClinicalContext {
   readonly encounter?: string;
   /** The Encounter's active location — the ward (a location of physical type `wa` first). */
   readonly ward?: ContextReference;
+  /**
+   * The active CareTeam of the current Encounter (else the patient's first active one); absent when
+   * the server has none.
+   */
   readonly careTeam?: ContextCareTeam;
   /** The references of the resources each decision rests on, for the audit trail. */
   readonly evidence: { readonly scale2: readonly string[]; readonly oxygen: readonly string[] };
@@ -73,6 +89,7 @@ export interface ClinicalContextProviderOptions {
   readonly oxygenProcedures?: readonly Pick<CodeRef, 'system' | 'code'>[];
   /** Pages followed per search (default 10). */
   readonly maxPages?: number;
+  /** Retrying of the FHIR searches (see `RetryOptions`; default 5 retries with backoff). */
   readonly retry?: RetryOptions;
   /** Time in epoch ms (default `Date.now`). */
   readonly clock?: () => number;
@@ -89,7 +106,9 @@ export interface ClinicalContextProvider {
   contextFor(patient: string | BusinessIdentifier, signal?: AbortSignal): Promise<ClinicalContext>;
   /** Drops a patient's cached context (e.g. on an ADT transfer or a new prescription). */
   invalidate(patient: string): void;
+  /** Drops every cached context and every cached patient-identifier lookup. */
   clear(): void;
+  /** Patients whose context is cached now (at most `maxPatients`). */
   readonly size: number;
 }
 

@@ -19,6 +19,7 @@ export interface PatientHistoryOptions {
 export interface PatientHistory<T extends { readonly patientId: string; readonly ts: number }> {
   /** Adds a point (points may arrive out of order; they are kept ordered by `ts`). */
   add(point: T): void;
+  /** The patient's most recent point (greatest `ts`), or `undefined` when none is held. */
   latest(patientId: string): T | undefined;
   /** Points with `from <= ts < to`, oldest first. */
   history(patientId: string, from: number, to: number): readonly T[];
@@ -85,6 +86,7 @@ export function createPatientHistory<T extends { readonly patientId: string; rea
 /** A {@link PatientHistory} whose `updates$` (hot) emits every point added. */
 export interface LivePatientHistory<T extends { readonly patientId: string; readonly ts: number }>
   extends PatientHistory<T> {
+  /** Hot: every point passed to `add`, in the order added (not re-sorted by `ts`). */
   readonly updates$: Observable<T>;
 }
 
@@ -111,7 +113,10 @@ export function createNews2History(
 }
 
 /** A patient's command, for {@link createCommandHistory}. */
-export type PatientCommand = DashboardCommand & { readonly patientId: string };
+export type PatientCommand = DashboardCommand & {
+  /** The patient the command concerns: required here, since the history is kept per patient. */
+  readonly patientId: string;
+};
 
 /** A bounded command history that is a {@link CommandSource}: `add` each command (or status change). */
 export function createCommandHistory(

@@ -11,6 +11,7 @@ import { createSseHub, type SseHubOptions, type SseHubStats } from './sse.js';
 
 /** Options of {@link createDashboard}. */
 export interface DashboardOptions {
+  /** Where the dashboard's data comes from; only `store`, `patients` and `alerts` are required. */
   readonly sources: DashboardSources;
   /**
    * Who makes a request (see `bearerTokenAuthenticator`, `roleClaimAuthenticator`). Without it,

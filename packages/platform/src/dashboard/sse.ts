@@ -16,6 +16,7 @@ export interface SseHubOptions {
 
 /** Counters of an {@link SseHub}. */
 export interface SseHubStats {
+  /** Clients connected now. */
   readonly clients: number;
   /** Connections refused because `maxClients` were connected. */
   readonly refused: number;
@@ -34,6 +35,7 @@ export interface SseHub {
   attach(res: ServerResponse): boolean;
   /** Sends `data` (JSON) as event `event` to every client. */
   broadcast(event: string, data: unknown): void;
+  /** The hub's current counters. */
   stats(): SseHubStats;
   /** Ends every stream. Idempotent. */
   close(): void;

@@ -61,6 +61,13 @@ export class BatchedSearchClient extends Client {
   private scheduled = false;
   private batchesRefused = false;
 
+  /**
+   * Creates the client.
+   * @param config - fhir-kit-client's configuration: at least `baseUrl`, plus e.g. `customHeaders`
+   * or `requestOptions`.
+   * @param options - How many searches go in one `batch` Bundle and how long one batch request may
+   * take.
+   */
   constructor(config: ClientConfig, options: BatchedSearchOptions = {}) {
     super(config);
     this.maxEntries = options.maxEntries ?? 100;

@@ -29,15 +29,34 @@ export interface FhirExportErrorDetail {
  *   every retry: safe to export again later (creates are conditional, so nothing duplicates).
  */
 export class FhirExportError extends HealthItError {
+  /** Always `FhirExportError`. */
   override readonly name = 'FhirExportError';
+  /**
+   * What was being done: `transaction` (a Bundle of Observations), `resolve` (a Patient/Device
+   * lookup or create) or `read`.
+   */
   readonly operation: FhirExportErrorDetail['operation'];
+  /** 0-based index of the transaction Bundle in this export; `undefined` outside a transaction. */
   readonly bundleIndex: number | undefined;
+  /** 0-based index of the failing entry in that Bundle, when the server named it. */
   readonly entryIndex: number | undefined;
+  /** The failing Observation's identifier (`system|value`), when the entry is known. */
   readonly identifier: string | undefined;
+  /** HTTP status of the last response; `undefined` when none arrived (network error, timeout). */
   readonly status: number | undefined;
+  /** The server's OperationOutcome, when it sent one. */
   readonly outcome: FhirOperationOutcome | undefined;
+  /** Requests made: 1 when there was no retry, 0 when refused before sending (e.g. no identifier). */
   readonly attempts: number;
 
+  /**
+   * Creates the error.
+   * @param code - The SDK error code (see the class description for which failure gets which).
+   * @param message - Human-readable description, including the server's diagnostics.
+   * @param detail - Where the failure happened and what the server said; copied to the fields and
+   * to `detail`.
+   * @param cause - The underlying error (e.g. the FHIR client's or fetch's).
+   */
   constructor(code: ErrorCode, message: string, detail: FhirExportErrorDetail, cause?: unknown) {
     super(code, message, {
       cause,

@@ -41,12 +41,24 @@ export interface ExportObservationsOptions {
   readonly devices?: IdentifierResolver;
   /** Asks the server for `Prefer: return=minimal` answers (default true): smaller responses. */
   readonly minimalResponse?: boolean;
+  /**
+   * Aborts the export: no further request is started or retried, and the export rejects with the
+   * signal's reason.
+   */
   readonly signal?: AbortSignal;
 }
 
 /** One Observation that was not written, and why. */
 export interface FhirExportFailure {
+  /**
+   * The Observation: as it was sent (identifier references resolved to literal ones), or as given
+   * when resolving its references failed.
+   */
   readonly observation: FhirObservation;
+  /**
+   * Why it was not written: the server rejected it, its Patient or Device could not be resolved,
+   * it has no identifier to create it conditionally, or its own entry of the response failed.
+   */
   readonly error: FhirExportError;
 }
 
@@ -60,6 +72,10 @@ export interface FhirExportResult {
   readonly failed: number;
   /** Transaction Bundles sent successfully (bisected parts count separately). */
   readonly bundles: number;
+  /**
+   * The Observations not written, each with its error, in the order they failed. Only ever
+   * non-empty with `onRejected: 'collect'`: otherwise the first failure is thrown instead.
+   */
   readonly failures: readonly FhirExportFailure[];
 }
 

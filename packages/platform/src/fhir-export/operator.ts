@@ -16,10 +16,20 @@ export interface ExportOperatorOptions
 
 /** What happened to one input batch. */
 export type FhirExportBatchOutcome =
-  | ({ readonly type: 'exported'; readonly index: number; readonly size: number } & FhirExportResult)
-  | {
-      readonly type: 'export-failed';
+  | ({
+      /** The batch was exported; the counts and any collected rejections follow. */
+      readonly type: 'exported';
+      /** 0-based position of the batch in the input stream. */
       readonly index: number;
+      /** Observations in the batch. */
+      readonly size: number;
+    } & FhirExportResult)
+  | {
+      /** The batch as a whole could not be exported; nothing of it is known to be written. */
+      readonly type: 'export-failed';
+      /** 0-based position of the batch in the input stream. */
+      readonly index: number;
+      /** Observations in the batch. */
       readonly size: number;
       /** Why the whole batch failed (e.g. `store/unavailable` after every retry). */
       readonly error: unknown;

@@ -10,7 +10,9 @@ export type ResolveMode = 'lookup-only' | 'create';
 
 /** A business identifier. */
 export interface BusinessIdentifier {
+  /** The identifier's namespace, an absolute URI (e.g. the hospital's MRN system `urn:oid:…`). */
   readonly system: string;
+  /** The identifier within `system`, e.g. an MRN or a device serial number. */
   readonly value: string;
 }
 
@@ -18,7 +20,9 @@ export interface BusinessIdentifier {
 export interface IdentifierResolverOptions {
   /** A fhir-kit-client Client (caller-owned). */
   readonly client: Client;
+  /** The type of resource the identifiers name: `Patient` (e.g. MRNs) or `Device` (e.g. serial numbers). */
   readonly resourceType: 'Patient' | 'Device';
+  /** Whether an unknown identifier stays unresolved (`lookup-only`) or its resource is created (`create`). */
   readonly mode: ResolveMode;
   /** Bound on cached references (default 10 000); the least recently used is evicted first. */
   readonly maxEntries?: number;
@@ -26,6 +30,7 @@ export interface IdentifierResolverOptions {
   readonly ttlMs?: number;
   /** The resource to create in `create` mode (default `{ resourceType, identifier: [identifier] }`). */
   readonly template?: (identifier: BusinessIdentifier) => FhirResource;
+  /** Retrying of the search and create requests (see {@link RetryOptions}; default 5 retries). */
   readonly retry?: RetryOptions;
   /** Time in epoch ms (default `Date.now`). */
   readonly clock?: () => number;
@@ -33,7 +38,9 @@ export interface IdentifierResolverOptions {
 
 /** Resolves business identifiers to literal references (`Patient/123`), with a bounded cache. */
 export interface IdentifierResolver {
+  /** The type of resource it resolves, as configured. */
   readonly resourceType: 'Patient' | 'Device';
+  /** `lookup-only` or `create`, as configured. */
   readonly mode: ResolveMode;
   /**
    * The literal reference of the resource with `identifier`; `undefined` when there is none and
@@ -44,6 +51,10 @@ export interface IdentifierResolver {
   resolve(identifier: BusinessIdentifier, signal?: AbortSignal): Promise<string | undefined>;
   /** Cached references now. */
   readonly size: number;
+  /**
+   * Forgets every cached reference (e.g. after patients were merged on the server); requests in
+   * flight finish.
+   */
   clear(): void;
 }
 

@@ -24,18 +24,30 @@ export interface RetryOptions {
 export interface RetryEvent {
   /** The attempt that failed (1-based). */
   readonly attempt: number;
+  /**
+   * How long the exporter waits before the retry, ms: the jittered backoff, or the server's
+   * `Retry-After` when longer (at most `maxRetryAfterMs`).
+   */
   readonly delayMs: number;
+  /** The HTTP status of the failed attempt; absent for a network error or timeout. */
   readonly status?: number;
+  /** Why the attempt failed, e.g. `HTTP 503`, `timed out`, `network error: ECONNRESET`. */
   readonly reason: string;
 }
 
 /** What a failed request tells us. */
 export interface RequestFailure {
+  /** The HTTP status; absent when no response arrived (network error, timeout). */
   readonly status?: number;
+  /** The OperationOutcome in the response body, when the server sent one. */
   readonly outcome?: FhirOperationOutcome;
+  /** How long the server's `Retry-After` header asks to wait, ms, when it sent one. */
   readonly retryAfterMs?: number;
+  /** True for network errors, timeouts, 408, 429 and 5xx; other statuses are permanent. */
   readonly retryable: boolean;
+  /** The failure in a few words, e.g. `HTTP 422`, `timed out`, `network error: ECONNREFUSED`. */
   readonly reason: string;
+  /** The error as thrown by fetch or the FHIR client. */
   readonly cause: unknown;
 }
 

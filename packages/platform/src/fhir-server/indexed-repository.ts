@@ -219,15 +219,23 @@ export class IndexedMemoryRepository extends MemoryRepository {
     return this as unknown as MemoryRepositoryInternals;
   }
 
+  /** Removes every resource, its history and the search index. */
   override clear(): void {
     super.clear();
     this.index.clear();
   }
 
+  /** A new logical id for a created resource: a random UUID (`crypto.randomUUID`). */
   override generateId(): string {
     return randomUUID();
   }
 
+  /**
+   * Stores `resource` as a new version: empty values removed, `id` (a random UUID),
+   * `meta.versionId` and `meta.lastUpdated` set when absent; indexed for search, and undone if an
+   * enclosing {@link IndexedMemoryRepository.atomically} callback throws. Resolves with a copy of
+   * what was stored.
+   */
   override async createResource<T extends Resource>(resource: T): Promise<WithId<T>> {
     // What Medplum's MemoryRepository.createResource does, with one copy in and one out.
     const result = fhirJsonCopy(resource) as WithId<T>;
@@ -256,6 +264,7 @@ export class IndexedMemoryRepository extends MemoryRepository {
     return cloneJson(result);
   }
 
+  /** Deletes the resource `resourceType/id` (as Medplum's repository does) and drops it from the index. */
   override async deleteResource(resourceType: string, id: string): Promise<void> {
     const previous = this.maps.resources.get(resourceType)?.get(id);
     await super.deleteResource(resourceType, id);
@@ -263,6 +272,11 @@ export class IndexedMemoryRepository extends MemoryRepository {
     this.reindex(resourceType, id, previous, undefined);
   }
 
+  /**
+   * Runs a FHIR search: an `identifier=` or patient search on an indexed type looks up the index and
+   * filters only the resources it finds; any other search is Medplum's scan. Resolves with a
+   * `searchset` Bundle.
+   */
   override async search<T extends Resource>(searchRequest: SearchRequest<T>): Promise<Bundle<WithId<T>>> {
     const filters = searchRequest.filters ?? [];
     let at = filters.findIndex((f) => f.code === 'identifier' && f.operator === Operator.EQUALS);

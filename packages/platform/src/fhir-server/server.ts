@@ -46,6 +46,7 @@ export interface EmbeddedFhirServerOptions {
 export interface EmbeddedFhirServer {
   /** The FHIR base URL, e.g. `http://127.0.0.1:40123/fhir`. */
   readonly baseUrl: string;
+  /** The TCP port the server listens on (the one chosen when `port` was 0). */
   readonly port: number;
   /** The resources it holds. */
   readonly repository: IndexedMemoryRepository;

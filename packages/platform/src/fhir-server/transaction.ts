@@ -18,12 +18,20 @@ import type { Bundle, BundleEntry, OperationOutcome, Resource } from '@medplum/f
  * inside `IndexedMemoryRepository.atomically`, which undoes its writes when this is thrown).
  */
 export class TransactionEntryFailure extends Error {
+  /** Always `TransactionEntryFailure`. */
   override readonly name = 'TransactionEntryFailure';
+  /**
+   * Creates the failure; its message is the outcome's first diagnostics (or details text).
+   * @param index - 0-based index of the failing entry in the Bundle.
+   * @param status - HTTP status of the entry's answer, e.g. 400 or 412.
+   * @param outcome - The OperationOutcome the entry answered with.
+   */
   constructor(
     /** 0-based index of the entry in the Bundle. */
     readonly index: number,
     /** HTTP status of the entry's answer. */
     readonly status: number,
+    /** The OperationOutcome the entry answered with: why it failed. */
     readonly outcome: OperationOutcome,
   ) {
     super(outcome.issue?.[0]?.diagnostics ?? outcome.issue?.[0]?.details?.text ?? `entry ${index} failed`);

@@ -16,10 +16,32 @@ import type { FhirReference } from './types.js';
  *   master patient index); `undefined` means "no reference".
  */
 export type ReferenceBy =
-  | { readonly type: 'id' }
-  | { readonly type: 'identifier'; readonly system: string }
-  | { readonly type: 'reference'; readonly reference: Readonly<FhirReference> }
-  | { readonly type: 'resolve'; readonly resolve: (reading: Reading) => FhirReference | undefined };
+  | {
+      /** A literal reference to the reading's own id: `Patient/{patientId}` or `Device/{deviceId}`. */
+      readonly type: 'id';
+    }
+  | {
+      /** A logical reference by business identifier, its value the reading's patientId or deviceId. */
+      readonly type: 'identifier';
+      /** The identifier's system (an absolute URI), e.g. the hospital's MRN namespace `urn:oid:…`. */
+      readonly system: string;
+    }
+  | {
+      /** The same fixed reference for every reading. */
+      readonly type: 'reference';
+      /** The reference put on every Observation (copied); needs a `reference` or an `identifier`. */
+      readonly reference: Readonly<FhirReference>;
+    }
+  | {
+      /** A reference computed per reading. */
+      readonly type: 'resolve';
+      /**
+       * Returns the reference for `reading`, or `undefined` for none (no patient skips the reading
+       * as `no-subject`; no device leaves out `Observation.device`). A result with neither
+       * `reference` nor identifier skips the reading as `invalid-reference`.
+       */
+      readonly resolve: (reading: Reading) => FhirReference | undefined;
+    };
 
 /** Where the Observations made by `toFhirObservations` belong, and how they are identified. */
 export interface ObservationContext {

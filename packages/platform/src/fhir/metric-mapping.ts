@@ -11,6 +11,7 @@ import {
 
 /** A metric that becomes one Observation with a `valueQuantity`. */
 export interface SingleVitalSignMapping {
+  /** Discriminant: `single`, one Observation with a `valueQuantity`. */
   readonly type: 'single';
   /** `meta.profile`: the base vital-signs profile, then the specific one when R4 has it. */
   readonly profiles: readonly string[];
@@ -24,13 +25,17 @@ export interface SingleVitalSignMapping {
 
 /** A metric that becomes a component of the blood-pressure panel (LOINC 85354-9). */
 export interface BloodPressureComponentMapping {
+  /** Discriminant: `bp-component`, one component of the blood-pressure panel. */
   readonly type: 'bp-component';
+  /** Which component the metric fills: systolic (LOINC 8480-6) or diastolic (LOINC 8462-4). */
   readonly component: 'systolic' | 'diastolic';
 }
 
 /** A metric with no FHIR R4 vital-signs mapping, and why. */
 export interface UnmappedMetric {
+  /** Discriminant: `unmapped`, the metric's readings are skipped as `unmapped-metric`. */
   readonly type: 'unmapped';
+  /** Why the metric is not a FHIR R4 vital sign; quoted in the skipped reading's message. */
   readonly reason: string;
 }
 

@@ -17,7 +17,10 @@ export type SkipReason = keyof typeof SKIP_REASONS;
 
 /** A reading that produced no Observation, with the reason and a message saying what to do. */
 export interface SkippedReading {
+  /** The reading as it was given to `toFhirObservations`, unchanged. */
   readonly reading: Reading;
+  /** Why it made no Observation; one of the keys of {@link SKIP_REASONS}. */
   readonly reason: SkipReason;
+  /** Human-readable detail naming the reading and, where there is one, what to change for it to map. */
   readonly message: string;
 }

@@ -20,8 +20,25 @@ export interface AppendRetryOptions {
 
 /** What {@link appendWithRetry} resolves with: the store's result, or its last error. */
 export type AppendOutcome =
-  | { readonly ok: true; readonly result: AppendResult; readonly attempts: number }
-  | { readonly ok: false; readonly error: HealthItError; readonly attempts: number };
+  | {
+      /** The store committed the batch. */
+      readonly ok: true;
+      /** What the store did: readings inserted, duplicates, conflicts. */
+      readonly result: AppendResult;
+      /** Appends made, the successful one included (1 when the first succeeded). */
+      readonly attempts: number;
+    }
+  | {
+      /** The batch was not committed. */
+      readonly ok: false;
+      /**
+       * The last error: a permanent one, or the last retryable one once `maxAttempts` were used or
+       * `signal` aborted; a foreign store's error is wrapped as `store/query-failed`.
+       */
+      readonly error: HealthItError;
+      /** Appends made, the failed last one included. */
+      readonly attempts: number;
+    };
 
 /** The store's error as a HealthItError (a foreign store's error becomes `store/query-failed`). */
 export function asStoreError(e: unknown): HealthItError {

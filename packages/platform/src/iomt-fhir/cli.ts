@@ -15,9 +15,19 @@ import { measurementsToReadings } from './readings.js';
 
 /** Where the CLI reads and writes; injectable for tests. */
 export interface CliIo {
+  /**
+   * Receives the output: the `--help` text, or the findings, measurements, Observations and readings
+   * (one document with `--json`). Without an `io`, `process.stdout`.
+   */
   readonly stdout: (text: string) => void;
+  /** Receives usage and error messages. Without an `io`, `process.stderr`. */
   readonly stderr: (text: string) => void;
+  /**
+   * Reads a template or message file as UTF-8 text, throwing when it cannot. Without an `io`,
+   * `fs.readFileSync`.
+   */
   readonly readFile: (path: string) => string;
+  /** Clock for `Observation.issued`; the system clock when absent. */
   readonly now?: () => Date;
 }
 
@@ -29,6 +39,7 @@ export const EXIT = {
   usage: 2,
 } as const;
 
+/** The `--help` text of `healthit-iomt-fhir`: synopsis, options and exit codes. */
 export const USAGE = `Usage: healthit-iomt-fhir --device <devicecontent.json> [--fhir <fhirmapping.json>] [options] <message.json>...
 
 Dry-runs Azure MedTech / iomt-fhir templates against sample device messages: prints lint findings,

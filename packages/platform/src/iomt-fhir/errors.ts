@@ -11,6 +11,13 @@ export class IomtTemplateError extends ValidationError {
   /** Path of the first refused field, e.g. `template[1].template.typeMatchExpression`. */
   readonly field: string;
 
+  /**
+   * Creates the error (code `validation/invalid`).
+   * @param schema - What was refused, e.g. `device-content template` or `FHIR mapping template`.
+   * @param issues - Every problem found, each with its path in the file; `templateIndex` names the
+   * template it is in.
+   * @param options - `source` (the file name) to name in the message, and the underlying `cause`.
+   */
   constructor(
     schema: string,
     issues: readonly (ValidationIssue & { readonly templateIndex?: number })[],

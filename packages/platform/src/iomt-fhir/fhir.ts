@@ -34,6 +34,10 @@ export type CorrectionMode = 'standard' | 'faithful';
 
 /** Options for {@link createObservations}. */
 export interface ObservationOptions {
+  /**
+   * Whether to correct template errors the FHIR R4 standard disagrees with (`standard`, the
+   * default) or reproduce iomt-fhir exactly (`faithful`).
+   */
   readonly corrections?: CorrectionMode;
   /** Clock for `Observation.issued`; defaults to the system clock. */
   readonly now?: () => Date;
@@ -41,15 +45,24 @@ export interface ObservationOptions {
 
 /** An observation group that could not become an Observation (iomt-fhir would fail the batch). */
 export interface ObservationError {
+  /** The measurement type (the FHIR template's `typeName`) of the group. */
   readonly typeName: string;
+  /** The device id of the group's measurements. */
   readonly deviceId: string;
+  /** The patient id of the group's measurements, when they have one. */
   readonly patientId?: string;
+  /**
+   * Why (code `validation/invalid`): no template for the type, a time that is not ISO 8601, no
+   * correlation id for `periodInterval` -1, or a value that does not fit its value type.
+   */
   readonly error: HealthItError;
 }
 
 /** What {@link createObservations} produced. */
 export interface ObservationResult {
+  /** The Observations made, one per measurement group. */
   readonly observations: readonly Observation[];
+  /** The groups (or single measurements) that could not be mapped; the rest are still in `observations`. */
   readonly errors: readonly ObservationError[];
   /** The template corrections applied (`standard` mode), one finding per corrected field. */
   readonly corrections: readonly LintFinding[];

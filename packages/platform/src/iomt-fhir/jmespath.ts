@@ -22,7 +22,12 @@ import { formatTicks, ticksFromMs } from './time.js';
 
 /** One custom JMESPath function: implementation and argument signature. */
 export interface JmesPathFunction {
+  /**
+   * The implementation: receives the evaluated arguments and returns the result; a throw fails the
+   * evaluation (the measurement being extracted is rejected).
+   */
   readonly fn: (args: JSONValue[]) => JSONValue;
+  /** The argument types, one entry per parameter, checked by the interpreter before `fn` is called. */
   readonly signature: readonly InputSignature[];
 }
 
@@ -112,6 +117,7 @@ export const IOMT_JMESPATH_FUNCTIONS: Readonly<Record<string, JmesPathFunction>>
 
 /** A JMESPath expression compiled once against one engine. */
 export interface CompiledJmesPath {
+  /** The expression text, as given to `compile`. */
   readonly expression: string;
   /** The raw result; `null` when nothing matched. */
   search(data: JsonValue): JsonValue;

@@ -34,6 +34,7 @@ type Stage =
 
 /** A JSONPath expression checked and compiled once, evaluated many times. */
 export interface CompiledJsonPath {
+  /** The JSONPath text, as given to `compileJsonPath`. */
   readonly expression: string;
   /** Every token the path selects, in document order (Newtonsoft `SelectTokens`). */
   selectAll(data: JsonValue): JsonValue[];

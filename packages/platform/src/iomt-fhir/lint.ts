@@ -39,15 +39,21 @@ export type LintRule = keyof typeof LINT_RULES;
 
 /** One change of a suggested fix: set the field at `path` (same path syntax as the location) to `value`. */
 export interface FixChange {
+  /** Field path in the template file, in the same syntax as `LintFinding.location.path`. */
   readonly path: string;
+  /** The value to set the field to. */
   readonly value: JsonValue;
 }
 
 /** A finding of the template linter. */
 export interface LintFinding {
+  /** Which rule found it (see {@link LINT_RULES}). */
   readonly rule: LintRule;
+  /** How serious the finding is; every current rule reports `warning`. */
   readonly severity: 'warning' | 'error';
+  /** What is wrong and, where known, what to use instead, in words. */
   readonly message: string;
+  /** Where: the template set, the template's index and `typeName`, and the field path in the file. */
   readonly location: {
     readonly set: 'device-content' | 'fhir-mapping';
     /** Template index in its collection. */
@@ -56,6 +62,10 @@ export interface LintFinding {
     /** Field path in the file, e.g. `template[3].template.components[0].codes[0].code`. */
     readonly path: string;
   };
+  /**
+   * A suggested fix, when one exists: what it does, and the field changes that make it (the FHIR
+   * mapper applies the LOINC and UCUM ones in `standard` mode).
+   */
   readonly fix?: { readonly description: string; readonly changes: readonly FixChange[] };
 }
 
@@ -301,7 +311,9 @@ function lintAgainstSamples(
 
 /** What {@link lintTemplates} checks. */
 export interface LintInput {
+  /** The device-content template set to check against the samples and the FHIR set. */
   readonly content?: ContentTemplateSet;
+  /** The FHIR mapping template set to check (codes, units, value types) and match against the content set. */
   readonly fhir?: FhirTemplateSet;
   /** Sample device messages: templates that match none, or miss a required field, are reported. */
   readonly samples?: readonly JsonValue[];

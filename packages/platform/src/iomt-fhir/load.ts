@@ -17,7 +17,15 @@ import {
 
 /** A compiled JSONPath or JMESPath expression of a template. */
 export interface TemplateEvaluator {
+  /**
+   * The expression text as written in the template (for IotJsonPathContent's implied fields, the
+   * IoT Hub path used).
+   */
   readonly expression: string;
+  /**
+   * The language it is evaluated in: `JsonPath` (the default), or `JmesPath` in a CalculatedContent
+   * template.
+   */
   readonly language: ExpressionLanguage;
   /** Field path inside the template, e.g. `template.values[0].valueExpression`. */
   readonly field: string;
@@ -33,20 +41,40 @@ export interface CompiledContentTemplate {
   readonly index: number;
   /** Path of the entry in its file: `template[1]` in a CollectionContent, empty for a single template. */
   readonly prefix: string;
+  /** The entry's `templateType`: `JsonPathContent`, `IotJsonPathContent` or `CalculatedContent`. */
   readonly templateType: ContentTemplateType;
+  /**
+   * The measurement type the template produces (its `typeName`), matched by the FHIR mapping
+   * template of the same name.
+   */
   readonly typeName: string;
   /**
    * `calculated`: expressions see the whole message plus `matchedToken` (CalculatedContent);
    * `legacy`: expressions see only the matched token (JsonPathContent, IotJsonPathContent).
    */
   readonly scope: 'calculated' | 'legacy';
+  /** `typeMatchExpression`: selects the tokens of a message; each token makes one measurement. */
   readonly typeMatch: TemplateEvaluator;
+  /** The device-id expressions; for IotJsonPathContent, the IoT Hub connection device id. */
   readonly deviceId: readonly TemplateEvaluator[];
   /** First expression that yields a value wins (IoT Hub: creation time, then enqueued time). */
   readonly timestamp: readonly TemplateEvaluator[];
+  /**
+   * `patientIdExpression`, if the template has one; a missing value leaves the measurement without
+   * a patient.
+   */
   readonly patientId: TemplateEvaluator | undefined;
+  /**
+   * `encounterIdExpression`, if the template has one; a missing value leaves the measurement
+   * without an encounter.
+   */
   readonly encounterId: TemplateEvaluator | undefined;
+  /** `correlationIdExpression`, if the template has one; then every token must yield a value. */
   readonly correlationId: TemplateEvaluator | undefined;
+  /**
+   * The `values` of the template, in order: each the `valueName`, whether it is `required`, and its
+   * compiled `valueExpression`.
+   */
   readonly values: readonly {
     readonly name: string;
     readonly required: boolean;
@@ -58,8 +86,11 @@ export interface CompiledContentTemplate {
 
 /** A loaded device-content template set (a CollectionContent). */
 export interface ContentTemplateSet {
+  /** Discriminant: `device-content`. */
   readonly kind: 'device-content';
+  /** Where the templates came from (e.g. the file name), as given in the options; empty when not given. */
   readonly source: string;
+  /** The compiled templates, in file order; every one is applied to every message. */
   readonly templates: readonly CompiledContentTemplate[];
   /** The JMESPath engine of this set (own function table). */
   readonly jmesPath: JmesPathEngine;
@@ -67,17 +98,23 @@ export interface ContentTemplateSet {
 
 /** A FHIR mapping template, validated. */
 export interface LoadedFhirTemplate {
+  /** Position in the CollectionFhir array (0 for a single template). */
   readonly index: number;
   /** Path of the entry in its file: `template[1]` in a CollectionFhir, empty for a single template. */
   readonly prefix: string;
+  /** The measurement type the template maps (its `typeName`), unique within the set. */
   readonly typeName: string;
+  /** The template as validated (before any `standard` correction). */
   readonly template: CodeValueFhirTemplate;
 }
 
 /** A loaded FHIR mapping template set (a CollectionFhir). */
 export interface FhirTemplateSet {
+  /** Discriminant: `fhir-mapping`. */
   readonly kind: 'fhir-mapping';
+  /** Where the templates came from (e.g. the file name), as given in the options; empty when not given. */
   readonly source: string;
+  /** The templates, in file order. */
   readonly templates: readonly LoadedFhirTemplate[];
   /** The template for a measurement type, if any. */
   byType(typeName: string): LoadedFhirTemplate | undefined;

@@ -6,7 +6,9 @@ import { formatTicks, requireTicks } from './time.js';
 
 /** One named value of a measurement; values are strings, as in iomt-fhir. */
 export interface MeasurementProperty {
+  /** The template's `valueName`, e.g. `hr`. */
   readonly name: string;
+  /** The selected value as text: a JSON string verbatim, a number or boolean in its JSON form. */
   readonly value: string;
 }
 
@@ -15,25 +17,52 @@ export interface MeasurementProperty {
  * left out, `occurrenceTimeUtc` is UTC ISO 8601 with up to 7 fractional digits (trailing zeros dropped).
  */
 export interface NormalizedMeasurement {
+  /** The measurement type: the content template's `typeName`. */
   readonly type: string;
+  /** When it was measured: UTC ISO 8601 with up to 7 fractional digits, trailing zeros dropped. */
   readonly occurrenceTimeUtc: string;
+  /** The device's id, from `deviceIdExpression` (or the IoT Hub connection device id). */
   readonly deviceId: string;
+  /**
+   * The patient's id from `patientIdExpression`; absent when the template has none or it selected
+   * nothing.
+   */
   readonly patientId?: string;
+  /**
+   * The encounter's id from `encounterIdExpression`; absent when the template has none or it
+   * selected nothing.
+   */
   readonly encounterId?: string;
+  /**
+   * The correlation id from `correlationIdExpression` (groups measurements for `periodInterval`
+   * -1); absent when the template has none.
+   */
   readonly correlationId?: string;
+  /**
+   * The values the template's `values` selected, in template order; optional ones that selected
+   * nothing are left out.
+   */
   readonly properties: readonly MeasurementProperty[];
 }
 
 /** A template that matched part of a message but could not make a measurement of it. */
 export interface NormalizationError {
+  /** Position of the template in the CollectionContent array (0 for a single template). */
   readonly templateIndex: number;
+  /** The template's `typeName`. */
   readonly typeName: string;
+  /**
+   * Why (code `validation/invalid`), e.g. a required value the expressions did not find, or a
+   * timestamp that is not ISO 8601.
+   */
   readonly error: HealthItError;
 }
 
 /** What one message produced. */
 export interface NormalizeResult {
+  /** The measurements made, template by template in set order, token by token within a template. */
   readonly measurements: readonly NormalizedMeasurement[];
+  /** The tokens (or templates) that made no measurement; the rest are still in `measurements`. */
   readonly errors: readonly NormalizationError[];
 }
 
@@ -153,7 +182,12 @@ export function normalizeMessage(set: ContentTemplateSet, message: JsonValue): N
 export interface IotHubMessageInit {
   /** The body: bytes or text of JSON, or an already-parsed value. */
   readonly body: Uint8Array | string | JsonValue;
+  /** IoT Hub application properties, reachable as `$.Properties.*` (e.g. `iothub-creation-time-utc`). */
   readonly properties?: Readonly<Record<string, JsonValue>>;
+  /**
+   * IoT Hub system properties, reachable as `$.SystemProperties.*` (e.g.
+   * `iothub-connection-device-id`, `iothub-enqueuedtime`).
+   */
   readonly systemProperties?: Readonly<Record<string, JsonValue>>;
 }
 
@@ -178,12 +212,22 @@ export function iotHubMessage(init: IotHubMessageInit): JsonObject {
 
 /** What {@link normalizeMessages} emits per input message. */
 export type NormalizeEvent =
-  | { readonly type: 'measurement'; readonly measurement: NormalizedMeasurement }
   | {
+      /** A measurement was made. */
+      readonly type: 'measurement';
+      /** The measurement, as {@link normalizeMessage} makes it. */
+      readonly measurement: NormalizedMeasurement;
+    }
+  | {
+      /** A message, or one token of it, made no measurement. */
       readonly type: 'measurement-rejected';
+      /** The template that failed; `undefined` when the message itself is not JSON. */
       readonly templateIndex: number | undefined;
+      /** That template's `typeName`; `undefined` when the message itself is not JSON. */
       readonly typeName: string | undefined;
+      /** Why (code `validation/invalid`). */
       readonly error: HealthItError;
+      /** The input message as received. */
       readonly input: unknown;
     };
 

@@ -20,8 +20,11 @@ export interface ReadingOptions {
 
 /** A measurement value that did not become a Reading, and why. */
 export interface SkippedValue {
+  /** The measurement the value belongs to. */
   readonly measurement: NormalizedMeasurement;
+  /** The value's name (a `MeasurementProperty.name`, the template's `valueName`). */
   readonly valueName: string;
+  /** Why it made no Reading, in words, e.g. `no catalogue metric has LOINC 1234-5`. */
   readonly reason: string;
 }
 

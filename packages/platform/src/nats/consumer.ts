@@ -8,11 +8,15 @@ export const CONSUMER_NOT_FOUND = 10014;
 
 /** What {@link ensureConsumer} makes sure of. */
 export interface ConsumerRequirements {
+  /** The JetStream stream the consumer reads (the gateway's uplink stream, e.g. `HEALTHIT_WARD_A`). */
   readonly stream: string;
+  /** The durable consumer's name; instances using the same name share its messages. */
   readonly durable: string;
   /** `<prefix>.<site>.>`. */
   readonly filterSubject: string;
+  /** The consumer's `ack_wait` in ms (sent to JetStream in nanoseconds). */
   readonly ackWaitMs: number;
+  /** The consumer's `max_ack_pending`: messages delivered and not yet acknowledged, at most. */
   readonly maxInFlight: number;
 }
 

@@ -11,7 +11,9 @@ export type UplinkRecordHandler = (records: readonly IngestedRecord[]) => Promis
 
 /** Where a message sits in the stream (for logs and to find it with `nats stream get`). */
 export interface NatsMessageRef {
+  /** The message's NATS subject, `<prefix>.<site>.<kind>.<key token>`. */
   readonly subject: string;
+  /** The message's sequence number in the JetStream stream (1-based). */
   readonly streamSequence: number;
   /** 1 on the first delivery; more on a redelivery. */
   readonly deliveryCount: number;
@@ -23,6 +25,7 @@ export interface NatsMessageRef {
  * or a gateway re-send beyond the stream's duplicate window) plus repeats within the batch.
  */
 export interface NatsIngestCommitted {
+  /** Discriminant: `committed`. */
   readonly type: 'committed';
   /** What the store did (its `duplicates` include the batch's own repeats). */
   readonly result: AppendResult;
@@ -39,10 +42,15 @@ export interface NatsIngestCommitted {
  * acknowledged; its messages are redelivered after `redeliverDelayMs`.
  */
 export interface NatsIngestStoreFailed {
+  /** Discriminant: `store-failed`. */
   readonly type: 'store-failed';
+  /** The store's last error (a permanent one, or the last retryable one once `maxAttempts` were used). */
   readonly error: HealthItError;
+  /** Readings in the batch. */
   readonly readings: number;
+  /** Messages in the batch, all negatively acknowledged. */
   readonly messages: number;
+  /** Store attempts made, the first included. */
   readonly attempts: number;
 }
 
@@ -52,24 +60,39 @@ export interface NatsIngestStoreFailed {
  * it was terminated (`term`, never redelivered) and counted; the rest flows.
  */
 export interface NatsIngestPoison {
+  /** Discriminant: `poison`. */
   readonly type: 'poison';
+  /**
+   * Why the message can never be ingested (e.g. a `ValidationError` naming the missing header or
+   * bad payload).
+   */
   readonly error: HealthItError;
+  /** Where the message sits in the stream. */
   readonly message: NatsMessageRef;
   /** The record id (`Nats-Msg-Id`) and kind (`Healthit-Kind`), when the message had them. */
   readonly recordId: string | undefined;
+  /**
+   * The record kind from the `Healthit-Kind` header (e.g. `reading-batch`, `alert`), when the
+   * message had one.
+   */
   readonly kind: string | undefined;
 }
 
 /** `handleRecords` rejected: those records' messages are redelivered after `redeliverDelayMs`. */
 export interface NatsIngestRecordsFailed {
+  /** Discriminant: `records-failed`. */
   readonly type: 'records-failed';
+  /** What `handleRecords` rejected with, as thrown. */
   readonly error: unknown;
+  /** Records of the batch passed to `handleRecords` (their messages are redelivered). */
   readonly records: number;
 }
 
 /** The connection dropped (`down`) or came back (`up`); pulling resumes by itself. */
 export interface NatsIngestConnection {
+  /** Discriminant: `connection`. */
   readonly type: 'connection';
+  /** `down` when the connection dropped, `up` when it reconnected. */
   readonly state: 'up' | 'down';
 }
 
@@ -79,14 +102,29 @@ export interface NatsIngestConnection {
  * missed. `notice` is the JetStream notification or `stream-missing`.
  */
 export interface NatsIngestNotice {
+  /** Discriminant: `notice`. */
   readonly type: 'notice';
+  /**
+   * What happened: `stream-missing`, `consumer-unavailable`, or the JetStream consume notification
+   * type (e.g. `heartbeats_missed`, `consumer_deleted`).
+   */
   readonly notice: string;
+  /**
+   * More about it: `{ stream, error }` for `stream-missing` and `consumer-unavailable`, else the
+   * JetStream notification.
+   */
   readonly detail?: unknown;
 }
 
 /** Ingestion stopped for good (the connection was closed under it); `stop()` still cleans up. */
 export interface NatsIngestFailed {
+  /** Discriminant: `failed`. */
   readonly type: 'failed';
+  /**
+   * Why: `transport/closed` when the connection was closed, `config/invalid` when the durable
+   * consumer cannot be created (no JetStream, no permission), `transport/disconnected` for another
+   * failure.
+   */
   readonly error: HealthItError;
 }
 

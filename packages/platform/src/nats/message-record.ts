@@ -10,11 +10,23 @@ import type { JsMsg } from '@nats-io/jetstream';
 
 /** What a JetStream message of the gateway's uplink turns into: its record, or why it cannot be one. */
 export type MessageRecord =
-  | { readonly ok: true; readonly record: UplinkRecord }
   | {
+      /** The message is a well-formed uplink record. */
+      readonly ok: true;
+      /** The record rebuilt from headers, subject and data (payload not decoded). */
+      readonly record: UplinkRecord;
+    }
+  | {
+      /** The message can never be a record (a poison message). */
       readonly ok: false;
+      /**
+       * Why: a `ValidationError` naming the missing or bad header or subject token, or
+       * `codec/unknown-content-type` for a content type not in `contentTypes`.
+       */
       readonly error: HealthItError;
+      /** The `Nats-Msg-Id` header, when the message had one. */
       readonly recordId: string | undefined;
+      /** The `Healthit-Kind` header, when the message had one (possibly not a known kind). */
       readonly kind: string | undefined;
     };
 

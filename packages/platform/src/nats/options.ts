@@ -69,23 +69,47 @@ export interface NatsIngestOptions {
 
 /** The validated options. */
 export interface ResolvedNatsIngestOptions {
+  /** Where readings are committed (`NatsIngestOptions.store`). */
   readonly store: Pick<ReadingStore, 'append'>;
+  /**
+   * The NATS server URLs the ingest connects to (a single URL becomes a one-element array);
+   * `undefined` when a `connection` was given.
+   */
   readonly servers: readonly string[] | undefined;
+  /** The caller-owned connection; `undefined` when `servers` were given. */
   readonly connection: NatsConnection | undefined;
+  /** The gateway's site, as given. */
   readonly site: string;
+  /** The JetStream stream consumed (default `HEALTHIT_<SITE>`). */
   readonly stream: string;
+  /** The consumer's subject filter, `<prefix>.<site>.>` (prefix default `healthit`). */
   readonly filterSubject: string;
+  /** The durable consumer's name (default `healthit-platform`). */
   readonly durable: string;
+  /** Messages committed together, at most (default 256, at least 1). */
   readonly maxBatch: number;
+  /** How long a batch waits for more messages after its first, ms (default 50, at least 1). */
   readonly maxWaitMs: number;
+  /** The consumer's `max_ack_pending` (default 1 024 or `maxBatch` if larger; at least `maxBatch`). */
   readonly maxInFlight: number;
+  /** The consumer's `ack_wait`, ms (default 30 000, at least 1 000). */
   readonly ackWaitMs: number;
+  /** Store attempts per batch for retryable errors, the first included (default 5, at least 1). */
   readonly maxAttempts: number;
+  /** Delay before the first store retry, ms (default 100), doubling on each retry. */
   readonly retryBaseDelayMs: number;
+  /** Longest delay between store retries, ms (default 5 000; at least `retryBaseDelayMs`). */
   readonly retryMaxDelayMs: number;
+  /** Delay before the messages of an uncommitted batch are redelivered, ms (default 5 000). */
   readonly redeliverDelayMs: number;
+  /** Content types accepted (default `['application/json']`). */
   readonly contentTypes: readonly string[];
+  /**
+   * Awaited with each batch's alerts, commands and command statuses before they are acknowledged;
+   * `undefined` when not given.
+   */
   readonly handleRecords: UplinkRecordHandler | undefined;
+  /** Passed through to `connect` with `servers` (default `{}`). */
   readonly connectOptions: NatsIngestConnectOptions;
 }
 

@@ -41,9 +41,14 @@ export interface IssueRequest {
   readonly csr: string | Uint8Array;
   /** The authenticated subject: the certificate's CN and `urn:healthit:<kind>:<id>` SAN. */
   readonly subjectId: string;
+  /**
+   * What the subject is: `device` (client authentication only), `gateway` or `service` (client and
+   * server authentication); also the certificate's OU and the SAN's `<kind>`.
+   */
   readonly kind: CertificateSubjectKind;
   /** DNS names and IP addresses a server certificate (gateway, service) is valid for. */
   readonly dnsNames?: readonly string[];
+  /** IP addresses (IPv4 or IPv6) the certificate is valid for, as `iPAddress` SAN entries. */
   readonly ipAddresses?: readonly string[];
   /** Overrides the default lifetime. */
   readonly lifetimeMs?: number;
@@ -51,11 +56,22 @@ export interface IssueRequest {
 
 /** An audit record of the CA: a certificate issued or revoked. */
 export type CertificateAuthorityEvent =
-  | { readonly type: 'certificate.issued'; readonly record: CertificateRecord; readonly at: number }
   | {
-      readonly type: 'certificate.revoked';
+      /** A certificate was issued. */
+      readonly type: 'certificate.issued';
+      /** The new certificate's record (store it to restore the CA with `records`). */
       readonly record: CertificateRecord;
+      /** When it was issued, epoch ms (the CA's clock). */
+      readonly at: number;
+    }
+  | {
+      /** A certificate was revoked (emitted once per certificate: a repeat revocation is not). */
+      readonly type: 'certificate.revoked';
+      /** The certificate's record, now with `revokedAt` and `revocationReason`. */
+      readonly record: CertificateRecord;
+      /** The RFC 5280 reason code given. */
       readonly reason: RevocationReason;
+      /** When it was revoked, epoch ms (the CA's clock). */
       readonly at: number;
     };
 

@@ -15,13 +15,24 @@ export type RevocationReason =
 export interface CertificateRecord {
   /** Lowercase hex. */
   readonly serialNumber: string;
+  /** The authenticated subject the certificate was issued to (its CN), e.g. a device or gateway id. */
   readonly subjectId: string;
+  /**
+   * What the subject is; devices get client-only certificates, gateways and services
+   * client-and-server ones.
+   */
   readonly kind: 'device' | 'gateway' | 'service';
+  /** Start of validity, epoch ms (the issue time minus the CA's `backdateMs` clock-skew allowance). */
   readonly notBefore: number;
+  /** End of validity, epoch ms (never after the CA certificate's own). */
   readonly notAfter: number;
+  /** When the CA issued it, epoch ms (the CA's clock). */
   readonly issuedAt: number;
+  /** The certificate, PEM-encoded. */
   readonly certificatePem: string;
+  /** When it was revoked, epoch ms; absent while not revoked. */
   readonly revokedAt?: number;
+  /** The RFC 5280 reason it was revoked for; absent while not revoked. */
   readonly revocationReason?: RevocationReason;
 }
 

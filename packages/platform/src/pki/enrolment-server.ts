@@ -24,6 +24,10 @@ import type { CertificateRecord } from './certificate-inventory.js';
 
 /** Options of {@link startEnrolmentServer}. */
 export interface EnrolmentServerOptions {
+  /**
+   * The CA that issues the certificates and whose certificate and CRL the server publishes
+   * (`/.well-known/est/cacerts`, `/crl`).
+   */
   readonly ca: CertificateAuthority;
   /**
    * The registered Ed25519 identity key `keyId` of a subject allowed to enrol now, or undefined
@@ -40,6 +44,7 @@ export interface EnrolmentServerOptions {
   readonly host?: string;
   /** Default 0 (a free port). */
   readonly port?: number;
+  /** The time for replay checks of enrolment proofs and for refusal records (default the system clock). */
   readonly clock?: Clock;
   /** How far a first enrolment's `ts` may be from the clock (default 5 min); each is accepted once. */
   readonly maxClockSkewMs?: number;
@@ -49,13 +54,17 @@ export interface EnrolmentServerOptions {
 
 /** A refused enrolment: an audit record. */
 export interface EnrolmentRefusal {
+  /** Discriminant: `enrolment.refused`. */
   readonly type: 'enrolment.refused';
+  /** The request's URL path (and query), as received, e.g. `/.well-known/est/simpleenroll`. */
   readonly path: string;
   /** The HTTP status sent. */
   readonly status: number;
+  /** Why it was refused, in words (also the response body). */
   readonly reason: string;
   /** The subject it claimed to be, when it got that far. */
   readonly subjectId?: string;
+  /** When it was refused, epoch ms (the server's clock). */
   readonly at: number;
 }
 
@@ -63,9 +72,14 @@ export interface EnrolmentRefusal {
 export interface EnrolmentServer {
   /** `https://host:port`. */
   readonly url: string;
+  /** The TCP port the server listens on (the one chosen when `port` was 0). */
   readonly port: number;
   /** Every refusal, for the audit trail. */
   readonly refusals$: Observable<EnrolmentRefusal>;
+  /**
+   * Stops accepting connections, closes open ones and completes `refusals$`; resolves once the
+   * server is closed.
+   */
   close(): Promise<void>;
 }
 

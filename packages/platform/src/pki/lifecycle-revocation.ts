@@ -4,7 +4,9 @@ import type { CertificateRecord, RevocationReason } from './certificate-inventor
 
 /** The part of a device registry's change record that revocation needs (the gateway's `RegistryChange` fits). */
 export interface LifecycleChange {
+  /** The change's type; only `state-changed` records can revoke. */
   readonly type: string;
+  /** The device the change is about: the subject id of its certificates. */
   readonly deviceId: string;
   /** The new state, for a `state-changed` record. */
   readonly to?: string;
@@ -19,8 +21,11 @@ export function revocationReasonFor(state: string | undefined): RevocationReason
 
 /** What {@link revokeWithLifecycle} did for one change. */
 export interface LifecycleRevocation {
+  /** The device whose certificates were revoked. */
   readonly deviceId: string;
+  /** `certificateHold` for a suspended device, `cessationOfOperation` for a decommissioned one. */
   readonly reason: RevocationReason;
+  /** The certificates revoked now (the device's live ones; empty when it had none). */
   readonly revoked: readonly CertificateRecord[];
 }
 

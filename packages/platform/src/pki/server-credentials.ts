@@ -5,11 +5,16 @@ import type { CertificateAuthority, CertificateSubjectKind } from './certificate
 export interface ServerCredentialsRequest {
   /** The service's (or gateway's) name: the certificate's CN. */
   readonly subjectId: string;
+  /** What the server is: `service` (default) or `gateway`; both get client and server authentication. */
   readonly kind?: Exclude<CertificateSubjectKind, 'device'>;
   /** Names clients connect to, e.g. `['localhost', 'platform.ward.example']`. */
   readonly dnsNames?: readonly string[];
   /** Addresses clients connect to, e.g. `['127.0.0.1']`. */
   readonly ipAddresses?: readonly string[];
+  /**
+   * Lifetime of the certificate, ms (default the CA's `certificateLifetimeMs`, 30 days unless
+   * configured); never past the CA certificate's own end.
+   */
   readonly lifetimeMs?: number;
 }
 

@@ -63,21 +63,32 @@ export interface RolloutEngineOptions {
   readonly ledger?: LedgerSink;
   /** Batching of the ledger appends. */
   readonly audit?: RolloutAuditOptions;
+  /** Memory bounds, each a positive integer; unset ones take {@link DEFAULT_ROLLOUT_LIMITS}. */
   readonly limits?: Partial<RolloutLimits>;
 }
 
 /** What {@link RolloutEngine.report} did with a report. */
 export type ReportResult =
   | {
+      /** The report was valid and concerned an assigned device (applied, or a harmless repeat). */
       readonly ok: true;
       /**
        * `applied`: the device moved; `duplicate`: it already was in that state (nothing changed);
        * `stale`: older than its last accepted report (ignored).
        */
       readonly outcome: 'applied' | 'duplicate' | 'stale';
+      /** The device's state in the campaign after the report. */
       readonly state: DeviceUpdateState;
     }
-  | { readonly ok: false; readonly error: HealthItError };
+  | {
+      /** The report was refused; the device keeps its state and the error also goes to `errors$`. */
+      readonly ok: false;
+      /**
+       * Why: a `ValidationError` for a malformed report, a {@link RolloutTransitionError} for one the
+       * state machine refuses, a {@link RolloutStateError} (`closed`) after `close`.
+       */
+      readonly error: HealthItError;
+    };
 
 /** What {@link RolloutEngine.upsertDevices} did. */
 export interface InventoryResult {
@@ -90,17 +101,32 @@ export interface InventoryResult {
 /** What a campaign operation did. */
 export type CampaignResult =
   | {
+      /** The operation was accepted. */
       readonly ok: true;
       /** False when the campaign already was in the requested phase (an idempotent repeat). */
       readonly changed: boolean;
+      /** The campaign's status after the operation. */
       readonly status: CampaignStatus;
     }
-  | { readonly ok: false; readonly error: HealthItError };
+  | {
+      /** The operation was refused; nothing changed and the error also goes to `errors$`. */
+      readonly ok: false;
+      /**
+       * Why: a `ValidationError` for a bad definition, a {@link RolloutStateError} (unknown or
+       * duplicate campaign, phase does not allow it, engine closed), a {@link RolloutLimitError}
+       * when a bound is reached.
+       */
+      readonly error: HealthItError;
+    };
 
 /** Who asks for a pause, resume or cancel, and why (both go into the audit record). */
 export interface CampaignControl {
   /** The operator's id, from an authenticated session. */
   readonly by: string;
+  /**
+   * Why, in the operator's words (cut at 1 024 characters); becomes the campaign's `reason` and
+   * goes into the audit record.
+   */
   readonly reason?: string;
 }
 
@@ -138,9 +164,11 @@ export interface RolloutEngine {
   resume(campaignId: string, control: CampaignControl): CampaignResult;
   /** Stops assigning for good; devices already assigned finish and report. Idempotent on a cancelled one. */
   cancel(campaignId: string, control: CampaignControl): CampaignResult;
+  /** The campaign's current status, or `undefined` when the engine does not hold it (unknown or evicted). */
   campaign(campaignId: string): CampaignStatus | undefined;
   /** Every campaign held, oldest first. */
   campaigns(): CampaignStatus[];
+  /** The device's fleet entry with its latest campaign, or `undefined` when it is not in the inventory. */
   device(deviceId: string): FleetEntry | undefined;
   /** The fleet view (see {@link FleetQuery}). */
   fleet(query?: FleetQuery): FleetEntry[];

@@ -22,15 +22,26 @@ export type RolloutTransitionRefusal =
  * ```
  */
 export class RolloutTransitionError extends HealthItError {
+  /** Always `RolloutTransitionError`. */
   override readonly name = 'RolloutTransitionError';
+  /** Why the report was refused. */
   readonly reason: RolloutTransitionRefusal;
+  /** The campaign the report named. */
   readonly campaignId: string;
+  /** The device that sent the report. */
   readonly deviceId: string;
   /** The device's state in the campaign, when it has one. */
   readonly from: DeviceUpdateState | undefined;
   /** The reported state. */
   readonly to: DeviceUpdateState;
 
+  /**
+   * Creates the error (code `state/invalid`; `detail` carries the reason and the fields).
+   * @param reason - Why the report was refused.
+   * @param message - Human-readable description, naming device, campaign and states.
+   * @param fields - The report's campaign and device, the device's current state (`from`, when it
+   * has one) and the reported state (`to`).
+   */
   constructor(
     reason: RolloutTransitionRefusal,
     message: string,
@@ -64,10 +75,20 @@ export type RolloutStateRefusal =
 
 /** A campaign operation (create, pause, resume, cancel) was refused. Code `state/invalid`. */
 export class RolloutStateError extends HealthItError {
+  /** Always `RolloutStateError`. */
   override readonly name = 'RolloutStateError';
+  /** Why the operation was refused. */
   readonly reason: RolloutStateRefusal;
+  /** The campaign concerned, when the operation named one. */
   readonly campaignId: string | undefined;
 
+  /**
+   * Creates the error (code `state/invalid`; `detail` carries the reason and the campaign id).
+   * @param reason - Why the operation was refused.
+   * @param message - Human-readable description.
+   * @param campaignId - The campaign concerned, if any.
+   * @param cause - The underlying error, e.g. the failure of an input stream (`source-failed`).
+   */
   constructor(reason: RolloutStateRefusal, message: string, campaignId?: string, cause?: unknown) {
     super('state/invalid', message, { cause, detail: { reason, campaignId } });
     this.reason = reason;
@@ -87,10 +108,21 @@ export type RolloutLimitName =
  * held was dropped. Code `buffer/overflow` (retryable: e.g. once campaigns finish).
  */
 export class RolloutLimitError extends HealthItError {
+  /** Always `RolloutLimitError`. */
   override readonly name = 'RolloutLimitError';
+  /** Which bound was reached. */
   readonly limit: RolloutLimitName;
+  /** The bound's configured value. */
   readonly max: number;
 
+  /**
+   * Creates the error (code `buffer/overflow`).
+   * @param limit - Which bound was reached.
+   * @param max - The bound's configured value.
+   * @param message - Human-readable description of what was refused.
+   * @param detail - Extra facts for `HealthItError.detail` (e.g. the campaign id), merged with
+   * `limit` and `max`.
+   */
   constructor(limit: RolloutLimitName, max: number, message: string, detail: Record<string, unknown> = {}) {
     super('buffer/overflow', message, { detail: { limit, max, ...detail } });
     this.limit = limit;
@@ -104,9 +136,18 @@ export class RolloutLimitError extends HealthItError {
  * code is the sink error's when it has one, otherwise `state/invalid`.
  */
 export class RolloutAuditError extends HealthItError {
+  /** Always `RolloutAuditError`. */
   override readonly name = 'RolloutAuditError';
+  /** The audit records that were not appended, in order, for the caller to park and retry. */
   readonly records: readonly LedgerRecord[];
 
+  /**
+   * Creates the error (the sink error's code, else `state/invalid`; `detail.records` is the count).
+   * @param message - Human-readable description of the failure.
+   * @param records - The records that were not appended, in order.
+   * @param cause - The sink's error; its code becomes this error's code when it is a
+   * `HealthItError`.
+   */
   constructor(message: string, records: readonly LedgerRecord[], cause?: unknown) {
     super(cause instanceof HealthItError ? cause.code : 'state/invalid', message, {
       cause,

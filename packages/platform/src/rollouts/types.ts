@@ -19,10 +19,15 @@ export type DeviceChangeCause = 'assigned' | 'report' | 'timeout';
  * stable (`<campaignId>/<deviceId>`), so a re-send is recognisable as the same command.
  */
 export interface RolloutCommand {
+  /** Discriminant: `assign`, the only command the engine issues. */
   readonly type: 'assign';
+  /** Stable command id, `<campaignId>/<deviceId>`: a re-send of the same assignment carries the same id. */
   readonly commandId: string;
+  /** The campaign that assigns the device. */
   readonly campaignId: string;
+  /** The device to update. */
   readonly deviceId: DeviceId;
+  /** The campaign's release: version, hardware ids and TUF target path(s). */
   readonly release: CampaignRelease;
   /** The TUF target this device installs: the release's image for its hardware. */
   readonly targetPath: string;
@@ -51,6 +56,7 @@ export interface WaveStatus {
   readonly planned: number;
   /** Devices assigned while this wave was current. */
   readonly assigned: number;
+  /** Devices assigned in this wave that reached `updated`. */
   readonly updated: number;
   /** `failed` or `rolled-back`. */
   readonly failed: number;
@@ -58,17 +64,23 @@ export interface WaveStatus {
 
 /** A campaign's state, as emitted on `status$` after every change. */
 export interface CampaignStatus {
+  /** The campaign's id, as in its definition. */
   readonly campaignId: string;
   /** Epoch ms of this status. */
   readonly ts: number;
+  /** `running`, `paused`, `aborted`, `cancelled` or `completed`. */
   readonly phase: CampaignPhase;
   /** Why it was paused, aborted, cancelled or completed. */
   readonly reason?: string;
+  /** What the campaign rolls out: the TUF target(s), the firmware version and the hardware ids. */
   readonly release: CampaignRelease;
+  /** Whether the campaign installs even on devices in active therapy (a safety fix). */
   readonly urgent: boolean;
+  /** When the campaign was created, epoch ms (the engine's clock). */
   readonly createdAt: number;
   /** The current wave, 1-based. */
   readonly wave: number;
+  /** Number of waves in the definition (the last one reaches 100 %). */
   readonly waveCount: number;
   /** Devices the current wave allows to be assigned in all. */
   readonly allowed: number;
@@ -78,19 +90,27 @@ export interface CampaignStatus {
   readonly assigned: number;
   /** Assigned and not yet `updated`, `failed` or `rolled-back`. */
   readonly inFlight: number;
+  /** Devices of the population per update state; sums to `population`. */
   readonly counts: StateCounts;
+  /** Per-wave progress, wave 1 first. */
   readonly waves: readonly WaveStatus[];
 }
 
 /** A device in the fleet view: the inventory's facts plus its latest campaign state. */
 export interface FleetEntry {
+  /** The device's id, as in the inventory. */
   readonly deviceId: DeviceId;
+  /** Commercial model, from the inventory, e.g. `IntelliVue MX450`. */
   readonly model: string;
+  /** Hardware model and revision the images are built for, from the inventory, e.g. `po-200.rev-a`. */
   readonly hardwareId: string;
+  /** The ward the device is on, from the inventory (selects its maintenance windows). */
   readonly ward: string;
   /** The version it runs: the inventory's, or the release's once it reported `updated`. */
   readonly version: string;
+  /** Delivering therapy now, from the inventory: a non-urgent campaign does not assign it. */
   readonly inTherapy: boolean;
+  /** Reachable through its gateway now, from the inventory: an offline device is not assigned. */
   readonly online: boolean;
   /** The latest campaign that targeted it. */
   readonly campaignId?: string;
@@ -119,10 +139,18 @@ export interface FleetEntry {
  * empty for a campaign the engine no longer holds.
  */
 export interface FleetQuery {
+  /** Only devices of this campaign's population, each with its state in it. */
   readonly campaignId?: string;
+  /**
+   * Only devices in this state (or any of these) in their campaign; devices no campaign targeted
+   * never match.
+   */
   readonly state?: DeviceUpdateState | readonly DeviceUpdateState[];
+  /** Only devices on this ward. */
   readonly ward?: string;
+  /** Only devices of this commercial model. */
   readonly model?: string;
+  /** Only devices of this hardware id. */
   readonly hardwareId?: string;
   /** Skip this many matches (default 0). */
   readonly offset?: number;

@@ -23,8 +23,14 @@ export const READING_COLUMNS = {
 
 /** One schema version: its number, what it does, and its statements (each idempotent). */
 export interface ReadingMigration {
+  /** The schema version this migration brings the table to: 1, 2, 3 … consecutive from 1. */
   readonly version: number;
+  /** One line saying what the migration does, e.g. `rollups table and rollup state`. */
   readonly description: string;
+  /**
+   * The SQL statements of the migration for the given table names, in order; each idempotent (`IF
+   * NOT EXISTS` / `IF EXISTS`).
+   */
   readonly statements: (names: ReadingTableNames) => readonly string[];
 }
 

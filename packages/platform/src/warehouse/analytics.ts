@@ -4,11 +4,17 @@ import { sqlInteger, sqlString } from './sql.js';
 
 /** One bucket of {@link bucketedAggregate}. */
 export interface WarehouseBucket {
+  /** Start of the bucket, epoch ms: `ts` rounded down to a multiple of `bucketMs`. */
   readonly bucketStart: number;
+  /** Readings in the bucket (empty buckets are not returned). */
   readonly count: number;
+  /** Mean of the values, in the readings' stored unit. */
   readonly mean: number;
+  /** Smallest value. */
   readonly min: number;
+  /** Largest value. */
   readonly max: number;
+  /** Median, linearly interpolated (DuckDB `quantile_cont`). */
   readonly p50: number;
 }
 
@@ -58,11 +64,13 @@ export async function bucketedAggregate(
 
 /** A patient whose NEWS2 rose by at least the asked points within the window. */
 export interface News2RiseCase {
+  /** The patient whose score rose. */
   readonly patientId: string;
   /** When the score first reached the rise. */
   readonly ts: number;
   /** The lowest score in the window before it, and the score then. */
   readonly from: number;
+  /** The score at `ts`, `rise` or more above `from`. */
   readonly to: number;
 }
 
@@ -131,11 +139,13 @@ export async function news2RiseCohort(
 
 /** A patient whose metric changed by at least the asked amount within the window. */
 export interface MetricChangeCase {
+  /** The patient whose metric changed. */
   readonly patientId: string;
   /** When the change was first reached. */
   readonly ts: number;
   /** The extreme value in the window before it (lowest for a rise, highest for a fall), and the value then. */
   readonly from: number;
+  /** The value at `ts`, at least `change` away from `from`. */
   readonly to: number;
 }
 

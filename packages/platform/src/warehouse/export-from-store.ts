@@ -11,6 +11,7 @@ export interface ExportNewReadingsOptions {
 
 /** What one incremental export did. */
 export interface ExportResult {
+  /** Readings handed to the warehouse by this export (written and committed once it resolved). */
   readonly exported: number;
   /** The manifest's watermark after it. */
   readonly watermark: { readonly ts: number; readonly deviceId: string; readonly seq: number } | undefined;

@@ -74,6 +74,7 @@ export async function news2HighOutcomes(
 
 /** A patient's course as the device package's ward simulator describes it (`WardSimulator.patients`). */
 export interface TimelinePatient {
+  /** The simulated patient's id, as in the readings the same run produced. */
   readonly patientId: string;
   /** The phases, each starting `atMs` after the start of the run. */
   readonly timeline: readonly {
@@ -127,6 +128,7 @@ export interface LabelledWindowsOptions {
   readonly kinds?: readonly OutcomeKind[];
   /** Windows starting in `[from, to)` (epoch ms). */
   readonly from: number;
+  /** End of the range of window starts, epoch ms, exclusive. */
   readonly to: number;
   /** Only this patient's windows. */
   readonly patientId?: string;
@@ -134,6 +136,7 @@ export interface LabelledWindowsOptions {
 
 /** One training or evaluation example of {@link labelledWindows}. */
 export interface LabelledWindow {
+  /** The patient the window is about. */
   readonly patientId: string;
   /** The window is `[windowStart, windowStart + windowMs)`; its end is the time of prediction. */
   readonly windowStart: number;

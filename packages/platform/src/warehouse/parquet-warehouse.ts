@@ -14,6 +14,7 @@ export const WAREHOUSE_SCHEMA_VERSION = 1;
 
 /** A NEWS2 score of a patient at a time, as the warehouse keeps it. */
 export interface ScoreRecord {
+  /** The patient scored. */
   readonly patientId: string;
   /** Epoch ms, a non-negative integer. */
   readonly ts: number;
@@ -40,10 +41,16 @@ export interface ParquetWarehouseOptions {
 
 /** What the manifest records. */
 export interface WarehouseManifest {
+  /**
+   * The Parquet layout version the warehouse was written with ({@link WAREHOUSE_SCHEMA_VERSION});
+   * opening one of another version fails.
+   */
   readonly schemaVersion: number;
   /** The last committed export batch: files of later batches are leftovers of a crash, ignored and removed. */
   readonly committedBatch: number;
+  /** Readings exported and committed in total, over every batch. */
   readonly readings: number;
+  /** NEWS2 score records exported and committed in total, over every batch. */
   readonly scores: number;
   /** Alerts exported (the `alerts` dataset, added in this schema version; absent in older manifests). */
   readonly alerts?: number;
@@ -55,6 +62,7 @@ export interface WarehouseManifest {
 
 /** A Parquet warehouse of readings, scores, alerts and outcomes (see {@link openParquetWarehouse}). */
 export interface ParquetWarehouse {
+  /** The warehouse's directory, as opened. */
   readonly dir: string;
   /**
    * Queues readings for export; resolves once they are buffered (waits while a batch is being
@@ -88,6 +96,10 @@ export interface ParquetWarehouse {
    * Rows as objects; BIGINT columns come back as `bigint`.
    */
   query<T = Record<string, unknown>>(sql: string, params?: readonly DuckDBValue[]): Promise<T[]>;
+  /**
+   * Waits for a write in progress, then closes DuckDB. Queued data that was not flushed is not
+   * written. Idempotent.
+   */
   close(): Promise<void>;
 }
 

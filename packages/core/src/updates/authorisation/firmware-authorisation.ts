@@ -51,12 +51,15 @@ export interface FirmwareAuthorisation {
 
 /** An authorisation proof that verified for the image. */
 export interface FirmwareAuthorised {
+  /** The proof verified: the image is authorised. */
   readonly ok: true;
+  /** What the proof established: the release, its endorsers and where it is recorded. */
   readonly authorisation: FirmwareAuthorisation;
 }
 
 /** An authorisation proof that did not verify for the image: the first check that failed, and why. */
 export interface FirmwareNotAuthorised {
+  /** The proof did not verify: do not install the image. */
   readonly ok: false;
   /** The check that failed, named by the verifier (e.g. `image-digest`, `endorsement`, `witnesses`). */
   readonly step: string;

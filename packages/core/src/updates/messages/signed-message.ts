@@ -8,7 +8,9 @@ import { signCanonical, verifyCanonical, withoutSignature } from '../../security
  * `{ keyId: id.keyId, secretKey: id.signing.secretKey }`.
  */
 export interface UpdateMessageSigner {
+  /** The key id written to the message's `sig.kid`: `keyIdOf` the signer's public key. */
   readonly keyId: string;
+  /** The signer's 32-byte Ed25519 secret key (seed). Never leaves its owner. */
   readonly secretKey: Uint8Array;
 }
 

@@ -16,14 +16,19 @@ export interface UpdateCommandIssuerOptions {
    * `undefined` for a device never commanded. Asked once per device. Default: none issued.
    */
   readonly lastSequence?: (deviceId: string) => number | undefined;
+  /** The clock that sets each command's `issuedAt` (default: the system clock). */
   readonly clock?: Clock;
 }
 
 /** What the platform says in a command; the issuer adds times, sequence, nonce and signature. */
 export interface UpdateCommandRequest {
+  /** The update campaign the command belongs to (1 to 128 characters). */
   readonly campaignId: string;
+  /** The device to update; its next sequence number is used. */
   readonly deviceId: string;
+  /** The TUF target path of the image, e.g. `po-200/rev-a/2.4.1.bin`. */
   readonly targetPath: string;
+  /** The version the image carries, e.g. `2.4.1`. */
   readonly version: string;
   /** Default false. */
   readonly urgent?: boolean;

@@ -25,6 +25,7 @@ export interface UpdateCommandVerifierOptions {
   readonly persistSequence?: (sequence: number) => void;
   /** How far ahead of the device's clock `issuedAt` may be, ms. Default 5 minutes. */
   readonly maxClockSkewMs?: number;
+  /** The device's clock, against which `expiresAt` and `issuedAt` are judged (default: the system clock). */
   readonly clock?: Clock;
 }
 

@@ -50,13 +50,24 @@ export type UpdateCommand = z.infer<typeof UpdateCommand>;
 
 /** What {@link signUpdateCommand} signs: the command's members but `v` and `sig` (`nonce` optional). */
 export interface UpdateCommandFields {
+  /** The update campaign the command belongs to (1 to 128 characters). */
   readonly campaignId: string;
+  /** The device the command is for: only it may act on it. */
   readonly deviceId: string;
+  /** The TUF target path of the image, e.g. `po-200/rev-a/2.4.1.bin`. */
   readonly targetPath: string;
+  /** The version the image carries, e.g. `2.4.1`. */
   readonly version: string;
+  /** A security fix: it may be installed during active therapy (maintenance windows still apply). */
   readonly urgent: boolean;
+  /** When the command was signed, ms since the Unix epoch. */
   readonly issuedAt: number;
+  /** The device must not act on the command at or after this time, epoch ms; after `issuedAt`. */
   readonly expiresAt: number;
+  /**
+   * Per device, strictly increasing from 1: the device accepts only a sequence above the highest it
+   * accepted.
+   */
   readonly sequence: number;
   /** Default: 16 fresh bytes from the CSPRNG, base64url. */
   readonly nonce?: string;

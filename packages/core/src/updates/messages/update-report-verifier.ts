@@ -25,6 +25,7 @@ export interface UpdateReportVerifierOptions {
    * report back in). Size it above the fleet to never refuse a live report.
    */
   readonly maxDevices?: number;
+  /** The platform's clock, against which a report's `at` is judged (default: the system clock). */
   readonly clock?: Clock;
 }
 

@@ -34,13 +34,24 @@ export type UpdateReport = z.infer<typeof UpdateReport>;
 
 /** What {@link signUpdateReport} signs: the report's members but `v` and `sig`. */
 export interface UpdateReportFields {
+  /** The update campaign reported on (1 to 128 characters). */
   readonly campaignId: string;
+  /** The reporting device: its key signs the report. */
   readonly deviceId: string;
+  /** The state the device entered. */
   readonly state: UpdateState;
+  /** What happened, in words a biomedical engineer can act on; at most 1 024 characters, may be empty. */
   readonly detail: string;
+  /** When the device entered `state`, epoch ms by the device's clock. */
   readonly at: number;
+  /** Per device, strictly increasing over all its reports, from 1: the platform's replay counter. */
   readonly counter: number;
+  /**
+   * The firmware version the state is about (the target, or the one running after a rollback);
+   * undefined when not known.
+   */
   readonly version?: string;
+  /** For `failed`: the check that refused the image, as `UpdateRejectedError.reason`; undefined otherwise. */
   readonly reason?: z.infer<typeof UpdateRejectionSchema>;
 }
 

@@ -6,6 +6,7 @@ import type { UpdateState } from './update-state.js';
 
 /** Options of {@link createUpdateReporter}. */
 export interface UpdateReporterOptions {
+  /** The id of the reporting device, put in every report. */
   readonly deviceId: string;
   /** The device's signing key. */
   readonly signer: UpdateMessageSigner;
@@ -23,12 +24,17 @@ export interface UpdateReporterOptions {
 
 /** What a device says in one report; the reporter adds device id, counter, signature. */
 export interface UpdateReportRequest {
+  /** The update campaign reported on. */
   readonly campaignId: string;
+  /** The state the device entered. */
   readonly state: UpdateState;
+  /** What happened, in words a biomedical engineer can act on (at most 1 024 characters). Default: empty. */
   readonly detail?: string;
   /** Default: the clock's now. */
   readonly at?: number;
+  /** The firmware version the state is about (the target, or the one running after a rollback). */
   readonly version?: string;
+  /** For `failed`: the check that refused the image, as `UpdateRejectedError.reason`. */
   readonly reason?: UpdateRejection;
 }
 

@@ -25,10 +25,16 @@ export interface CheckImageOptions {
 
 /** An image that passed {@link checkImage}. */
 export interface CheckedImage {
+  /**
+   * The manifest's sequence number: the device's new anti-rollback counter once the image is
+   * installed and confirmed.
+   */
   readonly sequenceNumber: number;
+  /** The index of the manifest component the image was checked against. */
   readonly component: number;
   /** Lower-case hex SHA-256 of `image`. */
   readonly sha256: string;
+  /** Size of `image`, bytes (equal to the manifest's `image-size`). */
   readonly length: number;
   /** A private copy of exactly the bytes that were hashed: install these and no others. */
   readonly image: Uint8Array;

@@ -31,19 +31,25 @@ const NONCE_BYTES = 12;
 
 /** A device an image is encrypted to: its id and X25519 public key (a `PublicIdentity` fits). */
 export interface ImageRecipient {
+  /** The device's id: its sealed key is found by it, and it is bound into that key's associated data. */
   readonly id: string;
+  /** The device's X25519 public key, 32 bytes. */
   readonly sealingKey: Uint8Array;
 }
 
 /** The device that decrypts: its id and X25519 secret key (`identity.sealing.secretKey`). */
 export interface ImageOpener {
+  /** The device's id, as the image was encrypted to it. */
   readonly id: string;
+  /** The device's X25519 secret key, 32 bytes. Never leaves the device. */
   readonly secretKey: Uint8Array;
 }
 
 /** The CEK sealed to one device. */
 export interface WrappedImageKey {
+  /** The id of the device this key is sealed to. */
   readonly id: string;
+  /** The ephemeral X25519 public key of the seal, 32 bytes, fresh for each device. */
   readonly ephemeralPublicKey: Uint8Array;
   /** The sealed CEK: 32 bytes and a 16-byte tag. */
   readonly wrappedKey: Uint8Array;
@@ -57,9 +63,11 @@ export interface EncryptedImage {
    * associated data, so a ciphertext opens only as the image this digest names.
    */
   readonly imageDigest: SuitDigest;
+  /** The 12-byte ChaCha20-Poly1305 nonce of the image's encryption, random. */
   readonly nonce: Uint8Array;
   /** ChaCha20-Poly1305 ciphertext ‖ tag: the plaintext's length plus 16. */
   readonly ciphertext: Uint8Array;
+  /** The CEK sealed to each device the image is encrypted to, one entry per device id. */
   readonly recipients: readonly WrappedImageKey[];
 }
 

@@ -6,7 +6,9 @@ export type SuitSignatureAlgorithm = 'ES256' | 'EdDSA';
  * uncompressed or 33 compressed) for ES256, or the 32-byte Ed25519 key for EdDSA.
  */
 export interface SuitTrustedKey {
+  /** The algorithm the key verifies: `ES256` or `EdDSA`. */
   readonly algorithm: SuitSignatureAlgorithm;
+  /** The public key: an SEC 1 P-256 point (65 or 33 bytes) for ES256, 32 bytes for EdDSA. */
   readonly publicKey: Uint8Array;
   /** A name for logs and for {@link SuitManifest.signedBy}, e.g. `manufacturer-release-2026`. */
   readonly name?: string;
@@ -14,7 +16,9 @@ export interface SuitTrustedKey {
 
 /** A key that signs manifests: a 32-byte P-256 scalar (ES256) or a 32-byte Ed25519 seed (EdDSA). */
 export interface SuitSigner {
+  /** The algorithm the key signs with: `ES256` or `EdDSA`. */
   readonly algorithm: SuitSignatureAlgorithm;
+  /** The 32-byte secret: a P-256 scalar (ES256) or an Ed25519 seed (EdDSA). Never leaves the signer. */
   readonly secretKey: Uint8Array;
   /** Written as `kid` into the protected header (so it is signed too); informational only. */
   readonly keyId?: Uint8Array;
@@ -22,7 +26,9 @@ export interface SuitSigner {
 
 /** A `SUIT_Digest`: COSE algorithm id (-16, SHA-256) and the digest bytes. */
 export interface SuitDigest {
+  /** The COSE algorithm id of the hash, e.g. -16 for SHA-256 (the only one this module makes). */
   readonly algorithm: number;
+  /** The digest bytes (32 for SHA-256). */
   readonly bytes: Uint8Array;
 }
 
@@ -68,6 +74,7 @@ export interface SuitManifest {
   readonly version: 1;
   /** `manifest-sequence-number`: the anti-rollback counter a device compares with its own. */
   readonly sequenceNumber: number;
+  /** The manifest's components, in manifest order: the index `checkImage` takes. */
   readonly components: readonly SuitComponent[];
   /** `reference-uri` (4), when present. */
   readonly referenceUri?: string;
@@ -86,10 +93,15 @@ export interface SuitManifest {
 
 /** What `encodeSuitEnvelope` needs to know of a component. */
 export interface SuitComponentSpec {
+  /** The `SUIT_Component_Identifier`: an array of byte strings. */
   readonly id: readonly Uint8Array[];
+  /** `vendor-identifier`, at most 64 bytes, usually a 16-byte UUID (see `suitVendorId`). */
   readonly vendorId: Uint8Array;
+  /** `class-identifier`, at most 64 bytes, usually a 16-byte UUID (see `suitClassId`). */
   readonly classId: Uint8Array;
+  /** `image-digest`: the SHA-256 `SUIT_Digest` of the image as installed (see `suitDigestOf`). */
   readonly imageDigest: SuitDigest;
+  /** `image-size`: the image's length, bytes (a non-negative safe integer). */
   readonly imageSize: number;
   /** Written into the install sequence with `directive-fetch`. */
   readonly uri?: string;
@@ -99,6 +111,8 @@ export interface SuitComponentSpec {
 export interface SuitManifestSpec {
   /** A non-negative safe integer, strictly greater than every earlier release's. */
   readonly sequenceNumber: number;
+  /** The components, 1 to 64, in manifest order. */
   readonly components: readonly SuitComponentSpec[];
+  /** `reference-uri` (4): where the manifest itself can be found; not written when undefined. */
   readonly referenceUri?: string;
 }

@@ -13,7 +13,9 @@ import type { UpdateFetcher } from './update-fetcher.js';
 
 /** A device as the director knows it. */
 export interface DirectorDevice {
+  /** The device's id, 1 to 128 characters, unique in the director: it names the device's repository. */
   readonly deviceId: string;
+  /** The device's hardware id, e.g. `po-200.rev-a`: only images for it can be assigned. */
   readonly hardwareId: string;
   /** The firmware version the device last reported as installed. */
   readonly installedVersion: string;
@@ -23,10 +25,13 @@ export interface DirectorDevice {
 export interface DirectorImage {
   /** The image's target path in the image repository. */
   readonly path: string;
+  /** The image's length, bytes. */
   readonly length: number;
   /** Lower-case hex SHA-256 of the image. */
   readonly sha256: string;
+  /** The hardware id the image is built for, e.g. `po-200.rev-a`. */
   readonly hardwareId: string;
+  /** The firmware version the image carries, e.g. `2.4.1`. */
   readonly version: string;
 }
 
@@ -64,6 +69,12 @@ export class DirectorRepository {
   readonly #roles: Record<TufTopLevelRole, { keys: TufKey[]; threshold: number }>;
   readonly #devices = new Map<string, { device: DirectorDevice; repository: TufRepository }>();
 
+  /**
+   * Makes a director with no devices. The top-level role keys in `options.roles` (generated when
+   * absent) are shared by every device's repository.
+   * @param options - Clock, role keys and thresholds, expiry and meta-hash settings of every
+   *   device's repository.
+   */
   constructor(options: TufRepositoryOptions = {}) {
     this.#options = options;
     const roles = {} as Record<TufTopLevelRole, { keys: TufKey[]; threshold: number }>;

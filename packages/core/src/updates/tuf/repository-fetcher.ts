@@ -2,6 +2,10 @@ import { type UpdateFetcher, UpdateFileNotFoundError } from './update-fetcher.js
 
 /** Anything that serves published files by path, such as a {@link TufRepository}. */
 export interface UpdateFileSource {
+  /**
+   * The bytes of the file at `path` (relative to the repository's base, e.g.
+   * `metadata/1.root.json`), or undefined when there is none.
+   */
   get(path: string): Uint8Array | undefined;
 }
 

@@ -21,9 +21,13 @@ import type { UpdateFetcher } from './update-fetcher.js';
 
 /** Caps on metadata sizes, in bytes (tuf-js defaults: 512 000, 16 384, 2 000 000, 5 000 000). */
 export interface TufMetadataLimits {
+  /** Largest `root.json` accepted, bytes (tuf-js default 512 000). */
   readonly root?: number;
+  /** Largest `timestamp.json` accepted, bytes (tuf-js default 16 384). */
   readonly timestamp?: number;
+  /** Largest `snapshot.json` accepted, bytes (tuf-js default 2 000 000). */
   readonly snapshot?: number;
+  /** Largest targets metadata file (top-level or delegated) accepted, bytes (tuf-js default 5 000 000). */
   readonly targets?: number;
 }
 
@@ -61,7 +65,9 @@ export interface TufClientOptions {
 
 /** A target as the trusted metadata describes it. */
 export interface TufTargetInfo {
+  /** The target path, e.g. `po-200/rev-a/2.4.1.bin`, as the metadata lists it. */
   readonly path: string;
+  /** The trusted length of the target, bytes. */
   readonly length: number;
   /** Hash algorithm → lower-case hex digest, as listed. */
   readonly hashes: Readonly<Record<string, string>>;
@@ -79,9 +85,13 @@ export interface TufDownloadedTarget extends TufTargetInfo {
 
 /** Versions of the metadata trusted after the last successful refresh. */
 export interface TufTrustedVersions {
+  /** Version of the trusted root metadata. */
   readonly root: number;
+  /** Version of the trusted timestamp metadata. */
   readonly timestamp: number;
+  /** Version of the trusted snapshot metadata. */
   readonly snapshot: number;
+  /** Version of the trusted top-level targets metadata. */
   readonly targets: number;
 }
 

@@ -7,8 +7,11 @@ import { ed25519PublicKey, ed25519Sign, randomSeed } from '../../security/ed2551
 
 /** The JSON form of a public key in TUF metadata (`keys` of root, `delegations.keys` of targets). */
 export interface TufKeyJson {
+  /** The key type: always `ed25519`. */
   readonly keytype: 'ed25519';
+  /** The signature scheme: always `ed25519`. */
   readonly scheme: 'ed25519';
+  /** The key value: `public` is the 32-byte Ed25519 public key as 64 lower-case hex digits. */
   readonly keyval: { readonly public: string };
 }
 

@@ -15,6 +15,10 @@ export type TufTopLevelRole = 'root' | 'targets' | 'snapshot' | 'timestamp';
 
 /** Keys and threshold of a role; missing keys are generated (`threshold` of them). */
 export interface TufRoleKeysOptions {
+  /**
+   * The role's keys (at least `threshold`, distinct); `threshold` fresh keys are generated when
+   * undefined.
+   */
   readonly keys?: readonly TufKey[];
   /** How many distinct keys must sign (default 1). */
   readonly threshold?: number;
@@ -40,10 +44,13 @@ export interface TufRepositoryOptions {
 
 /** What a repository publishes about one target. */
 export interface TufTargetDescription {
+  /** The target path, e.g. `po-200/rev-a/2.4.1.bin`: relative, `/`-separated. */
   readonly path: string;
+  /** The target's size, bytes. */
   readonly length: number;
   /** Hash algorithm → lower-case hex digest (always `sha256` here). */
   readonly hashes: Readonly<Record<string, string>>;
+  /** Lower-case hex SHA-256 of the target (64 characters), as in `hashes`. */
   readonly sha256: string;
   /** The target's `custom` object (e.g. `{ hardwareId, version }`), `{}` when none. */
   readonly custom: Readonly<Record<string, JsonValue>>;
@@ -51,7 +58,9 @@ export interface TufTargetDescription {
 
 /** Length and digest of a target whose bytes are published elsewhere (the director's case). */
 export interface TufTargetReference {
+  /** The target's size, bytes (a non-negative safe integer). */
   readonly length: number;
+  /** Lower-case hex SHA-256 of the target (64 characters). */
   readonly sha256: string;
 }
 
@@ -78,6 +87,7 @@ export interface TufDelegationOptions {
   readonly terminating?: boolean;
   /** The role's keys (default `threshold` generated keys). */
   readonly keys?: readonly TufKey[];
+  /** How many distinct keys of the role must sign its metadata (default 1). */
   readonly threshold?: number;
   /** The delegating targets role (default `targets`). */
   readonly delegator?: string;
@@ -85,8 +95,11 @@ export interface TufDelegationOptions {
 
 /** The versions {@link TufRepository.publish} wrote. */
 export interface TufPublished {
+  /** The current root version (unchanged unless the root was rotated). */
   readonly root: number;
+  /** The timestamp version written: every publish writes a new one. */
   readonly timestamp: number;
+  /** The snapshot version, new when any targets role was signed (else the previous one). */
   readonly snapshot: number;
   /** Targets roles signed by this publish, by role name. */
   readonly targets: Readonly<Record<string, number>>;
@@ -130,8 +143,9 @@ const DEFAULT_EXPIRY: Record<TufMetadataKind | 'delegated', number> = {
   timestamp: DAY_MS,
 };
 
-/** Where metadata and target files are published, relative to the repository's base. */
+/** Where metadata files are published, relative to the repository's base (`metadata/1.root.json`, ...). */
 export const TUF_METADATA_PREFIX = 'metadata/';
+/** Where target files are published, relative to the repository's base, under their hash-prefixed paths. */
 export const TUF_TARGETS_PREFIX = 'targets/';
 
 function roleKeys(name: string, options: TufRoleKeysOptions | undefined): RoleKeys {

@@ -34,6 +34,11 @@ export interface UpdateFetchOptions {
  * ```
  */
 export interface UpdateFetcher {
+  /**
+   * Fetches the file at `path`, relative to the repository base: resolves with its bytes; rejects
+   * with {@link UpdateFileNotFoundError} when there is no such file, with anything else when the
+   * transfer failed.
+   */
   fetch(path: string, options: UpdateFetchOptions): Promise<Uint8Array>;
 }
 
@@ -41,9 +46,16 @@ export interface UpdateFetcher {
  * The repository has no file at `path` (an HTTP 404). Transient: it may be published later.
  */
 export class UpdateFileNotFoundError extends HealthItError {
+  /** Always `UpdateFileNotFoundError`. */
   override readonly name = 'UpdateFileNotFoundError';
+  /** The path that was not found, relative to the repository base. */
   readonly path: string;
 
+  /**
+   * Makes an `update/unavailable` error whose detail carries `path` and `notFound: true`.
+   * @param path - The file that was not found, relative to the repository base.
+   * @param options - The underlying `cause` (e.g. the HTTP error) and extra `detail`.
+   */
   constructor(path: string, options: HealthItErrorOptions = {}) {
     super('update/unavailable', `The update repository has no file ${path}`, {
       ...options,

@@ -5,7 +5,12 @@ import { DirectorTargetCustom, ImageTargetCustom } from './uptane-custom.js';
 
 /** Options of {@link UptaneClient}. */
 export interface UptaneClientOptions {
+  /** This device's id: the director's assignments must name it (else `director-mismatch`). */
   readonly deviceId: string;
+  /**
+   * This device's hardware id, e.g. `po-200.rev-a`: both repositories must list the image for it
+   * (else `wrong-hardware`).
+   */
   readonly hardwareId: string;
   /** The firmware version installed now (read at every check). */
   readonly installedVersion: () => string;
@@ -22,12 +27,20 @@ export interface UptaneClientOptions {
 export interface ImageAssignment {
   /** The target path in both repositories, e.g. `po-200/2.4.1.bin`. */
   readonly targetPath: string;
+  /** The assigned firmware version, e.g. `2.4.1`: newer than the installed one. */
   readonly version: string;
+  /** This device's hardware id, which both repositories list for the image. */
   readonly hardwareId: string;
+  /** This device's id, which the director's assignment names. */
   readonly deviceId: string;
+  /** The image's length, bytes, as both repositories list it. */
   readonly length: number;
   /** Lower-case hex SHA-256 of the image, as both repositories list it. */
   readonly sha256: string;
+  /**
+   * Hash algorithm → lower-case hex digest, as the image repository lists them (the director lists
+   * the same).
+   */
   readonly hashes: Readonly<Record<string, string>>;
   /** The image repository's custom fields for the image (e.g. a SUIT manifest path). */
   readonly custom: Readonly<Record<string, unknown>>;
@@ -64,6 +77,12 @@ export interface AssignedImage extends ImageAssignment {
 export class UptaneClient {
   readonly #options: UptaneClientOptions;
 
+  /**
+   * Makes a client over the two TUF clients in `options`; nothing is fetched until
+   * {@link UptaneClient.refresh} or {@link UptaneClient.assignments}.
+   * @param options - This device's ids, its installed version and clients of its director and image
+   *   repositories.
+   */
   constructor(options: UptaneClientOptions) {
     this.#options = options;
   }

@@ -46,6 +46,7 @@ export function releaseTargetPaths(imagePath: string): {
  * redeclared here because core does not depend on the device package.
  */
 export interface VerifyingUpdateRequest {
+  /** The device's hardware id, e.g. `po-200.rev-a`: it must be the one the source serves. */
   readonly hardwareId: string;
   /** The TUF target the platform's command named: the director must assign exactly it. */
   readonly targetPath?: string;
@@ -59,7 +60,9 @@ export interface VerifyingUpdateRequest {
 
 /** Options of {@link verifyingUpdateSource}. */
 export interface VerifyingUpdateSourceOptions {
+  /** This device's id: the director's assignments must name it. */
   readonly deviceId: string;
+  /** This device's hardware id, e.g. `po-200.rev-a`: requests and assigned images must be for it. */
   readonly hardwareId: string;
   /** A client of this device's director repository (fetching through the gateway). */
   readonly director: TufClient;

@@ -7,7 +7,9 @@ import { MAX_ARTEFACT_WINDOW } from './rolling-window.js';
  * `reading` outputs are NaN-free and nothing is dropped silently.
  */
 export interface NonFiniteValue {
+  /** Discriminant in the artefact operators' outputs: always `non-finite`. */
   readonly type: 'non-finite';
+  /** The reading as received, its `value` NaN or ±Infinity. */
   readonly reading: Reading;
 }
 

@@ -4,13 +4,17 @@ import { createSequenceGuard } from '../sequence-guard.js';
 
 /** A reading newer than every reading seen from its device. */
 export interface NewReading {
+  /** Discriminant of {@link DedupeBySeqOutput}: always `reading`. */
   readonly type: 'reading';
+  /** The reading, unchanged. */
   readonly reading: Reading;
 }
 
 /** A reading whose device already sent one with the same or a higher `seq`. */
 export interface DuplicateReading {
+  /** Discriminant of {@link DedupeBySeqOutput}: always `duplicate`. */
   readonly type: 'duplicate';
+  /** The duplicate reading, unchanged. */
   readonly reading: Reading;
   /** The highest `seq` already accepted from the device. */
   readonly lastSeq: number;

@@ -4,7 +4,12 @@ import { checkPositiveInt, DEFAULT_MAX_SERIES, IdleTimers, SeriesTable } from '.
 
 /** A reading that represents one bucket of its series. */
 export interface DownsampledReading {
+  /** Discriminant of {@link DownsampleOutput}: always `reading`. */
   readonly type: 'reading';
+  /**
+   * The bucket's representative: its first or last reading as received (`first`, `last`), or its
+   * last reading with `value` = the bucket's mean and `quality` = the worst in it (`mean`).
+   */
   readonly reading: Reading;
   /** Start of the bucket `[bucketStartMs, bucketStartMs + everyMs)`, epoch ms. */
   readonly bucketStartMs: number;
@@ -14,7 +19,9 @@ export interface DownsampledReading {
 
 /** A reading older than its series' current bucket (input out of order). Handed on, not dropped. */
 export interface DownsampleLate {
+  /** Discriminant of {@link DownsampleOutput}: always `late`. */
   readonly type: 'late';
+  /** The late reading, unchanged. */
   readonly reading: Reading;
   /** Start of the series' current bucket, epoch ms. */
   readonly bucketStartMs: number;

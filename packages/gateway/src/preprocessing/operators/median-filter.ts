@@ -7,6 +7,7 @@ import { checkNonNegative, checkPositiveInt, DEFAULT_MAX_SERIES, SeriesTable } f
 
 /** A reading whose value is now the running median of its series. */
 export interface MedianFilteredReading {
+  /** Discriminant of {@link MedianFilterOutput}: always `reading`. */
   readonly type: 'reading';
   /**
    * The input reading with `value` = the median of the last `window` values of its series

@@ -4,14 +4,24 @@ import { normaliseReading } from '../normalise.js';
 
 /** A plausible reading in its metric's canonical UCUM unit. */
 export interface NormalisedReading {
+  /** Discriminant of {@link NormaliseUnitsOutput}: always `reading`. */
   readonly type: 'reading';
+  /**
+   * The reading with `value` converted to the metric's canonical UCUM unit and `unit` set to it.
+   */
   readonly reading: Reading;
 }
 
 /** A reading whose unit cannot express its metric, or whose value is outside the plausible range. */
 export interface ImplausibleReading {
+  /** Discriminant of {@link NormaliseUnitsOutput}: always `rejected`. */
   readonly type: 'rejected';
+  /** The refused reading, as received. */
   readonly reading: Reading;
+  /**
+   * Why: `units/unsupported` when its unit cannot express the metric, `validation/invalid` when
+   * the converted value is outside the metric's plausible range.
+   */
   readonly error: HealthItError;
 }
 

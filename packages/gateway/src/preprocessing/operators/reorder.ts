@@ -12,7 +12,9 @@ import {
 
 /** A reading released in (ts, seq) order within its series. */
 export interface ReorderedReading {
+  /** Discriminant of {@link ReorderOutput}: always `reading`. */
   readonly type: 'reading';
+  /** The reading, unchanged. */
   readonly reading: Reading;
 }
 
@@ -21,7 +23,9 @@ export interface ReorderedReading {
  * (ts, seq) — or the same one — was already released. It is handed on here, never dropped.
  */
 export interface LateReading {
+  /** Discriminant of {@link ReorderOutput}: always `late`. */
   readonly type: 'late';
+  /** The late reading, unchanged. */
   readonly reading: Reading;
   /** The (ts) of the last reading released in its series, epoch ms. */
   readonly releasedUpToMs: number;
@@ -33,9 +37,13 @@ export interface LateReading {
  * straggler older than it will now be `late`.
  */
 export interface ReorderOverflow {
+  /** Discriminant of {@link ReorderOutput}: always `overflow`. */
   readonly type: 'overflow';
+  /** The device of the series whose buffer was full. */
   readonly deviceId: Reading['deviceId'];
+  /** The metric of the series whose buffer was full. */
   readonly metric: Reading['metric'];
+  /** The buffer's capacity, readings per series (the `maxBuffered` option). */
   readonly maxBuffered: number;
 }
 

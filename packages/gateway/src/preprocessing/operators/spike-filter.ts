@@ -20,7 +20,12 @@ export type SpikeAction = 'flag' | 'replace' | 'drop';
 
 /** A reading that passed {@link spikeFilter}: unchanged, or (after a `spike` event) flagged or replaced. */
 export interface SpikeCheckedReading {
+  /** Discriminant of {@link SpikeFilterOutput}: always `reading`. */
   readonly type: 'reading';
+  /**
+   * The reading: unchanged, or after a spike `quality: 'questionable'` (`flag`) and also `value` =
+   * the window median (`replace`).
+   */
   readonly reading: Reading;
 }
 
@@ -29,6 +34,7 @@ export interface SpikeCheckedReading {
  * it is all that comes out for the reading, which it carries.
  */
 export interface SpikeDetected {
+  /** Discriminant of {@link SpikeFilterOutput}: always `spike`. */
   readonly type: 'spike';
   /** The reading as received. */
   readonly reading: Reading;
@@ -43,6 +49,7 @@ export interface SpikeDetected {
    * `max(threshold × 1.4826 × MAD, tolerance)`.
    */
   readonly rule: 'absolute' | 'mad';
+  /** What was done with the reading: the filter's `action` option (default `flag`). */
   readonly action: SpikeAction;
 }
 

@@ -6,7 +6,9 @@ import { checkNonNegative, checkPositiveInt, DEFAULT_MAX_SERIES, SeriesTable } f
 
 /** A reading that passed {@link stuckValue}: unchanged, or `quality: 'bad'` during a stuck episode. */
 export interface StuckCheckedReading {
+  /** Discriminant of {@link StuckValueOutput}: always `reading`. */
   readonly type: 'reading';
+  /** The reading: unchanged, or with `quality: 'bad'` while its series is stuck. */
   readonly reading: Reading;
 }
 
@@ -26,6 +28,7 @@ interface StuckEpisode {
  * looks frozen. Emitted just before the first reading marked `bad`.
  */
 export interface StuckStart extends StuckEpisode {
+  /** Discriminant of {@link StuckValueOutput}: always `stuck-start`. */
   readonly type: 'stuck-start';
   /** Readings in the run so far (the ones before this reading went on unflagged). */
   readonly count: number;
@@ -35,6 +38,7 @@ export interface StuckStart extends StuckEpisode {
 
 /** A stuck episode is over. */
 export interface StuckEnd extends StuckEpisode {
+  /** Discriminant of {@link StuckValueOutput}: always `stuck-end`. */
   readonly type: 'stuck-end';
   /** Readings in the whole run, including those before `stuck-start`. */
   readonly count: number;

@@ -3,14 +3,19 @@ import { map, type OperatorFunction } from 'rxjs';
 
 /** An input that is a valid {@link Reading}. */
 export interface ValidReading {
+  /** Discriminant of {@link ValidateReadingsOutput}: always `reading`. */
   readonly type: 'reading';
+  /** The input as parsed by the `Reading` schema. */
   readonly reading: Reading;
 }
 
 /** An input that is not a valid reading: the error names every offending field. */
 export interface InvalidReading {
+  /** Discriminant of {@link ValidateReadingsOutput}: always `invalid`. */
   readonly type: 'invalid';
+  /** The input as received. */
   readonly input: unknown;
+  /** What is wrong with it, naming every offending field (and the `source`, when given). */
   readonly error: ValidationError;
 }
 

@@ -18,20 +18,32 @@ export type WindowStatName = (typeof WINDOW_STATS)[number];
  * POPULATION standard deviation (divides by `count`; 0 for one reading).
  */
 export interface WindowAggregate {
+  /** Discriminant of {@link WindowOutput}: always `window`. */
   readonly type: 'window';
   /** `patientId` when the reading has one, else `deviceId`. */
   readonly series: string;
+  /** The metric of the aggregated readings. */
   readonly metric: MetricId;
   /** The unit of the aggregated values (windows never mix units). */
   readonly unit: string;
+  /** Start of the window, inclusive, in ms since the epoch (a multiple of the slide). */
   readonly windowStart: number;
+  /** End of the window, exclusive, in ms since the epoch (`windowStart + sizeMs`). */
   readonly windowEnd: number;
+  /** How many readings fell in the window (at least 1). */
   readonly count: number;
+  /** The arithmetic mean of the values, in `unit`. */
   readonly mean?: number;
+  /** The lowest value, in `unit`. */
   readonly min?: number;
+  /** The highest value, in `unit`. */
   readonly max?: number;
   /** The value of the reading with the greatest ts (the last one on ties). */
   readonly last?: number;
+  /**
+   * The population standard deviation of the values (divides by `count`; 0 for one reading), in
+   * `unit`.
+   */
   readonly stddev?: number;
 }
 
@@ -40,7 +52,9 @@ export interface WindowAggregate {
  * first). Handed on, never dropped.
  */
 export interface WindowLate {
+  /** Discriminant of {@link WindowOutput}: always `late`. */
   readonly type: 'late';
+  /** The late reading, unchanged. */
   readonly reading: Reading;
   /** Readings before this time (epoch ms) can no longer be aggregated in their series. */
   readonly closedUpToMs: number;
@@ -51,6 +65,10 @@ export type WindowOutput = WindowAggregate | WindowLate;
 
 /** Options of {@link windowStats}. */
 export interface WindowStatsOptions {
+  /**
+   * `tumbling`: back-to-back windows of `sizeMs`, each reading in exactly one; `sliding`: windows
+   * of `sizeMs` starting every `slideMs`, so a reading may fall in several.
+   */
   readonly kind: 'tumbling' | 'sliding';
   /** Window length, ms. Windows are aligned to epoch 0: starts are multiples of the slide. */
   readonly sizeMs: number;

@@ -3,6 +3,10 @@ import { breaches, DEFAULT_MAX_GAP_SECONDS, MAX_ALERT_READING_IDS, type Threshol
 
 /** A series' episode for one rule: breaching but not yet long enough, or raised. */
 export interface Episode {
+  /**
+   * `pending`: breaching, not yet for `forSeconds`; `raised`: the alert was raised, not yet
+   * cleared.
+   */
   phase: 'pending' | 'raised';
   /** Timestamp of the first reading of the continuous breach. */
   startTs: number;
@@ -16,9 +20,26 @@ export interface Episode {
 
 /** What one reading does to an episode. */
 export type EpisodeStep =
-  | { readonly kind: 'none'; readonly next: Episode | undefined }
-  | { readonly kind: 'raise'; readonly next: Episode }
-  | { readonly kind: 'clear'; readonly next: undefined; readonly alertId: string };
+  | {
+      /** Nothing to report: the episode started, went on, ended while pending, or is unchanged. */
+      readonly kind: 'none';
+      /** The episode after the reading, or `undefined` when there is none (any more). */
+      readonly next: Episode | undefined;
+    }
+  | {
+      /** The episode has just been raised by this reading: raise its alert. */
+      readonly kind: 'raise';
+      /** The raised episode (set its `alertId`). */
+      readonly next: Episode;
+    }
+  | {
+      /** A raised episode has just cleared by this reading. */
+      readonly kind: 'clear';
+      /** Always `undefined`: the episode is over. */
+      readonly next: undefined;
+      /** The id of the alert the episode raised (empty when none was set). */
+      readonly alertId: string;
+    };
 
 function start(r: Reading): Episode {
   return { phase: 'pending', startTs: r.ts, lastTs: r.ts, readingIds: [r.id] };

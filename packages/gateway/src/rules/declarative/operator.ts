@@ -6,17 +6,26 @@ import type { ThresholdRuleSpec } from './spec.js';
 
 /** A rule's episode was raised: one alert per episode. */
 export interface RuleAlertRaised {
+  /** Discriminant of {@link RuleEvent}: always `alert-raised`. */
   readonly type: 'alert-raised';
+  /**
+   * The alert: id `rule:<ruleId>:<readingId>` of the raising reading, rule `rule:<ruleId>`, the
+   * rule's severity and message, and the ids of the episode's readings.
+   */
   readonly alert: Alert;
 }
 
 /** A raised episode cleared: the reading `readingId` reached the clearing level. */
 export interface RuleAlertCleared {
+  /** Discriminant of {@link RuleEvent}: always `alert-cleared`. */
   readonly type: 'alert-cleared';
+  /** The id of the rule whose episode cleared. */
   readonly ruleId: string;
   /** Patient id, or device id for readings without a patient. */
   readonly series: string;
+  /** The id of the alert the episode raised (its `alert-raised` event's `alert.id`). */
   readonly alertId: string;
+  /** The id of the reading that reached the clearing level. */
   readonly readingId: string;
   /** When it cleared (the injected clock). */
   readonly ts: number;
@@ -27,10 +36,15 @@ export interface RuleAlertCleared {
  * clearing will not be reported and a later breach raises a new alert.
  */
 export interface RuleEpisodeEvicted {
+  /** Discriminant of {@link RuleEvent}: always `episode-evicted`. */
   readonly type: 'episode-evicted';
+  /** The id of the rule whose episode was evicted. */
   readonly ruleId: string;
+  /** Patient id, or device id for readings without a patient. */
   readonly series: string;
+  /** The id of the alert the evicted episode raised (it will not be reported cleared). */
   readonly alertId: string;
+  /** When it was evicted, in ms since the epoch (the injected clock). */
   readonly ts: number;
 }
 
