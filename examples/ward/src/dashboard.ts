@@ -15,12 +15,15 @@ import {
   type DashboardDevice,
   type DashboardModel,
 } from '@healthit/platform/dashboard';
-import { type Observable, Subject } from 'rxjs';
+import { filter, map, merge, type Observable, Subject } from 'rxjs';
+import { WARD_ID } from './constants.js';
+import type { WardDeviceStatus, WardDevices } from './devices.js';
+import type { WardModelMonitor } from './model-monitor.js';
+import { UPDATING_STATES, type WardRollout } from './rollout.js';
 import type { WardView } from './view.js';
 import type { WardLedger } from './ward-ledger.js';
 
-/** The ward all simulated patients are on: the access-control scope of their alerts. */
-export const WARD_ID = 'ward-7';
+export { WARD_ID } from './constants.js';
 
 /** Options of the ward's dashboard (`WardOptions.dashboard`). */
 export interface WardDashboardOptions {
@@ -46,7 +49,6 @@ export interface WardDashboardReady {
 export interface WardDashboard {
   readonly alerts: AlertManager;
   onStored(readings: readonly Reading[]): void;
-  onAccepted(reading: Reading): void;
   onAlert(alert: Alert, source: string): void;
   onGatewayAlert(alert: Alert): void;
   onNews2(update: News2ScoreUpdate): void;
@@ -62,19 +64,24 @@ export interface WardDashboardParts {
   readonly ledger: WardLedger;
   readonly periodMs: number;
   readonly model: { readonly id: string; readonly version: string };
+  /** The model's monitor: rolling accuracy against delayed labels, input drift. */
+  readonly modelMonitor: WardModelMonitor;
+  /** The devices as the gateway's device monitoring knows them (battery, firmware, last seen). */
+  readonly devices: WardDevices;
+  /** The platform's rollout engine and its campaign over the pulse oximeters. */
+  readonly rollout?: WardRollout;
   readonly outbox: Outbox;
   readonly uplink: { readonly name: string; readonly state$: Observable<UplinkState> };
   readonly forwarder: { stats(): ForwarderStats };
 }
 
-/** Devices remembered for the devices page (policy when full: new devices are not listed). */
-const MAX_DEVICES = 50_000;
-
 /**
  * Opens the platform dashboard over the ward's real sources (the PGlite store, the platform's alert
- * manager fed by the uplink, NEWS2 from the gateway's operator, devices as the gateway hears them,
- * the transparency log's checkpoints and provenance bundles, the edge model) and the gateway's local
- * status page (outbox, uplink, devices, recent alerts).
+ * manager fed by the uplink, NEWS2 from the gateway's operator, devices as the gateway's device
+ * monitoring knows them — battery and firmware from their heartbeats — with their state in the
+ * platform's firmware rollout, the rollout engine's campaigns and fleet view, the transparency
+ * log's checkpoints and provenance bundles, the edge model with its monitor's rolling AUROC, Brier
+ * and input drift) and the gateway's local status page (outbox, uplink, devices, recent alerts).
  */
 export async function openWardDashboard(
   parts: WardDashboardParts,
@@ -83,14 +90,12 @@ export async function openWardDashboard(
   const alerts = createAlertManager({ wardOf: () => WARD_ID });
   const news2 = createNews2History();
   const stored$ = new Subject<Reading>();
-  const devices = new Map<string, { patientId?: string; lastSeen: number; metrics: Set<string> }>();
   const recent = createRecentAlerts(50);
   let riskScores = 0;
   let uplinkState: UplinkState = 'up';
   const uplinkSub = parts.uplink.state$.subscribe((s) => {
     uplinkState = s;
   });
-  const offlineAfterMs = Math.max(5_000, parts.periodMs * 5);
   const nurse: Principal = { id: 'nurse-demo', roles: ['nurse'], wards: [WARD_ID], patients: [] };
   const biomed: Principal = { id: 'biomed-demo', roles: ['biomed'], wards: [WARD_ID], patients: [] };
   const tokens = {
@@ -98,15 +103,58 @@ export async function openWardDashboard(
     biomed: randomBytes(12).toString('base64url'),
   };
 
-  const deviceList = (): DashboardDevice[] => {
-    const now = Date.now();
-    return [...devices.entries()].map(([deviceId, d]) => ({
-      deviceId,
-      ...(d.patientId === undefined ? {} : { patientId: d.patientId }),
-      kind: [...d.metrics].sort().join(', '),
-      state: now - d.lastSeen > offlineAfterMs ? 'offline' : 'online',
-      lastSeen: d.lastSeen,
-    }));
+  // A device's row: the gateway's view, its state `updating (<step>)` while the rollout updates it.
+  const deviceRow = (d: WardDeviceStatus): DashboardDevice => {
+    const update = parts.rollout?.entry(d.deviceId)?.state;
+    return {
+      deviceId: d.deviceId,
+      patientId: d.patientId,
+      kind: d.kind,
+      state:
+        update !== undefined && UPDATING_STATES.has(update)
+          ? `updating (${update})`
+          : d.online
+            ? 'online'
+            : 'offline',
+      ...(d.batteryPercent === undefined ? {} : { batteryPercent: d.batteryPercent }),
+      ...(d.lastSeen === undefined ? {} : { lastSeen: d.lastSeen }),
+      ...(d.firmware === undefined ? {} : { firmware: d.firmware }),
+    };
+  };
+  const deviceList = (): DashboardDevice[] => parts.devices.list().map(deviceRow);
+  // Live: a change the gateway heard, or a step of the device's update.
+  const deviceUpdates$: Observable<DashboardDevice> = merge(
+    parts.devices.changes$,
+    parts.rollout?.engine.fleet$.pipe(map((f) => f.deviceId)) ?? [],
+  ).pipe(
+    map((id) => parts.devices.get(id)),
+    filter((d) => d !== undefined),
+    map(deviceRow),
+  );
+  const modelList = (): DashboardModel[] => {
+    const report = parts.modelMonitor.report();
+    const active = report.active;
+    const accuracy = active?.accuracy;
+    const drift = parts.modelMonitor.drift(report);
+    return [
+      {
+        name: parts.model.id,
+        version: parts.model.version,
+        placement: 'edge: gateway, onnxruntime-web (WASM)',
+        status:
+          active === undefined || active.alarms.length === 0
+            ? 'serving'
+            : `serving · alarm: ${active.alarms.join(', ')}`,
+        ...(accuracy?.auroc === null || accuracy?.auroc === undefined ? {} : { auroc: accuracy.auroc }),
+        ...(accuracy?.brier === null || accuracy?.brier === undefined ? {} : { brier: accuracy.brier }),
+        // The most drifted input once enough scores were seen; drifted at PSI >= 0.5.
+        ...(drift === undefined
+          ? {}
+          : { drift: { score: drift.psi, drifted: drift.drifted, metric: `PSI ${drift.feature}` } }),
+        scores: riskScores,
+        updatedAt: Date.now(),
+      },
+    ];
   };
 
   const dashboard: Dashboard = createDashboard({
@@ -132,7 +180,8 @@ export async function openWardDashboard(
       readings$: stored$,
       alerts,
       news2,
-      devices: { list: deviceList },
+      devices: { list: deviceList, updates$: deviceUpdates$ },
+      ...(parts.rollout === undefined ? {} : { rollouts: parts.rollout.engine }),
       ledger: {
         status: () => parts.ledger.status(),
         provenance: (readingId) =>
@@ -140,28 +189,19 @@ export async function openWardDashboard(
             parts.store.query({ deviceId: q.deviceId, from: q.from, to: q.to, limit: 10_000 }),
           ),
       },
-      models: {
-        list: (): DashboardModel[] => [
-          {
-            name: parts.model.id,
-            version: parts.model.version,
-            placement: 'edge: gateway, onnxruntime-web (WASM)',
-            status: 'serving',
-            scores: riskScores,
-            updatedAt: Date.now(),
-          },
-        ],
-      },
+      models: { list: modelList },
     },
   });
   const gateway: GatewayStatusServer = createGatewayStatusServer({
     sources: {
       name: 'gw-ward-7',
       devices: () =>
-        deviceList().map((d) => ({
+        parts.devices.list().map((d) => ({
           deviceId: d.deviceId,
-          online: d.state === 'online',
+          online: d.online,
           lastSeen: d.lastSeen ?? 0,
+          ...(d.batteryPercent === undefined ? {} : { batteryPercent: d.batteryPercent }),
+          ...(d.firmware === undefined ? {} : { firmware: d.firmware }),
         })),
       outbox: () => parts.outbox.stats(),
       uplink: () => {
@@ -184,20 +224,6 @@ export async function openWardDashboard(
     ready,
     onStored(readings) {
       for (const r of readings) stored$.next(r);
-    },
-    onAccepted(r) {
-      let d = devices.get(r.deviceId);
-      if (d === undefined) {
-        if (devices.size >= MAX_DEVICES) return;
-        d = {
-          ...(r.patientId === undefined ? {} : { patientId: r.patientId }),
-          lastSeen: r.ts,
-          metrics: new Set(),
-        };
-        devices.set(r.deviceId, d);
-      }
-      d.lastSeen = Math.max(d.lastSeen, r.ts);
-      d.metrics.add(r.metric);
     },
     onAlert(alert, source) {
       alerts.submit(alert, source);

@@ -15,18 +15,67 @@ export function renderSummary(s: WardSummary): string {
     '',
     `Summary (${(s.elapsedMs / 1000).toFixed(1)} s${s.stoppedEarly ? ', stopped early' : ''})`,
     `  patients          ${s.patients}`,
-    `  readings in       ${s.published} published by the monitors${s.publishFailures ? `, ${s.publishFailures} failed to publish` : ''}`,
+    `  readings in       ${s.published} published by the devices${s.publishFailures ? `, ${s.publishFailures} failed to publish` : ''}`,
     `  accepted          ${s.accepted} by the gateway${refused ? ` (refused: ${refused})` : ''}`,
     `  stored            ${s.stored} in the platform store (PGlite)${s.storeFailures ? `, ${s.storeFailures} failed` : ''}${s.notStored ? `, ${s.notStored} accepted readings MISSING` : ''}`,
     `  outbox            ${outbox(s)}`,
     `  uplink            ${uplink(s)}`,
     `  alerts            ${s.alerts}${severities ? ` (${severities})` : ''}${s.alerts === s.alertsRaised ? '' : ` of ${s.alertsRaised} raised`}`,
     `  risk scores       ${s.riskScores} from the edge model${s.riskErrors ? `, ${s.riskErrors} errors` : ''}`,
+    `  model monitor     ${modelLine(s)}`,
+    `  devices           ${devicesLine(s)}`,
+    `  firmware rollout  ${rolloutLine(s)}`,
     `  ledger            ${l.entries} entries (signed reading batches), log ${l.logId.slice(0, 16)}…, witnessed checkpoints`,
     `  ledger verified   ${verified ? 'yes' : 'NO'}: log ${l.logVerified ? 'valid' : 'INVALID'} (policy, signatures, order, root, witness), ${l.anchorsVerified}/${l.anchors} batch anchors match the store, provenance of ${l.provenance?.readingId ?? '-'} ${l.provenance?.verified ? 'verified offline' : 'NOT verified'}`,
     `  NEWS2             ${news2(s)}`,
     ...fhirLines(s),
   ].join('\n');
+}
+
+/** The model monitor's line: rolling accuracy against the delayed labels, input drift, alarms. */
+function modelLine(s: WardSummary): string {
+  const m = s.model;
+  const figure = (x: number | null) => (x === null ? '-' : x.toFixed(3));
+  const drift =
+    m.drift === undefined
+      ? 'input drift: too few scores yet'
+      : `input drift: ${m.drift.driftedFeatures} of 5 inputs at PSI >= 0.5, highest ${m.drift.psi.toFixed(2)} (${m.drift.feature}; latest ${m.drift.samples} scores vs ${m.referenceRows} reference rows)`;
+  return [
+    `AUROC ${figure(m.auroc)}, Brier ${figure(m.brier)} over ${m.labelled} labelled windows (${m.positives} with true NEWS2 >= 5 within ${(m.labelHorizonMs / 1000).toFixed(0)} s)`,
+    drift,
+    m.alarms.length === 0 ? 'no alarm' : `ALARM ${m.alarms.join(', ')}`,
+  ].join('; ');
+}
+
+/** The devices line: kinds, online, battery range, firmware versions. */
+function devicesLine(s: WardSummary): string {
+  const d = s.devices;
+  const kinds = Object.entries(d.byKind)
+    .map(([k, n]) => `${n} ${k}s`)
+    .join(', ');
+  const firmware = Object.entries(d.firmware)
+    .map(([v, n]) => `${v} ×${n}`)
+    .join(', ');
+  const parts = [
+    `${d.total} (${kinds}): ${d.online} of ${d.heard} heard online`,
+    d.battery === undefined ? 'no battery reported' : `battery ${d.battery.min}–${d.battery.max} %`,
+    `firmware ${firmware || '-'}`,
+    `${d.heartbeats} heartbeats`,
+  ];
+  if (d.heartbeatsRefused) parts.push(`${d.heartbeatsRefused} REFUSED`);
+  if (d.heartbeatFailures) parts.push(`${d.heartbeatFailures} failed to publish`);
+  if (d.offlineAlerts) parts.push(`${d.offlineAlerts} offline alerts`);
+  return parts.join(', ');
+}
+
+/** The rollout line: the campaign's phase, wave and counts. */
+function rolloutLine(s: WardSummary): string {
+  const r = s.rollout;
+  if (r === undefined) return 'none (rollout: false)';
+  const c = r.status;
+  if (c === undefined) return `${r.campaignId} not started (the run ended first)`;
+  const failed = c.counts.failed + c.counts['rolled-back'];
+  return `${c.campaignId} → ${r.version} ${c.phase.toUpperCase()}${c.reason ? ` (${c.reason})` : ''}, wave ${c.wave} of ${c.waveCount}: ${c.counts.updated} of ${c.population} updated, ${failed} failed or rolled back, ${c.inFlight} in flight; ${r.reports} device reports${r.refusedReports ? `, ${r.refusedReports} REFUSED` : ''}`;
 }
 
 /** Patient ids as a short list. */

@@ -54,8 +54,12 @@ describe('runWard (the quick-start stack, end to end)', { timeout: 60_000 }, () 
       scenarioMix: { hypoxic: 1, stable: 1 },
       scenarioTiming: { startAfterMs: 0, rampMs: 1000 },
       refreshMs: 500,
+      // A compressed campaign and label horizon, to see both end within the run.
+      rollout: { startAfterMs: 500, soakMs: 300, downloadMs: 200 },
+      modelMonitor: { labelHorizonMs: 1000, minDriftSamples: 10 },
     });
-    expect(summary.published).toBeGreaterThan(6 * 6 * 10);
+    // A monitor (6 vital signs) and a pulse oximeter (SpO2, pulse rate) per bed.
+    expect(summary.published).toBeGreaterThan(6 * 8 * 10);
     expect(summary.publishFailures).toBe(0);
     expect(summary.accepted).toBe(summary.published);
     expect(summary.stored).toBe(summary.accepted);
@@ -80,7 +84,15 @@ describe('runWard (the quick-start stack, end to end)', { timeout: 60_000 }, () 
     expect(rows).toHaveLength(6);
     for (const row of rows) {
       expect(Object.keys(row.latest).sort()).toEqual(
-        ['body-temperature', 'bp-diastolic', 'bp-systolic', 'heart-rate', 'respiratory-rate', 'spo2'].sort(),
+        [
+          'body-temperature',
+          'bp-diastolic',
+          'bp-systolic',
+          'heart-rate',
+          'pulse-rate',
+          'respiratory-rate',
+          'spo2',
+        ].sort(),
       );
       expect(row.risk).toBeGreaterThanOrEqual(0);
       expect(row.risk).toBeLessThanOrEqual(1);
@@ -88,6 +100,38 @@ describe('runWard (the quick-start stack, end to end)', { timeout: 60_000 }, () 
     const hypoxic = rows.filter((r) => r.scenario === 'hypoxic');
     expect(hypoxic.length).toBeGreaterThan(0);
     expect(hypoxic.every((r) => r.alerts > 0 && (r.latest.spo2 ?? 100) <= 93)).toBe(true);
+
+    // The devices as the gateway's device monitoring heard them: battery from the oximeters'
+    // simulated batteries (seeded start levels), firmware from every device's update agent.
+    const d = summary.devices;
+    expect(d).toMatchObject({ total: 12, heard: 12, online: 12, heartbeatsRefused: 0, heartbeatFailures: 0 });
+    expect(d.byKind).toEqual({ 'bedside monitor': 6, 'pulse oximeter': 6 });
+    expect(d.heartbeats).toBeGreaterThanOrEqual(12);
+    expect(d.battery?.devices).toBe(6); // the monitors are mains powered
+    expect(d.battery?.min).toBeGreaterThanOrEqual(14);
+    expect(d.battery?.max).toBeLessThanOrEqual(100);
+    // The rollout engine's campaign updated every oximeter in three waves; the devices say so.
+    const campaign = summary.rollout?.status;
+    expect(campaign).toMatchObject({ campaignId: 'sim-oximeter-2.5.0', phase: 'completed', population: 6 });
+    expect(campaign?.counts).toMatchObject({ updated: 6, failed: 0, 'rolled-back': 0 });
+    expect(campaign?.waves.map((w) => w.updated)).toEqual([1, 2, 3]);
+    expect(summary.rollout?.refusedReports).toBe(0);
+    expect(summary.rollout?.fleetVersions).toEqual({ '3.1.0': 6, '2.5.0': 6 });
+    expect(d.firmware).toEqual({ '3.1.0': 6, '2.5.0': 6 });
+    // The model monitor: scores joined to delayed ground-truth labels (hypoxic patients reach
+    // NEWS2 >= 5, stable ones do not), and input drift against the reference profile.
+    const m = summary.model;
+    expect(m.predictions).toBe(summary.riskScores);
+    expect(m.labelled).toBeGreaterThan(0);
+    expect(m.positives).toBeGreaterThan(0);
+    expect(m.positives).toBeLessThan(m.labelled);
+    expect(m.auroc).toBeGreaterThan(0.5); // the model ranks the hypoxic patients higher
+    expect(m.brier).toBeGreaterThanOrEqual(0);
+    expect(m.brier).toBeLessThanOrEqual(1);
+    expect(m.drift?.samples).toBe(summary.riskScores); // every score, fewer than the window's 500
+    expect(m.drift?.psi).toBeGreaterThanOrEqual(0);
+    expect(m.drift?.drifted).toBe((m.drift?.psi ?? 0) >= 0.5);
+    expect(m.referenceRows).toBe(7200);
   });
 
   it('stops early on abort and drains, losing nothing through a full SQLite outbox, an uplink outage and lost acknowledgements', async () => {

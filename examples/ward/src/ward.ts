@@ -21,6 +21,7 @@ import {
   dedupeRecords,
   type Forwarder,
   type InProcessUplink,
+  monitorDevices,
   news2Scores,
   type Outbox,
   readingBatchRecords,
@@ -46,8 +47,21 @@ import {
   tap,
 } from 'rxjs';
 import type { WardDashboard, WardDashboardOptions } from './dashboard.js';
+import { createWardDevices, type WardDevicesSummary } from './devices.js';
 import type { WardFhir, WardFhirOptions, WardFhirSummary } from './fhir.js';
+import { createWardFleet, HEARTBEAT_TOPICS, heartbeatTopic, wardDeviceSpecs } from './fleet.js';
+import {
+  createWardModelMonitor,
+  type WardModelMonitorOptions,
+  type WardModelMonitorSummary,
+} from './model-monitor.js';
 import { WARD_SCENARIO_MIX, type WardPatient, wardPatients } from './patients.js';
+import {
+  createWardRollout,
+  type WardRollout,
+  type WardRolloutOptions,
+  type WardRolloutSummary,
+} from './rollout.js';
 import { spo2RedScoreAlerts, WARD_GATEWAY_RULES } from './rules.js';
 import { createWardView, type WardView } from './view.js';
 import { createWardLedger, type WardLedgerSummary } from './ward-ledger.js';
@@ -111,6 +125,13 @@ export interface WardOptions {
    * ledger with verify-a-reading, model. With `durationMs: Infinity` the ward runs until `signal`.
    */
   readonly dashboard?: WardDashboardOptions;
+  /**
+   * The firmware rollout of the pulse oximeters (default `{}`: the platform's rollout engine
+   * creates a campaign 3 s in and updates them in waves of 10, 50 and 100 %); `false`: none.
+   */
+  readonly rollout?: false | WardRolloutOptions;
+  /** Monitoring of the edge model against delayed ground-truth labels (default: a 10 s horizon). */
+  readonly modelMonitor?: WardModelMonitorOptions;
 }
 
 /** The edge NEWS2 scoring in a {@link WardSummary}. */
@@ -164,6 +185,15 @@ export interface WardSummary {
   readonly news2: WardNews2Summary;
   /** The FHIR server, clinical context and Observation export (absent with `fhir: false`). */
   readonly fhir?: WardFhirSummary;
+  /** The devices as the gateway's device monitoring saw them: online, battery, firmware. */
+  readonly devices: WardDevicesSummary & {
+    /** Heartbeats the devices could not publish. */
+    readonly heartbeatFailures: number;
+  };
+  /** The pulse oximeters' firmware campaign (absent with `rollout: false`). */
+  readonly rollout?: WardRolloutSummary;
+  /** The edge model's rolling accuracy against delayed labels, and its input drift. */
+  readonly model: WardModelMonitorSummary;
   readonly view: WardView;
 }
 
@@ -227,16 +257,21 @@ async function drainOutbox(outbox: Outbox, forwarder: Forwarder, timeoutMs: numb
 }
 
 /**
- * Runs the quick-start ward: simulated monitors → in-process transport → gateway (validation,
- * units, NEWS2 red-score rules) → store-and-forward outbox (memory, or SQLite with `outboxPath`) →
- * forwarder → in-process uplink → platform (de-duplication by record id, decoding, PGlite store
- * with each stored batch anchored in a witnessed, permissioned transparency log, alerts to the view), and an ONNX
- * deterioration model scoring every patient at the edge. With `fhir` (default), an embedded FHIR R4
- * server holds the ward's clinical record: each patient's context (SpO2 scale, oxygen, ward) feeds
- * the gateway's NEWS2 operator and the SpO2 red-score rule, and stored readings are exported as
- * Observations. Stops after `durationMs` or on `signal`, drains every stage (devices, gateway,
- * outbox, platform, FHIR export), verifies the ledger and each anchor against the store, checks
- * every accepted reading was stored, and resolves with a summary.
+ * Runs the quick-start ward: simulated devices (a bedside monitor and a battery-powered pulse
+ * oximeter per bed) → in-process transport → gateway (validation, units, NEWS2 red-score rules) →
+ * store-and-forward outbox (memory, or SQLite with `outboxPath`) → forwarder → in-process uplink →
+ * platform (de-duplication by record id, decoding, PGlite store with each stored batch anchored in
+ * a witnessed, permissioned transparency log, alerts to the view), and an ONNX deterioration model
+ * scoring every patient at the edge. With `fhir` (default), an embedded FHIR R4 server holds the
+ * ward's clinical record: each patient's context (SpO2 scale, oxygen, ward) feeds the gateway's
+ * NEWS2 operator and the SpO2 red-score rule, and stored readings are exported as Observations.
+ * The devices send heartbeats (battery, firmware) that the gateway's device monitoring reads; the
+ * platform's rollout engine updates the oximeters' firmware in waves, each device's update agent
+ * installing and reporting; the model's scores are monitored against delayed labels from the
+ * simulator's ground truth (AUROC, Brier) and for input drift (PSI). Stops after `durationMs` or
+ * on `signal`, drains every stage (devices, gateway, outbox, platform, FHIR export), verifies the
+ * ledger and each anchor against the store, checks every accepted reading was stored, and
+ * resolves with a summary.
  */
 export async function runWard(options: WardOptions = {}): Promise<WardSummary> {
   const patients = options.patients ?? 20;
@@ -253,6 +288,8 @@ export async function runWard(options: WardOptions = {}): Promise<WardSummary> {
   const simulator = createWardSimulator({
     ...simulatorOptions,
     scenarios: scenariosOf(simulatorOptions, options.scenarioMix ?? WARD_SCENARIO_MIX),
+    // At each bed: the bedside monitor (mains) and a pulse oximeter on its battery.
+    devices: wardDeviceSpecs(simulatorOptions.seed),
     // Controlled oxygen from the start for the patients who have it prescribed (see wardPatients).
     oxygen$: defer(() =>
       from(
@@ -271,6 +308,19 @@ export async function runWard(options: WardOptions = {}): Promise<WardSummary> {
   const store = await createPgliteReadingStore(options.dataDir ? { dataDir: options.dataDir } : {});
   const ledger = createWardLedger();
   const model = await createOnnxRuntime().load(deteriorationModelV0());
+  const modelArtifact = deteriorationModelV0();
+  // The model's reference profile (a simulated reference ward, scored) and its monitor.
+  const modelMonitor = await createWardModelMonitor(model, modelArtifact, options.modelMonitor);
+  // The devices' firmware (factory images, update agents), and what the gateway hears of them.
+  const fleet = await createWardFleet(simulator);
+  const devices = createWardDevices(fleet);
+  const rollout: WardRollout | undefined =
+    options.rollout === false ? undefined : await createWardRollout(fleet, options.rollout ?? {});
+  // The rollout engine's inventory follows the gateway's device monitoring (firmware, online).
+  const inventorySub = devices.changes$.subscribe((id) => {
+    const d = devices.get(id);
+    if (d !== undefined) rollout?.onDevice(d);
+  });
 
   const outbox = await openOutbox(options);
   const outboxAtStart = outbox.stats(); // a SQLite outbox keeps its counters across runs
@@ -287,7 +337,6 @@ export async function runWard(options: WardOptions = {}): Promise<WardSummary> {
             ...(c.ward?.display === undefined ? {} : { ward: c.ward.display }),
           }),
         );
-  const modelArtifact = deteriorationModelV0();
   const dashboard: WardDashboard | undefined =
     options.dashboard === undefined
       ? undefined
@@ -298,6 +347,9 @@ export async function runWard(options: WardOptions = {}): Promise<WardSummary> {
             ledger,
             periodMs: simulatorOptions.periodMs,
             model: { id: modelArtifact.id, version: modelArtifact.version },
+            modelMonitor,
+            devices,
+            ...(rollout === undefined ? {} : { rollout }),
             outbox,
             uplink,
             forwarder,
@@ -307,6 +359,7 @@ export async function runWard(options: WardOptions = {}): Promise<WardSummary> {
   options.onUplink?.(uplink);
   options.onStatus?.('running');
   const started = Date.now();
+  rollout?.start();
 
   let published = 0;
   let publishFailures = 0;
@@ -323,6 +376,7 @@ export async function runWard(options: WardOptions = {}): Promise<WardSummary> {
   let storeFailures = 0;
   let riskScores = 0;
   let riskErrors = 0;
+  let heartbeatFailures = 0;
   let news2Updates = 0;
   let news2RiskRises = 0;
   let news2Rejected = 0;
@@ -378,6 +432,7 @@ export async function runWard(options: WardOptions = {}): Promise<WardSummary> {
       tap((event) => {
         if (event.type === 'score') {
           riskScores += 1;
+          modelMonitor.onScore(event.score);
           dashboard?.onRiskScore();
           view.onRisk(event.score.patientId, event.score.risk);
         } else {
@@ -444,7 +499,7 @@ export async function runWard(options: WardOptions = {}): Promise<WardSummary> {
           accepted += 1;
           acceptedIds.push(r.id);
           view.onReading(r);
-          dashboard?.onAccepted(r);
+          devices.onReading(r);
         }),
       ),
     ),
@@ -455,17 +510,46 @@ export async function runWard(options: WardOptions = {}): Promise<WardSummary> {
         }),
       ),
     ),
+    // Device monitoring at the gateway: last seen from readings and heartbeats, battery and
+    // firmware from heartbeats, offline after a silence of 5 periods (at least 5 s).
+    drain(
+      merge(
+        gateway.readings$,
+        transport.subscribe(HEARTBEAT_TOPICS).pipe(
+          map((m) => devices.decode(m)),
+          filter((h) => h !== undefined),
+        ),
+      ).pipe(
+        monitorDevices({ offlineAfterMs: Math.max(5_000, simulatorOptions.periodMs * 5) }),
+        tap((e) => devices.onMonitor(e)),
+      ),
+    ),
   ];
   fhir?.start();
-  // Devices: publish until stopped.
+  // Devices: measure and publish until stopped. One simulation run: its readings, the heartbeats
+  // the devices send, and its ground truth (for the model's delayed labels).
+  const ticks$ = simulator.ticks$.pipe(takeUntil(stop$), share());
   const publishing = drain(
-    simulator.readings$.pipe(
-      takeUntil(stop$),
+    ticks$.pipe(
+      mergeMap((tick) => tick.deliveries.flatMap((d) => d.sample.readings)),
       publishReadings(transport),
       tap((event) => {
         if (event.type === 'published') published += event.readings.length;
         else publishFailures += event.readings.length;
       }),
+    ),
+  );
+  const heartbeats = drain(
+    ticks$.pipe(
+      tap((tick) => modelMonitor.onTick(tick)),
+      mergeMap((tick) => fleet.heartbeats(tick)),
+      concatMap((h) =>
+        transport
+          .publish(heartbeatTopic(h.deviceId), new TextEncoder().encode(JSON.stringify(h)))
+          .catch(() => {
+            heartbeatFailures += 1;
+          }),
+      ),
     ),
   );
   const refreshMs = options.refreshMs ?? 1000;
@@ -476,7 +560,8 @@ export async function runWard(options: WardOptions = {}): Promise<WardSummary> {
   options.onStatus?.('draining');
   stop$.next();
   stop$.complete();
-  await publishing;
+  const rolloutStopped = rollout?.stop(); // updates under way finish
+  await Promise.all([publishing, heartbeats]);
   await transport.close(); // completes the gateway's streams: every stage drains
   fhir?.stopContext(); // completes the NEWS2 operator's entries
   await Promise.all([appending, scored, news2, ...watched]); // everything accepted is in the outbox
@@ -486,6 +571,8 @@ export async function runWard(options: WardOptions = {}): Promise<WardSummary> {
   const forwarderStats = forwarder.stats();
   await uplink.close(); // completes the platform's streams
   await Promise.all([stored, platformAlerts]);
+  const rolloutSummary = await rolloutStopped;
+  inventorySub.unsubscribe();
   outbox.close();
   options.onStatus?.('verifying');
 
@@ -555,9 +642,13 @@ export async function runWard(options: WardOptions = {}): Promise<WardSummary> {
       rejected: news2Rejected,
     },
     ...(fhirSummary === undefined ? {} : { fhir: fhirSummary }),
+    devices: { ...devices.summary(), heartbeatFailures },
+    ...(rolloutSummary === undefined ? {} : { rollout: rolloutSummary }),
+    model: modelMonitor.summary(),
     view,
   };
   await dashboard?.close();
+  devices.close();
   await Promise.all([model.dispose(), ledger.close(), store.close()]);
   return summary;
 }
