@@ -14,6 +14,7 @@ import {
   type Dashboard,
   type DashboardDevice,
   type DashboardModel,
+  isLoopback,
 } from '@healthit/platform/dashboard';
 import { filter, map, merge, type Observable, Subject } from 'rxjs';
 import { WARD_ID } from './constants.js';
@@ -161,6 +162,8 @@ export async function openWardDashboard(
     title: 'Ward 7 · Health-IT SDK quick start',
     staleAfterMs: Math.max(10_000, parts.periodMs * 10),
     authenticate: bearerTokenAuthenticator({ [tokens.nurse]: nurse, [tokens.biomed]: biomed }),
+    // Patient data on a network interface only to a signed-in user; on loopback, open.
+    readAccess: isLoopback(options.host ?? '127.0.0.1') ? 'open' : 'signed-in',
     sources: {
       patients: () =>
         [...parts.view.rows.values()].map((row) => ({
@@ -214,7 +217,8 @@ export async function openWardDashboard(
   const host = options.host ?? '127.0.0.1';
   const [url, gatewayUrl] = await Promise.all([
     dashboard.listen({ port: options.port ?? 0, host }),
-    gateway.listen({ port: options.gatewayPort ?? 0, host }),
+    // The gateway's status page has no sign-in: it stays on loopback (the gateway's own console).
+    gateway.listen({ port: options.gatewayPort ?? 0, host: '127.0.0.1' }),
   ]);
   const ready: WardDashboardReady = { url, gatewayUrl, tokens };
   options.onReady?.(ready);

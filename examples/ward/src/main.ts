@@ -15,8 +15,9 @@ Runs a simulated ward through device → gateway → outbox → uplink → platf
 process, serves the platform dashboard and the gateway's status page (their URLs are printed) and
 prints a live table once a second. It keeps serving until Ctrl-C; --duration ends the run after
 that many seconds (30 by default with --no-dashboard). Then it prints a summary. --port and
---gateway-port choose the ports (default: free ports), --host the address (default 127.0.0.1;
-0.0.0.0 to open the dashboard from a tablet on your network). --outbox keeps the gateway's
+--gateway-port choose the ports (default: free ports), --host the dashboard's address (default
+127.0.0.1; 0.0.0.0 to open it from a tablet on your network: then it asks for the printed nurse or
+biomed token before it shows anything; the gateway page stays on 127.0.0.1). --outbox keeps the gateway's
 store-and-forward outbox in a SQLite file (in memory by default). An embedded FHIR R4 server holds
 the ward's clinical record (SpO2 scale and oxygen for NEWS2) and receives the readings as
 Observations; --no-fhir runs without it (about 1 s faster to start; everyone on SpO2 Scale 1).

@@ -282,6 +282,49 @@ describe('dashboard in Chromium', () => {
     await page.close();
   });
 
+  it("readAccess 'signed-in': the page asks for a token first, then shows the ward and goes live through a ticket", async () => {
+    const secured = createDashboard({
+      sources: {
+        patients: () => [{ patientId: 'p-1', label: 'Bed 1 · p-1', ward: 'ward-7' }],
+        store,
+        readings$,
+        alerts,
+        news2,
+      },
+      authenticate: bearerTokenAuthenticator(TOKENS),
+      readAccess: 'signed-in',
+      liveBatchMs: 50,
+    });
+    const securedUrl = await secured.listen({ port: 0 });
+    try {
+      expect((await fetch(`${securedUrl}api/ward`)).status).toBe(401);
+      const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(securedUrl);
+      await page.waitForSelector('body[data-ready="signin"]');
+      expect(await page.locator('main').textContent()).toMatch(/Sign in with your access token/);
+      expect(await page.locator('.tile').count()).toBe(0);
+      await page.locator('#token').fill('nurse-token');
+      await page.locator('#signin').evaluate((form: HTMLFormElement) => form.requestSubmit());
+      await page.waitForSelector('body[data-ready="ward"] .tile[data-patient-id="p-1"]');
+      await page.waitForSelector('#live[data-state="live"]');
+      const fresh = reading('p-1', 'heart-rate', 133, '/min', Date.now());
+      await store.append([fresh]);
+      readings$.next(fresh);
+      await expect
+        .poll(() => page.locator('.tile[data-patient-id="p-1"] [data-metric="heart-rate"]').textContent(), {
+          timeout: 5000,
+        })
+        .toMatch(/^133 /);
+      await page.screenshot({ path: screenshotPath('dashboard-signed-in-reads'), fullPage: true });
+      expect(errors).toEqual([]);
+      await page.close();
+    } finally {
+      await secured.close();
+    }
+  });
+
   it('is readable on a tablet: tiles reflow into the narrower viewport without horizontal scrolling', async () => {
     const page = await browser.newPage({ viewport: { width: 768, height: 1024 } });
     await page.goto(url);

@@ -7,6 +7,11 @@
  */
 export { bearerToken, bearerTokenAuthenticator, roleClaimAuthenticator } from './auth.js';
 export {
+  createEventTickets,
+  type EventTicketOptions,
+  type EventTickets,
+} from './event-tickets.js';
+export {
   createCommandHistory,
   createNews2History,
   createPatientHistory,
@@ -20,6 +25,7 @@ export {
   type Dashboard,
   type DashboardListenOptions,
   type DashboardOptions,
+  isLoopback,
 } from './server.js';
 export type {
   Authenticate,

@@ -2,10 +2,18 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type AlertSeverity, compareSeverity, METRICS, type MetricId, type Reading } from '@healthit/core';
+import {
+  type AlertSeverity,
+  compareSeverity,
+  HealthItError,
+  METRICS,
+  type MetricId,
+  type Reading,
+} from '@healthit/core';
 import { type FastifyInstance, type FastifyReply, type FastifyRequest, fastify } from 'fastify';
 import { bufferTime, filter, type Subscription } from 'rxjs';
 import type { AlertState, ManagedAlert } from '../alerts/types.js';
+import { createEventTickets } from './event-tickets.js';
 import type { Authenticate, DashboardPatient, DashboardSources, News2Point } from './sources.js';
 import { createSseHub, type SseHubOptions, type SseHubStats } from './sse.js';
 
@@ -19,6 +27,22 @@ export interface DashboardOptions {
    * in docs/platform/dashboard.md).
    */
   readonly authenticate?: Authenticate;
+  /**
+   * Who may read (default `open`):
+   * - `open`: every page, the JSON API and the live stream without an identity — for a dashboard on
+   *   loopback (the quick start) or behind a proxy that authenticates. `listen` refuses a host other
+   *   than loopback in this mode, unless {@link DashboardOptions.allowOpenReadsOnNetwork}.
+   * - `signed-in`: the JSON API (but `api/config`) and the live stream answer 401 without an
+   *   identity from `authenticate` (required then); the page asks the user to sign in first. The
+   *   live stream, which a browser opens without headers, takes a single-use ticket the page gets
+   *   with its token (`POST api/events/ticket`), so the token never appears in a URL.
+   */
+  readonly readAccess?: 'open' | 'signed-in';
+  /**
+   * With `readAccess: 'open'`, allow `listen` on a non-loopback host (default false): patient data is
+   * then readable by anyone who can reach the port. Set it only behind an authenticating proxy.
+   */
+  readonly allowOpenReadsOnNetwork?: boolean;
   /** Shown in the header (default `Ward dashboard`). */
   readonly title?: string;
   /** A tile whose newest reading is older than this is labelled stale (default 60 000 ms). */
@@ -40,7 +64,10 @@ export interface DashboardOptions {
 export interface DashboardListenOptions {
   /** Default 0: a free port. */
   readonly port?: number;
-  /** Default `127.0.0.1` (loopback only); `0.0.0.0` to serve a tablet on the ward network. */
+  /**
+   * Default `127.0.0.1` (loopback only); `0.0.0.0` to serve a tablet on the ward network (needs
+   * `readAccess: 'signed-in'`, see {@link DashboardOptions.readAccess}).
+   */
   readonly host?: string;
 }
 
@@ -161,6 +188,16 @@ function intParam(text: unknown, fallback: number): number {
   return Number.isSafeInteger(n) ? n : Number.NaN;
 }
 
+/** True for loopback hosts: `localhost`, 127.0.0.0/8 and `::1`. */
+export function isLoopback(host: string): boolean {
+  return (
+    host === 'localhost' ||
+    host === '::1' ||
+    host === '[::1]' ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
+  );
+}
+
 /**
  * Creates the dashboard (not yet listening): the ward overview, patient detail, alerts, devices,
  * ledger and models pages over the given {@link DashboardSources}, a JSON API under `api/`, and
@@ -179,6 +216,20 @@ function intParam(text: unknown, fallback: number): number {
  */
 export function createDashboard(options: DashboardOptions): Dashboard {
   const { sources } = options;
+  const readAccess = options.readAccess ?? 'open';
+  if (readAccess !== 'open' && readAccess !== 'signed-in') {
+    throw new HealthItError(
+      'config/invalid',
+      `createDashboard: readAccess must be 'open' or 'signed-in', got ${String(readAccess)}`,
+    );
+  }
+  if (readAccess === 'signed-in' && options.authenticate === undefined) {
+    throw new HealthItError(
+      'config/invalid',
+      "createDashboard: readAccess 'signed-in' needs an authenticate function",
+    );
+  }
+  const tickets = createEventTickets();
   const now = options.now ?? Date.now;
   const staleAfterMs = options.staleAfterMs ?? 60_000;
   const maxChartPoints = options.maxChartPoints ?? 20_000;
@@ -192,6 +243,22 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) reply.header(k, v);
     return payload;
   });
+
+  // Signed-in reads: every API route but the configuration (the page needs it to offer sign-in),
+  // `whoami` and the alert actions (they answer 401 themselves) and the live stream (its ticket).
+  if (readAccess === 'signed-in') {
+    app.addHook('preHandler', async (request, reply) => {
+      const path = request.url.split('?')[0] ?? '';
+      if (!path.startsWith('/api/') || path === '/api/config' || path === '/api/whoami') return;
+      if (path === '/api/events' || (request.method === 'POST' && path.startsWith('/api/alerts/'))) return;
+      if ((await options.authenticate?.(request)) === undefined) {
+        return reply
+          .code(401)
+          .header('www-authenticate', 'Bearer')
+          .send({ error: 'sign in to see the ward' });
+      }
+    });
+  }
 
   const sendAsset = (name: string) => (_request: FastifyRequest, reply: FastifyReply) => {
     const asset = assets.get(name);
@@ -216,6 +283,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     staleAfterMs,
     now: now(),
     features,
+    readAccess,
     metrics: Object.fromEntries(
       Object.values(METRICS).map((m) => [m.id, { display: m.display, unit: m.unit }]),
     ),
@@ -410,7 +478,20 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     return { now: now(), models: await sources.models.list() };
   });
 
-  app.get('/api/events', (request, reply) => {
+  app.post('/api/events/ticket', async (request, reply) => {
+    const principal = await options.authenticate?.(request);
+    if (principal === undefined) {
+      return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'not signed in' });
+    }
+    return { ticket: tickets.issue(principal) };
+  });
+
+  app.get<{ Querystring: { ticket?: string } }>('/api/events', (request, reply) => {
+    if (readAccess === 'signed-in' && tickets.redeem(request.query.ticket) === undefined) {
+      return reply
+        .code(401)
+        .send({ error: 'the live stream needs a ticket: POST api/events/ticket with your token' });
+    }
     reply.hijack();
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) reply.raw.setHeader(k, v);
     hub.attach(reply.raw);
@@ -449,7 +530,17 @@ export function createDashboard(options: DashboardOptions): Dashboard {
   return {
     app,
     async listen(listen = {}) {
-      const address = await app.listen({ port: listen.port ?? 0, host: listen.host ?? '127.0.0.1' });
+      const host = listen.host ?? '127.0.0.1';
+      if (readAccess === 'open' && !isLoopback(host) && options.allowOpenReadsOnNetwork !== true) {
+        throw new HealthItError(
+          'config/invalid',
+          `Dashboard.listen: host ${host} would serve patient data to anyone on the network; ` +
+            "create the dashboard with readAccess 'signed-in' and an authenticate function " +
+            '(or allowOpenReadsOnNetwork behind an authenticating proxy)',
+          { detail: { host } },
+        );
+      }
+      const address = await app.listen({ port: listen.port ?? 0, host });
       return `${address.replace('[::1]', 'localhost')}/`;
     },
     stats: () => hub.stats(),

@@ -845,6 +845,13 @@ function showError(e) {
 }
 
 async function route() {
+  if (mustSignIn()) {
+    $('main').replaceChildren(
+      h('p', { class: 'muted' }, 'Sign in with your access token (top right) to see the ward.'),
+    );
+    document.body.dataset.ready = 'signin';
+    return;
+  }
   const hash = location.hash || '#/';
   const [path] = hash.slice(1).split('?');
   const page = path.startsWith('/patient/') ? 'ward' : path.slice(1) || 'ward';
@@ -899,9 +906,35 @@ async function updateAlertCount() {
   $('#alert-count').setAttribute('aria-label', `${data.alerts.length} open alerts`);
 }
 
-function connectLive() {
+let liveSource;
+let liveRetry;
+/** True when the server asks for an identity before anything is shown. */
+const mustSignIn = () => state.config?.readAccess === 'signed-in' && state.principal === undefined;
+
+async function connectLive() {
   const live = $('#live');
-  const source = new EventSource('api/events');
+  liveSource?.close();
+  liveSource = undefined;
+  clearTimeout(liveRetry);
+  let url = 'api/events';
+  if (state.config.readAccess === 'signed-in') {
+    // A browser's EventSource sends no Authorization header: a single-use ticket stands for the token.
+    if (mustSignIn()) {
+      live.textContent = 'Not signed in';
+      live.dataset.state = 'down';
+      return;
+    }
+    const res = await api('events/ticket', { method: 'POST' });
+    if (!res.ok) {
+      live.textContent = 'Reconnecting…';
+      live.dataset.state = 'down';
+      liveRetry = setTimeout(() => connectLive().catch(() => {}), 3000);
+      return;
+    }
+    url = `api/events?ticket=${encodeURIComponent(res.body.ticket)}`;
+  }
+  const source = new EventSource(url);
+  liveSource = source;
   source.addEventListener('open', () => {
     live.textContent = 'Live';
     live.dataset.state = 'live';
@@ -909,6 +942,12 @@ function connectLive() {
   source.addEventListener('error', () => {
     live.textContent = 'Reconnecting…';
     live.dataset.state = 'down';
+    if (state.config.readAccess === 'signed-in') {
+      // A ticket is spent once: reconnect with a new one rather than let EventSource retry the URL.
+      source.close();
+      clearTimeout(liveRetry);
+      liveRetry = setTimeout(() => connectLive().catch(() => {}), 3000);
+    }
   });
   source.addEventListener('readings', (event) => {
     const readings = JSON.parse(event.data);
@@ -969,6 +1008,8 @@ async function start() {
     state.token = $('#token').value.trim();
     sessionStorage.setItem('dashboard-token', state.token);
     await signIn();
+    connectLive().catch(() => {});
+    if (!mustSignIn()) updateAlertCount().catch(() => {});
     await route();
   });
   window.addEventListener('hashchange', () => {
@@ -980,8 +1021,8 @@ async function start() {
     if ((location.hash || '#/') === '#/' && state.ward) for (const id of state.ward.keys()) refreshTile(id);
   }, 5000);
   await signIn();
-  connectLive();
-  updateAlertCount().catch(() => {});
+  connectLive().catch(() => {});
+  if (!mustSignIn()) updateAlertCount().catch(() => {});
   await route();
 }
 
