@@ -46,7 +46,7 @@ export interface LedgerIntegrityDetail {
   readonly expected: string;
   /** What it found, as text. */
   readonly actual: string;
-  /** The underlying error, e.g. a {@link ValidationError} for a malformed entry. */
+  /** The underlying error, e.g. a `ValidationError` (of `@healthit/core`) for a malformed entry. */
   readonly cause?: unknown;
 }
 

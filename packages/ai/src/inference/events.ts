@@ -2,15 +2,24 @@ import { type ErrorCode, HealthItError, type HealthItErrorOptions } from '@healt
 
 /** The model an event came from (the `LoadedModel`'s id and version). */
 export interface ModelRef {
+  /** The model's id: the `id` of the artifact it was loaded from (`LoadedModel.id`). */
   readonly id: string;
+  /** The model's version: the `version` of the artifact it was loaded from (`LoadedModel.version`). */
   readonly version: string;
 }
 
 /** One input scored: the model's output for it. */
 export interface InferenceResult<In, Out> {
+  /** Always `'result'`: tells a result from an {@link InferenceFailure} (`'error'`). */
   readonly type: 'result';
+  /** The input as it arrived on the stream (the same value, not a copy). */
   readonly input: In;
+  /**
+   * The model's output for `input`, as the codec decoded it (for {@link inferBatches}, the scores
+   * of the block's rows).
+   */
   readonly output: Out;
+  /** The model that scored the input. */
   readonly model: ModelRef;
 }
 
@@ -29,10 +38,20 @@ export const INFERENCE_STAGES: readonly InferenceStage[] = ['prepare', 'encode',
 
 /** One input not scored, and why; the stream goes on. */
 export interface InferenceFailure<In> {
+  /** Always `'error'`: tells a failure from an {@link InferenceResult} (`'result'`). */
   readonly type: 'error';
+  /** The input that was not scored, as it arrived on the stream. */
   readonly input: In;
+  /** Where it failed (see {@link InferenceStage}). */
   readonly stage: InferenceStage;
+  /**
+   * Why: the codec's or the model's error, wrapped as a {@link HealthItError} when it was not one
+   * (`validation/invalid` for a refused input, `model/run` for a failed run or an unreadable output);
+   * an {@link InferenceOverflowError} (`buffer/overflow`) at stage `overflow`. Inputs failed by the
+   * same run share one error.
+   */
   readonly error: HealthItError;
+  /** The model the input was meant for. */
   readonly model: ModelRef;
 }
 
@@ -63,6 +82,16 @@ export class InferenceOverflowError extends HealthItError {
   /** Inputs dropped so far by this subscription, this one included (0 for `error`). */
   readonly dropped: number;
 
+  /**
+   * Makes a `buffer/overflow` error whose detail carries `policy`, `maxBuffered` and `dropped`.
+   * @param where - The message's prefix naming the operator and the model, e.g.
+   *   `infer: model deterioration-risk@0.1.0`.
+   * @param policy - The overflow policy applied.
+   * @param maxBuffered - The buffer's bound: inputs (rows, for `inferBatches`) waiting at most.
+   * @param dropped - Inputs dropped so far by this subscription, this one included (0 for `error`).
+   * @param options - The underlying `cause` and extra `detail` (the three fields above take
+   *   precedence in `detail`).
+   */
   constructor(
     where: string,
     policy: OverflowPolicy,

@@ -40,9 +40,17 @@ export interface Float32BlockCodecOptions<In> {
  * Made by {@link float32BlockCodec}.
  */
 export interface Float32BlockCodec<In> {
+  /** The model's float32 `[N, width]` input the rows are fed to. */
   readonly inputName: string;
+  /** Columns per row: a positive integer. */
   readonly width: number;
+  /** The model's float32 `[N, k]` output the scores are read from (any `k >= 1`). */
   readonly outputName: string;
+  /**
+   * The column of the output rows that is a block's result (`n` values, one per row), a
+   * non-negative integer below `k`; undefined when the result is the output rows themselves
+   * (`n × k` values, row-major).
+   */
   readonly column: number | undefined;
   /**
    * The rows of a block, checked: a `Float32Array` whose length is a multiple of `width`, every

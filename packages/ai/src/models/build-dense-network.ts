@@ -46,7 +46,7 @@ function floatValueInfo(
  * Builds the ONNX graph of a dense network: input `spec.inputName` float32 `[N, F]` →
  * `IsNaN` → `Where(isnan, mean, x)` → `Sub(mean)` → `Div(std)` → for each layer `Gemm(W, b)` and
  * `Relu` (hidden) or `Sigmoid` (last) → output `spec.outputName` float32 `[N, 1]`. IR
- * {@link BUILT_MODEL_IR_VERSION}, opset {@link DENSE_NETWORK_OPSET}. The id, version, kind,
+ * version 8 (`BUILT_MODEL_IR_VERSION`), opset {@link DENSE_NETWORK_OPSET}. The id, version, kind,
  * feature names, units and the whole feature spec (JSON) go into `metadata_props`, so the file alone
  * says what it must be fed.
  *

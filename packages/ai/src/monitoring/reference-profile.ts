@@ -174,7 +174,7 @@ export function buildReferenceProfile(
  * Signs a reference profile (RFC 8785 canonical JSON, Ed25519, domain
  * {@link REFERENCE_PROFILE_DOMAIN}), as the platform signs the model itself.
  *
- * @throws {ValidationError} for a profile that is not valid; {@link TypeError} / {@link RangeError}
+ * @throws {ValidationError} for a profile that is not valid; `TypeError` / `RangeError`
  *   for a signer without a usable key.
  */
 export function signReferenceProfile(

@@ -22,11 +22,15 @@ export type TensorDirection = 'input' | 'output';
 
 /** Fields of a {@link TensorSpecError}. */
 export interface TensorSpecErrorFields {
+  /** The `id` of the model (of its artifact). */
   readonly modelId: string;
+  /** The `version` of the model (of its artifact). */
   readonly version: string;
+  /** Whether the tensor is one of the model's inputs (a run's feeds) or one of its outputs. */
   readonly direction: TensorDirection;
   /** The input or output name. */
   readonly tensor: string;
+  /** What was wrong with it (see {@link TensorMismatch}). */
   readonly mismatch: TensorMismatch;
   /** What the model declares, e.g. `float32 [N, 5]` (or the list of its inputs for `missing`/`unknown`). */
   readonly expected: string;
@@ -41,14 +45,28 @@ export interface TensorSpecErrorFields {
  */
 export class TensorSpecError extends HealthItError implements TensorSpecErrorFields {
   override readonly name = 'TensorSpecError';
+  /** The `id` of the model (of its artifact). */
   readonly modelId: string;
+  /** The `version` of the model (of its artifact). */
   readonly version: string;
+  /** Whether the tensor is one of the model's inputs (a run's feeds) or one of its outputs. */
   readonly direction: TensorDirection;
+  /** The input or output name. */
   readonly tensor: string;
+  /** What was wrong with it (see {@link TensorMismatch}). */
   readonly mismatch: TensorMismatch;
+  /** What the model declares, e.g. `float32 [N, 5]` (or the list of its inputs for `missing`/`unknown`). */
   readonly expected: string;
+  /** What was found, e.g. `int32 [1, 5]`. */
   readonly found: string;
 
+  /**
+   * Makes the error; its `detail` carries a copy of `fields`.
+   * @param code - `model/run` for a run's feeds or outputs, `model/load` for a graph that does not
+   *   match the spec its artifact declares.
+   * @param message - The human-readable message, naming the model, the tensor, and expected vs found.
+   * @param fields - The model, the tensor and the mismatch, copied onto the error's fields.
+   */
   constructor(
     code: Extract<ErrorCode, 'model/run' | 'model/load'>,
     message: string,
@@ -71,10 +89,19 @@ export class TensorSpecError extends HealthItError implements TensorSpecErrorFie
  */
 export class BackendUnavailableError extends HealthItError {
   override readonly name = 'BackendUnavailableError';
+  /** The npm package of the backend, e.g. `onnxruntime-node`. */
   readonly backend: string;
   /** `not-installed`: the package cannot be resolved; `failed-to-start`: it resolved but did not load. */
   readonly reason: 'not-installed' | 'failed-to-start';
 
+  /**
+   * Makes a `model/load` error whose detail carries `backend` and `reason`.
+   * @param backend - The npm package of the backend, e.g. `onnxruntime-node`.
+   * @param reason - `not-installed` when the package cannot be resolved, `failed-to-start` when it
+   *   resolved but did not load.
+   * @param message - The human-readable message, saying what to install or use instead.
+   * @param cause - The underlying error (e.g. the failed import's), when there is one.
+   */
   constructor(
     backend: string,
     reason: 'not-installed' | 'failed-to-start',

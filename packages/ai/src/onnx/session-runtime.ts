@@ -16,7 +16,14 @@ import { fromOrtTensor, toOrtTensor } from './tensors.js';
 export type OrtApi = Pick<typeof ort, 'InferenceSession' | 'Tensor' | 'env'>;
 
 /** A model artifact, optionally with the spec it declares (e.g. a verified signed artifact). */
-export type ArtifactWithSpec = ModelArtifact & { readonly spec?: ModelSpec };
+export type ArtifactWithSpec = ModelArtifact & {
+  /**
+   * The inputs and outputs the model declares (part of a signed artifact's manifest). When set,
+   * `load` checks it, checks the graph against it, and checks every run against it instead of the
+   * graph's own metadata; when undefined, runs are checked against the graph's.
+   */
+  readonly spec?: ModelSpec;
+};
 
 /** A model loaded by an onnxruntime backend: the core `LoadedModel`, plus what it was checked against. */
 export interface OnnxLoadedModel extends LoadedModel {

@@ -8,10 +8,21 @@ import { elementCount } from './tensors.js';
  * fixed sizes, symbols, or unknown: a negative number or an empty string), or a declared spec.
  */
 export interface IoSpec {
+  /** The input or output name: the key of a run's feeds or of its results. */
   readonly name: string;
+  /**
+   * False for a value that is not a tensor (an ONNX sequence or map): its type and shape are then
+   * not checked, and `type` and `shape` are empty.
+   */
   readonly isTensor: boolean;
   /** ONNX element type name (`float32`, `float16` ...); empty for a non-tensor value. */
   readonly type: string;
+  /**
+   * The dimensions, outermost first: a fixed size (a non-negative integer, checked), a symbol such
+   * as `N` (any size, but one value across a run's inputs and outputs), or unknown (a negative
+   * number or an empty string: not checked). Empty for a non-tensor value; an empty shape does not
+   * constrain the rank.
+   */
   readonly shape: readonly (number | string)[];
 }
 

@@ -156,7 +156,7 @@ export function canonicalJsonPair(value: unknown, skip: string): CanonicalPair |
  * their names' UTF-16 code units, no whitespace, numbers as ECMAScript serialises them, strings
  * with JSON's minimal escaping.
  *
- * The value must already be plain JSON (see {@link toJsonValue}): no `undefined`, no non-finite
+ * The value must already be plain JSON (see `toJsonValue` of `@healthit/ledger`): no `undefined`, no non-finite
  * numbers, no lone surrogates. Plain JSON takes a fast path; anything else (a `toJSON`, an
  * `undefined` member, a class instance) goes through the `canonicalize` package as before.
  *

@@ -16,7 +16,7 @@ export interface CertificateRequestStatement {
   readonly subjectId: string;
   /** What the subject is: a device, gateway, service or person. */
   readonly kind: IdentityKind;
-  /** {@link keyIdOf} the identity key that signs. */
+  /** The key id of the identity key that signs: `keyIdOf` its Ed25519 public key (lowercase hex SHA-256). */
   readonly keyId: string;
   /** SHA-256 of the PKCS #10 request's DER bytes, base64url. */
   readonly csrSha256: string;

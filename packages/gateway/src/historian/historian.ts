@@ -159,7 +159,7 @@ function validBound(name: string, value: number): number {
  * with points in one series at a time (a 17th is refused). Memory never exceeds
  * `maxSeries × capacityPerSeries × 16` bytes for points.
  *
- * @throws {RangeError} for an option out of range; {@link TypeError} for an option of the wrong type.
+ * @throws {RangeError} for an option out of range; `TypeError` for an option of the wrong type.
  * @example
  * ```ts
  * const historian = createHistorian({ capacityPerSeries: 3_600, maxAgeMs: 3_600_000 });

@@ -15,3 +15,4 @@ export {
 export { BYTES_PER_POINT, MAX_DEVICES_PER_SERIES, MAX_SEQ_SPAN, MAX_SPAN_MS } from './layout.js';
 export { AppendOutcome, REFUSALS, type Refusal } from './outcome.js';
 export { recordTo } from './record-to.js';
+export type { EvictionCounters } from './series-buffer.js';

@@ -7,7 +7,7 @@ import { type ErrorCode, HealthItError } from '@healthit/core';
  * - `non-canonical`: the bytes are JSON but not exactly the RFC 8785 encoding of what they decode
  *   to (reordered or duplicated members, whitespace, escapes, `-0`, `1.0` ...);
  * - `invalid`: the value does not match the entry schema (unknown kind or field, bad body ...);
- *   the `cause` is the {@link ValidationError} with every issue.
+ *   the `cause` is the `ValidationError` (of `@healthit/core`) with every issue.
  */
 export const EntryErrorReasons = ['oversized', 'malformed', 'non-canonical', 'invalid'] as const;
 

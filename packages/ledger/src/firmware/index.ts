@@ -4,6 +4,10 @@
  * offline verifier that implements `FirmwareAuthorisationVerifier` of `@healthit/core/updates`.
  * @packageDocumentation
  */
+
+// The shared shapes the firmware proof is made of. `StepOutcome` is renamed: the provenance
+// verifier exports its own `StepOutcome` (the shared one with its step names).
+export type { LoggedEntryProof, StepOutcome as ProofStepOutcome } from '../log-proof/index.js';
 export { type BuildFirmwareAuthorisationOptions, buildFirmwareAuthorisationProof } from './build.js';
 export {
   FIRMWARE_AUTHORISATION_FORMAT,

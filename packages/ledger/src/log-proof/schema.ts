@@ -24,7 +24,11 @@ export const LoggedEntrySchema = z.strictObject({
   proof: ProofHashes,
 });
 
-/** {@link LoggedEntrySchema}'s type. */
+/**
+ * An entry of a transparency log as a proof bundle carries it (e.g.
+ * {@link FirmwareAuthorisationProof.entry}): its index, its canonical bytes (standard padded base64
+ * of at most 65 536 bytes) and its inclusion proof in the checkpoint's tree.
+ */
 export interface LoggedEntryProof {
   /** The entry's index in the log. */
   readonly index: number;

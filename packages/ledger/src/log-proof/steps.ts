@@ -3,9 +3,14 @@
  * named checks in order, stop at the first failure, report every step run.
  */
 
-/** The outcome of one step. */
+/**
+ * The outcome of one step of an offline proof verifier (firmware authorisation, provenance bundle).
+ * @typeParam S - The verifier's step names, e.g. {@link FirmwareProofStep}.
+ */
 export interface StepOutcome<S extends string = string> {
+  /** The step's name. */
   readonly step: S;
+  /** True when the step passed; false for the failed step, always the last one run. */
   readonly ok: boolean;
   /** What failed (only when `ok` is false). */
   readonly reason?: string;

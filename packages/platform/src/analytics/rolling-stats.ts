@@ -76,7 +76,7 @@ function gcd(a: number, b: number): number {
  * summarised into fine buckets of g = gcd(windowMs, stepMs) aligned so that every window is a
  * union of whole buckets. A sliding window of the non-empty bucket summaries (count, sum, min,
  * max, Welford M2) is combined for each step with the exact decomposition of the sum of squares
- * ({@link combineBuckets}); nothing is approximated but floating-point rounding. Values are
+ * (`combineBuckets`); nothing is approximated but floating-point rounding. Values are
  * converted to the metric's canonical unit.
  *
  * Memory: one page of readings, at most min(windowMs / g, readings in a window) bucket summaries,

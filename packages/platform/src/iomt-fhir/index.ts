@@ -19,9 +19,12 @@ export {
 export type {
   CodeableConcept,
   Coding,
+  Identifier,
   Observation,
   ObservationComponent,
+  Period,
   Quantity,
+  Reference,
   SampledData,
 } from './fhir-types.js';
 export {

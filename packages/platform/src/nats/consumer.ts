@@ -32,7 +32,7 @@ export function isStreamMissing(e: unknown): boolean {
  * delivery limit). An existing consumer keeps its position; only the filter, `ack_wait` and
  * `max_ack_pending` are updated when they differ.
  *
- * @throws the JetStream manager's errors (stream missing: {@link isStreamMissing}; no permission; no JetStream).
+ * @throws the JetStream manager's errors (stream missing: `isStreamMissing`; no permission; no JetStream).
  */
 export async function ensureConsumer(jsm: JetStreamManager, req: ConsumerRequirements): Promise<void> {
   const ackWait = nanos(req.ackWaitMs);

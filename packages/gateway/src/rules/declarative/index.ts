@@ -3,6 +3,8 @@
  * duration requirement, hysteresis and one alert per episode.
  * @packageDocumentation
  */
+
+export type { ScopedRuleIndex } from '../scope.js';
 export { type Episode, type EpisodeStep, stepEpisode } from './episode.js';
 export {
   type DeclarativeAlertsOptions,
