@@ -187,8 +187,9 @@ export function toAggregateRow(row: AggregateSqlRow, stats: readonly AggregateSt
  * `(patient_id, metric, ts)` index (a recursive CTE taking the next key after the last, one index
  * probe per key), and each key's newest reading by one backward probe of the same index; readings
  * without a patient (keyed by device) are a `DISTINCT ON` over those readings only. So the cost
- * follows the number of series, not of readings. With a device filter, a `DISTINCT ON` over that
- * device's readings (the `(device_id, ts)` index).
+ * follows the number of series, not of readings. With a patient and a metric, one backward probe
+ * of that index. With a device filter, a `DISTINCT ON` over that device's readings (the
+ * `(device_id, ts)` index).
  */
 export function latestSql(
   table: string,
@@ -214,6 +215,16 @@ export function latestSql(
   ORDER BY patient_id, ${deviceKey}, metric, ${newestLast}
 ) latest
 ${order}`,
+      params,
+    };
+  }
+  if (q.patientId !== undefined && q.metric !== undefined) {
+    // One series: one backward probe of the (patient_id, metric, ts) index (no key scan, whose
+    // step past the only key would otherwise read the whole series).
+    return {
+      text: `SELECT ${columns} FROM ${table}
+WHERE patient_id = ${bind(q.patientId)} AND metric = ${bind(q.metric)}
+ORDER BY ${newestLast} LIMIT 1`,
       params,
     };
   }
