@@ -39,7 +39,10 @@ export interface ReadingRejected {
   readonly input: unknown;
 }
 
-/** A reading already seen (same device, same or older `seq`) was dropped as a duplicate. */
+/**
+ * A reading already seen was dropped as a duplicate: its device's `seq` was accepted before (inside
+ * the de-duplication window, `sequenceWindow` of `createGateway`).
+ */
 export interface ReadingDuplicate {
   /** Discriminant of {@link GatewayEvent}: always `reading-duplicate`. */
   readonly type: 'reading-duplicate';
@@ -51,6 +54,72 @@ export interface ReadingDuplicate {
   readonly readingId: string;
   /** The highest `seq` already accepted from the device. */
   readonly lastSeq: number;
+}
+
+/**
+ * A reading arrived after a newer one of its device (a lower `seq` than the highest accepted,
+ * inside the window, never seen): it was **accepted** and is on `readings$` — out of `seq` order.
+ * For observability (a device or a path that reorders); nothing was lost.
+ */
+export interface ReadingLate {
+  /** Discriminant of {@link GatewayEvent}: always `reading-late`. */
+  readonly type: 'reading-late';
+  /** The gateway input that received it (always set by `createGateway`). */
+  readonly inputName?: string;
+  /** The transport topic the message arrived on. */
+  readonly topic: string;
+  /** The accepted reading's `id`. */
+  readonly readingId: string;
+  /** Its `seq`. */
+  readonly seq: number;
+  /** The highest `seq` already accepted from the device (greater than `seq`). */
+  readonly lastSeq: number;
+}
+
+/**
+ * A reading was refused because its `seq` is `window` or more below the highest accepted from its
+ * device: older than the de-duplication window, so whether it was seen cannot be told.
+ */
+export interface ReadingTooOld {
+  /** Discriminant of {@link GatewayEvent}: always `reading-too-old`. */
+  readonly type: 'reading-too-old';
+  /** The gateway input that received it (always set by `createGateway`). */
+  readonly inputName?: string;
+  /** The transport topic the message arrived on. */
+  readonly topic: string;
+  /** The refused reading's `id`. */
+  readonly readingId: string;
+  /** Its `seq`. */
+  readonly seq: number;
+  /** The highest `seq` already accepted from the device. */
+  readonly lastSeq: number;
+  /** Seqs remembered per device (`sequenceWindow`): the oldest still judged is `lastSeq - window + 1`. */
+  readonly window: number;
+}
+
+/**
+ * Readings of one device in one message were refused because the device exceeded its rate
+ * (`rateLimit` of `createGateway`). One event per message and device; `count` of them were dropped.
+ */
+export interface ReadingRateLimited {
+  /** Discriminant of {@link GatewayEvent}: always `reading-rate-limited`. */
+  readonly type: 'reading-rate-limited';
+  /** The gateway input that received them (always set by `createGateway`). */
+  readonly inputName?: string;
+  /** The transport topic the message arrived on. */
+  readonly topic: string;
+  /** The device over its rate. */
+  readonly deviceId: string;
+  /** How many readings of the message were dropped (the length of `readingIds`). */
+  readonly count: number;
+  /** The dropped readings' ids, in message order. */
+  readonly readingIds: readonly string[];
+  /** Readings of the device dropped since the gateway started tracking it, these included. */
+  readonly droppedTotal: number;
+  /** The device's sustained limit, readings per second. */
+  readonly readingsPerSecond: number;
+  /** The device's burst (bucket size). */
+  readonly burst: number;
 }
 
 /**
@@ -99,7 +168,14 @@ export interface CommandPublishFailed {
 }
 
 /** What happened to the gateway's input besides the readings it accepted. */
-export type AcquisitionEvent = MessageRejected | ReadingRejected | ReadingDuplicate | DecoderNotice;
+export type AcquisitionEvent =
+  | MessageRejected
+  | ReadingRejected
+  | ReadingDuplicate
+  | ReadingLate
+  | ReadingTooOld
+  | ReadingRateLimited
+  | DecoderNotice;
 
 /** Everything on the gateway's `events$`: acquisition, and the control loop when configured. */
 export type GatewayEvent = AcquisitionEvent | CommandStatusRejected | CommandPublishFailed | ControlEvent;

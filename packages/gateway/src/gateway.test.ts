@@ -11,7 +11,7 @@ import {
 } from '@healthit/core';
 import { createFakeClock } from '@healthit/core/testing';
 import { describe, expect, it } from 'vitest';
-import { envelopeBytes, reading } from '../test/fixtures.js';
+import { envelopeBytes, reading, T0 } from '../test/fixtures.js';
 import type { AcquisitionEvent } from './events.js';
 import { createGateway } from './gateway.js';
 
@@ -235,5 +235,140 @@ describe('createGateway', () => {
     expect(() =>
       createGateway({ inputs: [{ name: 'a', transport, topicFilter: 'a/+', decoder: text }] }),
     ).toThrow(/needs the topic level\(s\) \{deviceId\}/);
+  });
+
+  it('accepts a reading that arrives after a newer one once (reading-late), drops repeats (reading-duplicate) and refuses seqs below the window (reading-too-old)', async () => {
+    const transport = createInProcessTransport();
+    const gw = createGateway({ transport, sequenceWindow: 32 });
+    const readings: Reading[] = [];
+    const events: AcquisitionEvent[] = [];
+    const subs = [
+      gw.readings$.subscribe((r) => readings.push(r)),
+      gw.events$.subscribe((e) => events.push(e as AcquisitionEvent)),
+    ];
+    const topic = Topics.deviceReadings('mon-1');
+    const send = (envSeq: number, seq: number) =>
+      transport.publish(topic, envelopeBytes('mon-1', envSeq, [reading('mon-1', seq, 'spo2', 97, '%')]));
+    await send(1, 1);
+    await send(2, 3);
+    await send(3, 2); // late: accepted
+    await send(4, 2); // now a duplicate
+    await send(5, 40);
+    await send(6, 8); // 40 - 8 ≥ 32: too old to tell
+    await send(7, 9); // the oldest seq still judged: accepted
+    expect(readings.map((r) => r.seq)).toEqual([1, 3, 2, 40, 9]);
+    expect(events).toEqual([
+      { type: 'reading-late', inputName: 'default', topic, readingId: 'mon-1:2', seq: 2, lastSeq: 3 },
+      { type: 'reading-duplicate', inputName: 'default', topic, readingId: 'mon-1:2', lastSeq: 3 },
+      {
+        type: 'reading-too-old',
+        inputName: 'default',
+        topic,
+        readingId: 'mon-1:8',
+        seq: 8,
+        lastSeq: 40,
+        window: 32,
+      },
+      { type: 'reading-late', inputName: 'default', topic, readingId: 'mon-1:9', seq: 9, lastSeq: 40 },
+    ]);
+    for (const s of subs) s.unsubscribe();
+    expect(() => createGateway({ transport, sequenceWindow: 100 })).toThrow(RangeError);
+  });
+
+  it('rate limits per device: the excess is dropped with one reading-rate-limited event per message, feeds no rule, and others are unaffected', async () => {
+    const transport = createInProcessTransport();
+    const clock = createFakeClock(T0);
+    const gw = createGateway({
+      transport,
+      clock,
+      rules: [{ id: 'spo2-low', metric: 'spo2', below: 92, severity: 'high' }],
+      rateLimit: {
+        readingsPerSecond: 2,
+        burst: 3,
+        perDevice: (id) => (id === 'pump-1' ? null : undefined),
+      },
+    });
+    const readings: Reading[] = [];
+    const alerts: Alert[] = [];
+    const events: AcquisitionEvent[] = [];
+    const subs = [
+      gw.readings$.subscribe((r) => readings.push(r)),
+      gw.alerts$.subscribe((a) => alerts.push(a)),
+      gw.events$.subscribe((e) => events.push(e as AcquisitionEvent)),
+    ];
+    const batch = (dev: string, envSeq: number, seqs: number[], value = 97) =>
+      transport.publish(
+        Topics.deviceReadings(dev),
+        envelopeBytes(
+          dev,
+          envSeq,
+          seqs.map((s) => reading(dev, s, 'spo2', value, '%')),
+        ),
+      );
+    await batch('flood-1', 1, [1, 2, 3, 4, 5]); // burst 3: 4 and 5 dropped
+    await batch('mon-1', 1, [1, 2, 3]);
+    await batch('flood-1', 2, [6], 80); // no token: a low SpO2 that raises no alert
+    await batch('pump-1', 1, [1, 2, 3, 4, 5, 6]); // unlimited
+    clock.advance(500); // one token
+    await batch('flood-1', 3, [7, 8]); // 8 dropped
+    await batch('flood-1', 4, [4]); // no token yet: dropped again
+    clock.advance(500);
+    await batch('flood-1', 5, [4]); // a dropped seq sent again with a token: accepted (late)
+    clock.advance(10_000);
+    await batch('flood-1', 6, [4]); // now it was seen: a duplicate, which takes no token
+
+    const seqsOf = (dev: string) => readings.filter((r) => r.deviceId === dev).map((r) => r.seq);
+    expect(seqsOf('flood-1')).toEqual([1, 2, 3, 7, 4]);
+    expect(seqsOf('mon-1')).toEqual([1, 2, 3]);
+    expect(seqsOf('pump-1')).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(alerts).toEqual([]);
+    const limited = events.filter((e) => e.type === 'reading-rate-limited');
+    expect(limited).toEqual([
+      {
+        type: 'reading-rate-limited',
+        inputName: 'default',
+        topic: 'devices/flood-1/readings',
+        deviceId: 'flood-1',
+        count: 2,
+        readingIds: ['flood-1:4', 'flood-1:5'],
+        droppedTotal: 2,
+        readingsPerSecond: 2,
+        burst: 3,
+      },
+      expect.objectContaining({ count: 1, readingIds: ['flood-1:6'], droppedTotal: 3 }),
+      expect.objectContaining({ count: 1, readingIds: ['flood-1:8'], droppedTotal: 4 }),
+      expect.objectContaining({ count: 1, readingIds: ['flood-1:4'], droppedTotal: 5 }),
+    ]);
+    expect(events.filter((e) => e.type !== 'reading-rate-limited')).toEqual([
+      expect.objectContaining({ type: 'reading-late', readingId: 'flood-1:4', lastSeq: 7 }),
+      expect.objectContaining({ type: 'reading-duplicate', readingId: 'flood-1:4' }),
+    ]);
+    for (const s of subs) s.unsubscribe();
+  });
+
+  it('errors its outputs when perDevice gives an invalid limit (a configuration error)', async () => {
+    const transport = createInProcessTransport();
+    const gw = createGateway({
+      transport,
+      rateLimit: { readingsPerSecond: 1, burst: 1, perDevice: () => ({ readingsPerSecond: -1, burst: 1 }) },
+    });
+    let failure: unknown;
+    gw.readings$.subscribe({ error: (e: unknown) => (failure = e) });
+    await transport.publish(
+      Topics.deviceReadings('mon-1'),
+      envelopeBytes('mon-1', 1, [reading('mon-1', 1, 'spo2', 97, '%')]),
+    );
+    expect(failure).toBeInstanceOf(RangeError);
+    expect(String(failure)).toMatch(/perDevice\(mon-1\)/);
+  });
+
+  it('refuses an invalid rate limit when created', () => {
+    const transport = createInProcessTransport();
+    expect(() => createGateway({ transport, rateLimit: { readingsPerSecond: 0, burst: 1 } })).toThrow(
+      RangeError,
+    );
+    expect(() =>
+      createGateway({ transport, rateLimit: { readingsPerSecond: 1, burst: 1, maxDevices: 0 } }),
+    ).toThrow(RangeError);
   });
 });

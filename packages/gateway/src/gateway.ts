@@ -25,9 +25,14 @@ import { compileTopicPattern } from './acquisition/topic-pattern.js';
 import { gatewayControl } from './control/gateway-control.js';
 import type { ControlOverrideInput } from './control/override.js';
 import type { ControlRuleSpec } from './control/spec.js';
-import type { AcquisitionEvent, GatewayEvent } from './events.js';
+import type { AcquisitionEvent, GatewayEvent, ReadingRateLimited } from './events.js';
 import { normaliseReading } from './preprocessing/normalise.js';
-import { createSequenceGuard } from './preprocessing/sequence-guard.js';
+import {
+  createRateLimiter,
+  type RateLimitOptions,
+  type RateLimitState,
+} from './preprocessing/rate-limiter.js';
+import { createSequenceGuard, type SequenceGuard } from './preprocessing/sequence-guard.js';
 import { type ThresholdRule, thresholdAlerts } from './rules/threshold.js';
 import type { MessageAuthenticator } from './security/authenticator.js';
 
@@ -65,6 +70,25 @@ export interface GatewayOptions {
   readonly rules?: readonly ThresholdRule[];
   /** Devices remembered for de-duplication (default 100 000; least recently heard forgotten first). */
   readonly maxDevices?: number;
+  /**
+   * Seqs remembered per device for de-duplication (default 1024; a multiple of 32 up to 65 536;
+   * `window / 8` bytes per device): a reading whose `seq` is below the device's highest but inside
+   * the window and not seen before is accepted (`reading-late`), a repeat is a `reading-duplicate`,
+   * one `window` or more below the highest is refused as `reading-too-old`.
+   */
+  readonly sequenceWindow?: number;
+  /**
+   * Per-device admission control (default: none — every valid reading is admitted). A token bucket
+   * per device: `readingsPerSecond` sustained, `burst` at once, `perDevice(deviceId)` to give a
+   * device its own limit (`null`: unlimited; `undefined`: these defaults), `maxDevices` buckets
+   * (default 100 000, least recently heard forgotten first: it returns with a full bucket). Time
+   * is `clock`. A reading over its device's rate is dropped before de-duplication and counted in a
+   * `reading-rate-limited` event (one per message and device); it reaches no output — not
+   * `readings$`, the threshold rules nor the control loop — and is not remembered as seen. See
+   * `docs/gateway/acquisition.md#rate-limiting-admission-control`.
+   * @throws {TypeError} / {RangeError} (from `createGateway`) for an invalid limit or bound.
+   */
+  readonly rateLimit?: RateLimitOptions;
   /**
    * Time source (ms since the epoch) for the `receivedAt` given to channel decoders, threshold
    * alerts' `ts` and the control loop's commands and events. Default the system clock.
@@ -129,7 +153,10 @@ export interface Gateway {
   readonly alerts$: Observable<Alert>;
   /** Commands the control loop issued (each is also published to its actuator). Empty without `control`. */
   readonly commands$: Observable<Command>;
-  /** Everything refused, with the reason and the offending input. */
+  /**
+   * Everything refused, with the reason and the offending input; and, for observability, readings
+   * accepted out of order (`reading-late`).
+   */
   readonly events$: Observable<GatewayEvent>;
 }
 
@@ -143,6 +170,26 @@ interface MessageOutput {
 
 const NO_EVENTS: readonly AcquisitionEvent[] = [];
 const NO_BATCHES: readonly ReadingBatch[] = [];
+
+/** A {@link ReadingRateLimited} while its message is decoded. */
+type MutableRateLimited = {
+  -readonly [K in keyof ReadingRateLimited]: K extends 'readingIds' ? string[] : ReadingRateLimited[K];
+};
+
+/** The event of a reading the sequence guard refused. */
+function refusal(
+  verdict: 'duplicate' | 'too-old',
+  guard: SequenceGuard,
+  window: number,
+  inputName: string,
+  topic: string,
+  reading: Reading,
+): AcquisitionEvent {
+  const lastSeq = guard.highestSeq(reading.deviceId) ?? reading.seq;
+  return verdict === 'duplicate'
+    ? { type: 'reading-duplicate', inputName, topic, readingId: reading.id, lastSeq }
+    : { type: 'reading-too-old', inputName, topic, readingId: reading.id, seq: reading.seq, lastSeq, window };
+}
 
 /**
  * Emits each element of the array `pick` selects from every input value. Cheaper than
@@ -210,12 +257,14 @@ function gatewayInputs(options: GatewayOptions): ResolvedInput[] {
 /**
  * The smart gateway's acquisition path: for each input, transport messages → decoder (core
  * envelopes with a codec chosen by content type, or a channel decoder for raw BLE GATT frames,
- * HL7 v2 over MLLP, …) → readings → unit normalisation and plausibility → de-duplication by
- * (device, seq) across all inputs → edge rules. Bad input never stops it: each refusal is an event
- * on `events$` naming the input and the topic. A transport subscription that errors is fatal.
+ * HL7 v2 over MLLP, …) → readings → unit normalisation and plausibility → per-device rate limit
+ * (with `rateLimit`) → de-duplication by (device, seq) in a sliding window, across all inputs →
+ * edge rules. Bad input never stops it: each refusal is an event on `events$` naming the input and
+ * the topic. A transport subscription that errors is fatal.
  *
  * @throws {ValidationError} / {HealthItError} `config/invalid` for invalid inputs (see
  *   `resolveInputs`), or neither `transport` nor `inputs`.
+ * @throws {TypeError} / {RangeError} for an invalid `maxDevices`, `sequenceWindow` or `rateLimit`.
  * @example
  * ```ts
  * const gw = createGateway({ transport, rules: [{ id: 'spo2-low', metric: 'spo2', below: 92, severity: 'high' }] });
@@ -236,18 +285,30 @@ export function createGateway(options: GatewayOptions): Gateway {
   const clock = options.clock ?? systemClock;
   const rules = options.rules ?? [];
 
+  const guardOptions = {
+    ...(options.maxDevices === undefined ? {} : { maxDevices: options.maxDevices }),
+    ...(options.sequenceWindow === undefined ? {} : { window: options.sequenceWindow }),
+  };
+  const { window } = createSequenceGuard(guardOptions); // validate now, at the call site
+  const rateLimit = options.rateLimit;
+  if (rateLimit !== undefined) createRateLimiter(rateLimit);
+
   const output$: Observable<MessageOutput> = new Observable<MessageOutput>((subscriber) => {
-    const guard = createSequenceGuard(options.maxDevices);
+    const guard = createSequenceGuard(guardOptions);
+    const limiter = rateLimit === undefined ? undefined : createRateLimiter(rateLimit);
     let open = inputs.length;
     const subscriptions = inputs.map((input) =>
       input.transport.subscribe(input.topic.filter).subscribe({
         next(message) {
-          const decoded = input.decode(message, clock.now());
+          const receivedAt = clock.now();
+          const decoded = input.decode(message, receivedAt);
           let events: AcquisitionEvent[] | undefined =
             decoded.events.length === 0 ? undefined : [...decoded.events];
           const readings: Reading[] = [];
           // The device's JSON stays reusable while every reading is accepted as it came.
           let json = decoded.json;
+          // The message's rate-limit event of the device being limited (one per message and device).
+          let limited: MutableRateLimited | undefined;
           for (const reading of decoded.readings) {
             const normalised = normaliseReading(reading);
             if (!normalised.ok) {
@@ -263,18 +324,59 @@ export function createGateway(options: GatewayOptions): Gateway {
               });
               continue;
             }
-            const lastSeq = guard.check(reading.deviceId, reading.seq);
-            if (lastSeq !== undefined) {
+            const { deviceId, seq } = normalised.reading;
+            // Without a limiter, judge and record at once; with one, record only what it admits.
+            const verdict = limiter === undefined ? guard.check(deviceId, seq) : guard.peek(deviceId, seq);
+            if (verdict === 'duplicate' || verdict === 'too-old') {
               json = undefined;
               events ??= [];
+              events.push(refusal(verdict, guard, window, input.name, message.topic, reading));
+              continue;
+            }
+            if (limiter !== undefined) {
+              let admitted: boolean;
+              try {
+                admitted = limiter.take(deviceId, receivedAt);
+              } catch (err) {
+                // An invalid limit from `perDevice`: a configuration error, fatal.
+                subscriber.error(err);
+                return;
+              }
+              if (!admitted) {
+                json = undefined;
+                if (limited === undefined || limited.deviceId !== deviceId) {
+                  const state = limiter.state(deviceId) as RateLimitState;
+                  limited = {
+                    type: 'reading-rate-limited',
+                    inputName: input.name,
+                    topic: message.topic,
+                    deviceId,
+                    count: 0,
+                    readingIds: [],
+                    droppedTotal: 0,
+                    readingsPerSecond: state.limit?.readingsPerSecond ?? 0,
+                    burst: state.limit?.burst ?? 0,
+                  };
+                  events ??= [];
+                  events.push(limited);
+                }
+                limited.count++;
+                limited.readingIds.push(reading.id);
+                limited.droppedTotal = (limiter.state(deviceId) as RateLimitState).dropped;
+                continue;
+              }
+              guard.record(deviceId, seq);
+            }
+            if (verdict === 'late') {
+              events ??= [];
               events.push({
-                type: 'reading-duplicate',
+                type: 'reading-late',
                 inputName: input.name,
                 topic: message.topic,
                 readingId: reading.id,
-                lastSeq,
+                seq,
+                lastSeq: guard.highestSeq(deviceId) ?? seq,
               });
-              continue;
             }
             if (normalised.reading !== reading) json = undefined;
             readings.push(normalised.reading);

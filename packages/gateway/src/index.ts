@@ -23,7 +23,10 @@ export type {
   GatewayEvent,
   MessageRejected,
   ReadingDuplicate,
+  ReadingLate,
+  ReadingRateLimited,
   ReadingRejected,
+  ReadingTooOld,
 } from './events.js';
 export * from './firmware/index.js';
 export {
@@ -51,7 +54,23 @@ export {
 export * from './news2/index.js';
 export { type NormaliseResult, normaliseReading } from './preprocessing/normalise.js';
 export * from './preprocessing/operators/index.js';
-export { createSequenceGuard, type SequenceGuard } from './preprocessing/sequence-guard.js';
+export {
+  createRateLimiter,
+  type RateLimit,
+  type RateLimiter,
+  type RateLimitOptions,
+  type RateLimitState,
+  validateRateLimit,
+} from './preprocessing/rate-limiter.js';
+export {
+  createSequenceGuard,
+  DEFAULT_SEQUENCE_WINDOW,
+  MAX_SEQUENCE_WINDOW,
+  SEQUENCE_VERDICTS,
+  type SequenceGuard,
+  type SequenceGuardOptions,
+  type SequenceVerdict,
+} from './preprocessing/sequence-guard.js';
 export * from './rules/declarative/index.js';
 export { type EpisodeAlertOptions, episodeAlerts } from './rules/episode-alerts.js';
 export { type ThresholdRule, thresholdAlerts } from './rules/threshold.js';

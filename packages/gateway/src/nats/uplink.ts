@@ -92,9 +92,10 @@ function assertRecords(records: readonly UplinkRecord[]): void {
  * import { createNatsUplink } from '@healthit/gateway/nats';
  *
  * const uplink = await createNatsUplink({ servers: 'nats://127.0.0.1:4222', site: 'ward-a' });
- * const entries = outbox.peek(500);
+ * const entries = outbox.lease(500); // alerts first; in flight: never shed
  * const acknowledged = await uplink.send(entries); // the prefix stored in JetStream
- * if (acknowledged > 0) outbox.ack(entries[acknowledged - 1].position);
+ * outbox.ack(entries.slice(0, acknowledged).map((e) => e.position));
+ * if (acknowledged < entries.length) outbox.release();
  * await uplink.close();
  * ```
  */

@@ -17,6 +17,7 @@ export {
 export { isNews2Input, isTenths, NEWS2_INPUT_SCHEMA_NAME, News2Input } from './input.js';
 export {
   NEWS2_DEFAULT_MAX_AGE_MS,
+  NEWS2_DEFAULT_MAX_AHEAD_MS,
   NEWS2_METRICS,
   NEWS2_PARAMETERS,
   type News2AlertRaised,

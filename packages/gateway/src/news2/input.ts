@@ -34,7 +34,7 @@ export const News2Input = z.strictObject({
 /** The observation set `news2` scores; see the {@link News2Input} schema for units and ranges. */
 export type News2Input = z.infer<typeof News2Input>;
 
-/** The name `news2` gives its input in a {@link ValidationError}. */
+/** The name `news2` gives its input in a `ValidationError` (of `@healthit/core`). */
 export const NEWS2_INPUT_SCHEMA_NAME = 'News2Input';
 
 function plausible(schema: z.ZodNumber, metric: MetricId, unit: string): z.ZodNumber {

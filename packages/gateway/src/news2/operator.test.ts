@@ -166,7 +166,7 @@ describe('news2Scores', () => {
       );
       expectObservable(out).toBe('----x 15ms y-z|', {
         x: score(0, 'low'),
-        y: { type: 'news2-incomplete', patientId: 'p1', ts: 20, missing: ['rr'] },
+        y: { type: 'news2-incomplete', patientId: 'p1', ts: 20, missing: ['rr'], stale: ['rr'], ahead: [] },
         z: score(0, 'low'),
       });
     });
@@ -304,7 +304,121 @@ describe('news2Scores', () => {
     });
   });
 
+  it('does not use a value stamped beyond maxAheadMs (clock ahead): reports the patient incomplete once, and scores once a right-clock value replaces it', () => {
+    const s = scheduler();
+    s.run(({ cold, expectObservable }) => {
+      const readings = cold('abcdfgh|', {
+        a: vital('rr16', 0),
+        b: vital('spo2_97', 1),
+        c: vital('sbp120', 2),
+        d: vital('pulse70', 3 + 60_000), // the monitor's clock is a minute ahead
+        f: vital('temp37', 4),
+        g: vital('temp37', 5 + 20), // 20 ms ahead: within the tolerance
+        h: { ...vital('pulse70', 6), seq: 60_004 }, // clock put right: replaces the value stamped ahead
+      });
+      const out = readings.pipe(
+        news2Scores({
+          assume: { consciousness: 'A', onOxygen: false },
+          maxAheadMs: 30,
+          clock: { now: () => s.now() },
+        }),
+      );
+      expectObservable(out).toBe('---x--y|', {
+        x: {
+          type: 'news2-incomplete',
+          patientId: 'p1',
+          ts: 3,
+          missing: ['pulse', 'temp'],
+          stale: [],
+          ahead: ['pulse'],
+        },
+        y: expect.objectContaining({
+          type: 'news2-score',
+          readingIds: ['p1:rr16@0', 'p1:spo2_97@1', 'p1:sbp120@2', 'p1:pulse70@6', 'p1:temp37@25'],
+        }),
+      });
+    });
+  });
+
+  it('a scored patient whose value comes stamped ahead loses its score (incomplete, ahead), not keeps it for hours', () => {
+    const s = scheduler();
+    s.run(({ cold, expectObservable }) => {
+      const readings = cold('abcdf-g-h|', {
+        a: vital('rr16', 0),
+        b: vital('spo2_97', 1),
+        c: vital('sbp120', 2),
+        d: vital('pulse70', 3),
+        f: vital('temp37', 4),
+        g: vital('rr16', 6 + 3 * 3_600_000), // the monitor's clock jumps 3 h ahead
+        h: vital('spo2_97', 8 + 3 * 3_600_000),
+      });
+      const out = readings.pipe(
+        news2Scores({ assume: { consciousness: 'A', onOxygen: false }, clock: { now: () => s.now() } }),
+      );
+      expectObservable(out).toBe('----x-y--|', {
+        x: score(0, 'low'),
+        y: { type: 'news2-incomplete', patientId: 'p1', ts: 6, missing: ['rr'], stale: [], ahead: ['rr'] },
+      });
+    });
+  });
+
+  it('reports once a never-scored patient whose values are stale on arrival (clock behind), instead of nothing', () => {
+    const s = scheduler();
+    s.run(({ cold, expectObservable }) => {
+      // Stamped 10 ms before they arrive, with 5 ms staleness limits: stale on arrival.
+      const readings = cold('10ms abcdf|', {
+        a: vital('rr16', 0),
+        b: vital('spo2_97', 1),
+        c: vital('sbp120', 2),
+        d: vital('pulse70', 3),
+        f: vital('temp37', 4),
+      });
+      const out = readings.pipe(
+        news2Scores({
+          assume: { consciousness: 'A', onOxygen: false },
+          maxAgeMs: { rr: 5, spo2: 5, sbp: 5, pulse: 5, temp: 5 },
+          clock: { now: () => s.now() },
+        }),
+      );
+      expectObservable(out).toBe('10ms x----|', {
+        x: {
+          type: 'news2-incomplete',
+          patientId: 'p1',
+          ts: 10,
+          missing: ['rr', 'spo2', 'sbp', 'pulse', 'temp'],
+          stale: ['rr'],
+          ahead: [],
+        },
+      });
+    });
+  });
+
+  it('keeps the newer value when an older reading of the same device arrives late (lower seq and time stamp)', () => {
+    const s = scheduler();
+    s.run(({ cold, expectObservable }) => {
+      const readings = cold('abcdf-ghi---|', {
+        a: vital('rr16', 0),
+        b: vital('spo2_97', 1),
+        c: vital('sbp120', 2),
+        d: vital('pulse70', 3),
+        f: vital('temp37', 4),
+        g: vital('rr16', 6),
+        h: vital('rr25', 5), // measured before g, arrived after it: ignored
+        i: { ...vital('rr25', 5), seq: 7 }, // an earlier time stamp but a later seq (clock set back): used
+      });
+      const out = readings.pipe(
+        news2Scores({ assume: { consciousness: 'A', onOxygen: false }, clock: { now: () => s.now() } }),
+      );
+      expectObservable(out).toBe('----x---(yz)|', {
+        x: score(0, 'low'),
+        y: score(3, 'low-medium'),
+        z: alert('low-medium', 'for p1'),
+      });
+    });
+  });
+
   it('rejects bad options', () => {
+    expect(() => news2Scores({ maxAheadMs: -1 })).toThrow(/maxAheadMs/);
     expect(() => news2Scores({ maxPatients: 0 })).toThrow(RangeError);
     expect(() => news2Scores({ maxAgeMs: { rr: -1 } })).toThrow(/maxAgeMs.rr/);
   });

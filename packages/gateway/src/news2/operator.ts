@@ -62,12 +62,27 @@ export const NEWS2_DEFAULT_MAX_AGE_MS = {
   onOxygen: Number.POSITIVE_INFINITY,
 } as const satisfies Record<News2Parameter, number>;
 
+/**
+ * Default tolerance for values stamped ahead of the clock (60 s, as the replay guard's
+ * `maxAheadMs`): a value stamped further in the future comes from a clock that is ahead (or a
+ * wrong time stamp) and is not used.
+ */
+export const NEWS2_DEFAULT_MAX_AHEAD_MS = 60_000;
+
 /** Options of {@link news2Scores}. */
 export interface News2ScoresOptions {
   /** Manual entries and clinical context (consciousness, oxygen status, SpO2 scale). */
   readonly entries$?: Observable<unknown>;
   /** Staleness limit per parameter, overriding {@link NEWS2_DEFAULT_MAX_AGE_MS}. */
   readonly maxAgeMs?: Partial<Record<News2Parameter, number>>;
+  /**
+   * How far ahead of `clock` a value may be stamped and still be used (default
+   * {@link NEWS2_DEFAULT_MAX_AHEAD_MS}, 60 s; `Infinity` to trust any future time stamp). A value
+   * stamped further ahead (a device clock running fast) is never fresh: without this it would count
+   * as fresh until its time stamp plus its staleness limit. Such parameters are listed in the
+   * `ahead` of {@link News2Incomplete}.
+   */
+  readonly maxAheadMs?: number;
   /**
    * Values assumed when a patient has no fresh entry for them. Nothing is assumed by default: a
    * patient without a charted consciousness level or oxygen status is not scored.
@@ -98,7 +113,13 @@ export interface News2ScoreUpdate {
   readonly readingIds: readonly string[];
 }
 
-/** A patient that had a score can no longer be scored: some parameters are missing or stale. */
+/**
+ * A patient cannot be scored: some parameters have no usable value. Emitted once when a patient
+ * that had a score loses it, and once for a patient never scored (or not since the last report)
+ * as soon as one of its values is unusable because of its time stamp (`stale` or `ahead`: a device
+ * clock behind or ahead) — a patient is never left unscored silently for that. A patient merely
+ * waiting for its first values is not reported.
+ */
 export interface News2Incomplete {
   /** Discriminant of {@link News2Update}: always `news2-incomplete`. */
   readonly type: 'news2-incomplete';
@@ -111,6 +132,16 @@ export interface News2Incomplete {
    * {@link NEWS2_PARAMETERS} order.
    */
   readonly missing: readonly News2Parameter[];
+  /**
+   * The parameters of `missing` that have a value, older than its staleness limit (`maxAgeMs`):
+   * the device fell silent, or its clock is behind.
+   */
+  readonly stale: readonly News2Parameter[];
+  /**
+   * The parameters of `missing` whose value is stamped more than `maxAheadMs` ahead of the clock:
+   * the device's clock is ahead (or its time stamps are wrong).
+   */
+  readonly ahead: readonly News2Parameter[];
 }
 
 /** The clinical risk of a patient rose; the alert carries the RCP response. */
@@ -146,6 +177,10 @@ interface Held<T> {
   value: T;
   ts: number;
   id: string;
+  /** The device of the reading (undefined for an entry). */
+  deviceId: string | undefined;
+  /** The reading's `seq` (-1 for an entry). */
+  seq: number;
 }
 
 interface PatientState {
@@ -165,6 +200,8 @@ interface PatientState {
   lastRisk: News2ClinicalRisk;
   /** The values `lastKey` was scored from (while `lastKey` is set): the same values score the same. */
   lastInput: News2Input | undefined;
+  /** A `news2-incomplete` was emitted since the last score (or since the patient was first seen). */
+  reported: boolean;
 }
 
 /**
@@ -178,13 +215,19 @@ interface PatientState {
  *   chart's resolution (whole numbers; 0.1 °C), as a clinician charting them would.
  * - Consciousness, oxygen status and SpO2 scale come from `entries$` (Scale 1 until charted).
  * - A value older than its staleness limit (measured with `clock` when the patient is next scored)
- *   is not used; a patient missing a parameter is not scored, and a patient that had a score gets
- *   one `news2-incomplete`.
+ *   is not used, nor is one stamped more than `maxAheadMs` ahead of `clock`; a patient missing a
+ *   parameter is not scored. A patient that had a score gets one `news2-incomplete`; so does a
+ *   patient never scored as soon as one of its values is stale or ahead (its `stale` and `ahead`
+ *   say which): a patient is never left unscored silently because of a device clock.
+ * - A reading that arrived late — from the device of the value held for its parameter, with a
+ *   lower `seq` and an earlier time stamp — does not replace it (the gateway accepts readings out
+ *   of order); any other reading does, the latest arrival winning as before.
  * - Risk rises are measured from `low`: the first score alerts only above low; after a gap the last
  *   known risk is kept, so the same risk does not alert twice; a fall re-arms the higher levels.
  * - Bounded: `maxPatients` patients; when full the least recently updated patient is forgotten.
  *
- * @throws {RangeError} for a negative or non-numeric staleness limit or `maxPatients` < 1.
+ * @throws {RangeError} for a negative or non-numeric staleness limit or `maxAheadMs`, or
+ *   `maxPatients` < 1.
  * @example
  * ```ts
  * readings$.pipe(news2Scores({ entries$: charting$ })).subscribe((u) => {
@@ -198,6 +241,10 @@ export function news2Scores(options: News2ScoresOptions = {}): OperatorFunction<
     if (typeof ms !== 'number' || Number.isNaN(ms) || ms < 0) {
       throw new RangeError(`news2Scores: maxAgeMs.${name} must be a number >= 0, got ${String(ms)}`);
     }
+  }
+  const maxAheadMs = options.maxAheadMs ?? NEWS2_DEFAULT_MAX_AHEAD_MS;
+  if (typeof maxAheadMs !== 'number' || Number.isNaN(maxAheadMs) || maxAheadMs < 0) {
+    throw new RangeError(`news2Scores: maxAheadMs must be a number >= 0, got ${String(maxAheadMs)}`);
   }
   const maxPatients = options.maxPatients ?? 10_000;
   if (!Number.isInteger(maxPatients) || maxPatients < 1) {
@@ -217,6 +264,7 @@ export function news2Scores(options: News2ScoresOptions = {}): OperatorFunction<
         lastKey: undefined,
         lastRisk: 'low',
         lastInput: undefined,
+        reported: false,
       });
       const stateOf = (patientId: string): PatientState => patients.touch(patientId, newPatient);
       const emit = (update: News2Update): void => subscriber.next(update);
@@ -229,11 +277,17 @@ export function news2Scores(options: News2ScoresOptions = {}): OperatorFunction<
         const state = stateOf(r.patientId);
         const held = state.held as Record<string, Held<number> | undefined>;
         const h = held[parameter];
-        if (h === undefined) held[parameter] = { value, ts: r.ts, id: r.id };
-        else {
+        if (h === undefined)
+          held[parameter] = { value, ts: r.ts, id: r.id, deviceId: r.deviceId, seq: r.seq };
+        // A reading of the held value's device that is older by both seq and time stamp arrived
+        // late (out of order): the newer value stays. A clock that jumps back (higher seq) or a
+        // device that restarted its seqs (newer time stamp) still replaces it.
+        else if (h.deviceId !== r.deviceId || r.seq > h.seq || r.ts >= h.ts) {
           h.value = value;
           h.ts = r.ts;
           h.id = r.id;
+          h.deviceId = r.deviceId;
+          h.seq = r.seq;
         }
         score(r.patientId, state);
       };
@@ -246,23 +300,23 @@ export function news2Scores(options: News2ScoresOptions = {}): OperatorFunction<
         }
         const e = parsed.value;
         const state = stateOf(e.patientId);
-        if (e.consciousness !== undefined)
-          state.held.consciousness = { value: e.consciousness, ts: e.ts, id: e.id };
-        if (e.onOxygen !== undefined) state.held.onOxygen = { value: e.onOxygen, ts: e.ts, id: e.id };
-        if (e.spo2Scale !== undefined) state.held.spo2Scale = { value: e.spo2Scale, ts: e.ts, id: e.id };
+        const from = { ts: e.ts, id: e.id, deviceId: undefined, seq: -1 };
+        if (e.consciousness !== undefined) state.held.consciousness = { value: e.consciousness, ...from };
+        if (e.onOxygen !== undefined) state.held.onOxygen = { value: e.onOxygen, ...from };
+        if (e.spo2Scale !== undefined) state.held.spo2Scale = { value: e.spo2Scale, ...from };
         score(e.patientId, state);
       };
 
       const score = (patientId: PatientId, state: PatientState): void => {
         const now = clock.now();
         const { held } = state;
-        const rr = fresh(held.rr, now, maxAgeMs.rr);
-        const spo2 = fresh(held.spo2, now, maxAgeMs.spo2);
-        const sbp = fresh(held.sbp, now, maxAgeMs.sbp);
-        const pulse = fresh(held.pulse, now, maxAgeMs.pulse);
-        const temp = fresh(held.temp, now, maxAgeMs.temp);
-        const consciousness = fresh(held.consciousness, now, maxAgeMs.consciousness);
-        const onOxygen = fresh(held.onOxygen, now, maxAgeMs.onOxygen);
+        const rr = fresh(held.rr, now, maxAgeMs.rr, maxAheadMs);
+        const spo2 = fresh(held.spo2, now, maxAgeMs.spo2, maxAheadMs);
+        const sbp = fresh(held.sbp, now, maxAgeMs.sbp, maxAheadMs);
+        const pulse = fresh(held.pulse, now, maxAgeMs.pulse, maxAheadMs);
+        const temp = fresh(held.temp, now, maxAgeMs.temp, maxAheadMs);
+        const consciousness = fresh(held.consciousness, now, maxAgeMs.consciousness, maxAheadMs);
+        const onOxygen = fresh(held.onOxygen, now, maxAgeMs.onOxygen, maxAheadMs);
         const assumedConsciousness = consciousness?.value ?? assume?.consciousness;
         const assumedOxygen = onOxygen?.value ?? assume?.onOxygen;
         if (
@@ -274,9 +328,9 @@ export function news2Scores(options: News2ScoresOptions = {}): OperatorFunction<
           assumedConsciousness === undefined ||
           assumedOxygen === undefined
         ) {
-          if (state.lastKey === undefined) return;
-          state.lastKey = undefined;
-          state.lastInput = undefined;
+          // Reported once: when a score is lost, or (never scored, or not since the last report)
+          // as soon as a value is unusable because of its time stamp.
+          if (state.lastKey === undefined && state.reported) return;
           const present = {
             rr,
             spo2,
@@ -287,7 +341,19 @@ export function news2Scores(options: News2ScoresOptions = {}): OperatorFunction<
             onOxygen: assumedOxygen,
           };
           const missing = NEWS2_PARAMETERS.filter((p) => present[p] === undefined);
-          emit({ type: 'news2-incomplete', patientId, ts: now, missing });
+          const stale: News2Parameter[] = [];
+          const ahead: News2Parameter[] = [];
+          for (const p of missing) {
+            const h = held[p];
+            if (h === undefined) continue;
+            if (h.ts - now > maxAheadMs) ahead.push(p);
+            else stale.push(p);
+          }
+          if (state.lastKey === undefined && stale.length === 0 && ahead.length === 0) return;
+          state.lastKey = undefined;
+          state.lastInput = undefined;
+          state.reported = true;
+          emit({ type: 'news2-incomplete', patientId, ts: now, missing, stale, ahead });
           return;
         }
         const spo2Scale = held.spo2Scale?.value ?? 1;
@@ -330,6 +396,7 @@ export function news2Scores(options: News2ScoresOptions = {}): OperatorFunction<
         state.lastInput = input;
         if (key === state.lastKey) return;
         state.lastKey = key;
+        state.reported = false;
         const readingIds = [
           ...new Set(
             [rr, spo2, sbp, pulse, temp, consciousness, onOxygen, held.spo2Scale]
@@ -370,9 +437,14 @@ function subscoresKey(s: News2Subscores): number {
   );
 }
 
-/** `h` when it is at most `maxAgeMs` old at `now`. */
-function fresh<T>(h: Held<T> | undefined, now: number, maxAgeMs: number): Held<T> | undefined {
-  return h !== undefined && now - h.ts <= maxAgeMs ? h : undefined;
+/** `h` when it is at most `maxAgeMs` old at `now` and stamped at most `maxAheadMs` after it. */
+function fresh<T>(
+  h: Held<T> | undefined,
+  now: number,
+  maxAgeMs: number,
+  maxAheadMs: number,
+): Held<T> | undefined {
+  return h !== undefined && now - h.ts <= maxAgeMs && h.ts - now <= maxAheadMs ? h : undefined;
 }
 
 function riskAlert(patientId: PatientId, ts: number, result: News2Result, readingIds: string[]): Alert {

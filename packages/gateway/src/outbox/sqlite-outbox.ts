@@ -2,17 +2,25 @@ import { HealthItError, isHealthItError } from '@healthit/core';
 import Database from 'better-sqlite3';
 import type { Outbox, OutboxAppendResult, OutboxEntry, OutboxStats } from '../uplink/outbox.js';
 import {
-  assertOutboxBounds,
+  type AlertCandidate,
+  type AlertTriage,
+  appendWithPolicy,
+  assertAckPositions,
   OUTBOX_ENTRY_OVERHEAD_BYTES,
   type OutboxBounds,
-  outboxEntryBytes,
-  planRefuseNew,
+  type OutboxStorage,
+  RefusalCounter,
+  resolveOutboxBounds,
   shedPriorityOf,
+  triageAlert,
 } from '../uplink/outbox-policy.js';
 import type { UplinkRecord, UplinkRecordKind } from '../uplink/uplink.js';
 
-/** The schema version this code writes and reads. */
-export const SQLITE_OUTBOX_SCHEMA_VERSION = 1;
+/**
+ * The schema version this code writes and reads. Version 1 files (no alert lane columns) are
+ * migrated in place, in one transaction, when opened.
+ */
+export const SQLITE_OUTBOX_SCHEMA_VERSION = 2;
 
 /** Options of {@link createSqliteOutbox}. */
 export interface SqliteOutboxOptions extends OutboxBounds {
@@ -29,36 +37,81 @@ export interface SqliteOutboxOptions extends OutboxBounds {
   readonly busyTimeoutMs?: number;
 }
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS outbox_schema (version INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS outbox (
+// `priority`: 0 readings, 1 other non-alert records, 2 alerts (see `shedPriorityOf`). Alerts also
+// carry their series (key and rule; NULL: a series of its own), severity rank and whether a newer
+// alert of the series supersedes them. The partial indexes cover the alert lane only.
+const SCHEMA_V2 = `
+CREATE TABLE outbox (
   position INTEGER PRIMARY KEY,
   id TEXT NOT NULL,
   kind TEXT NOT NULL,
   key TEXT NOT NULL,
   priority INTEGER NOT NULL,
-  payload BLOB NOT NULL
+  payload BLOB NOT NULL,
+  series TEXT,
+  severity INTEGER,
+  superseded INTEGER NOT NULL DEFAULT 0
 );
-CREATE TABLE IF NOT EXISTS outbox_counters (
+CREATE TABLE outbox_counters (
   singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
   last_position INTEGER NOT NULL,
   appended INTEGER NOT NULL,
   acknowledged INTEGER NOT NULL,
   refused INTEGER NOT NULL,
-  shed INTEGER NOT NULL
+  shed INTEGER NOT NULL,
+  refusals INTEGER NOT NULL DEFAULT 0,
+  alerts_shed INTEGER NOT NULL DEFAULT 0,
+  alerts_rejected INTEGER NOT NULL DEFAULT 0,
+  leased_alerts_up_to INTEGER NOT NULL DEFAULT 0,
+  leased_data_up_to INTEGER NOT NULL DEFAULT 0
 );
-INSERT OR IGNORE INTO outbox_counters VALUES (1, 0, 0, 0, 0, 0);
+INSERT INTO outbox_counters (singleton, last_position, appended, acknowledged, refused, shed)
+  VALUES (1, 0, 0, 0, 0, 0);
 `;
 
-/** Records per multi-row INSERT statement (6 parameters each; SQLite allows 32 766). */
+/** Version 1 → 2: the alert columns and counters; v1 counted refusals per attempt in `refused`. */
+const MIGRATE_V1 = `
+ALTER TABLE outbox ADD COLUMN series TEXT;
+ALTER TABLE outbox ADD COLUMN severity INTEGER;
+ALTER TABLE outbox ADD COLUMN superseded INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox_counters ADD COLUMN refusals INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox_counters ADD COLUMN alerts_shed INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox_counters ADD COLUMN alerts_rejected INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox_counters ADD COLUMN leased_alerts_up_to INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox_counters ADD COLUMN leased_data_up_to INTEGER NOT NULL DEFAULT 0;
+UPDATE outbox_counters SET refusals = refused;
+`;
+
+const INDEXES = `
+CREATE INDEX IF NOT EXISTS outbox_alerts ON outbox (position) WHERE priority = 2;
+CREATE INDEX IF NOT EXISTS outbox_alert_series ON outbox (series, severity) WHERE priority = 2 AND superseded = 0;
+CREATE INDEX IF NOT EXISTS outbox_alert_superseded ON outbox (position) WHERE priority = 2 AND superseded = 1;
+CREATE INDEX IF NOT EXISTS outbox_alert_severity ON outbox (severity, position) WHERE priority = 2;
+`;
+
+/** Records per multi-row INSERT statement (8 parameters each; SQLite allows 32 766). */
 const INSERT_CHUNK = 64;
+const INSERT_COLUMNS = 8;
 
 interface Counters {
   lastPosition: number;
   appended: number;
   acknowledged: number;
   refused: number;
+  refusals: number;
   shed: number;
+  alertsShed: number;
+  alertsRejected: number;
+  leasedAlertsUpTo: number;
+  leasedDataUpTo: number;
+}
+
+/** The in-memory mirror of the file: counters and pending totals. */
+interface State {
+  counters: Counters;
+  pending: number;
+  dataBytes: number;
+  alertBytes: number;
 }
 
 interface Row {
@@ -68,6 +121,12 @@ interface Row {
   key: string;
   payload: Uint8Array;
 }
+
+interface AlertRow extends Row {
+  bytes: number;
+}
+
+const ENTRY_COLUMNS = 'position, id, kind, key, payload';
 
 function wrap<T>(operation: string, path: string, fn: () => T): T {
   try {
@@ -85,20 +144,33 @@ function wrap<T>(operation: string, path: string, fn: () => T): T {
   }
 }
 
+const entryOf = (row: Row): OutboxEntry => ({
+  position: row.position,
+  id: row.id,
+  kind: row.kind,
+  key: row.key,
+  payload: row.payload,
+});
+
 /**
  * A durable {@link Outbox} in one SQLite file (better-sqlite3, an optional peer dependency).
  *
- * - **Durability.** WAL journal; every `append` and `ack` is one transaction with prepared
+ * - **Durability.** WAL journal; every `append`, `ack`, `lease` and `release` is one transaction with prepared
  *   statements, so a batch costs one commit. With the default `synchronous: 'normal'` a returned
  *   `append` survives a process kill (SIGKILL, OOM, crash) — the WAL is in the OS page cache —
  *   but not necessarily a power loss or kernel crash; `synchronous: 'full'` fsyncs each commit.
- * - **Replay.** Reopening the file continues from the first unacknowledged position; positions
- *   keep increasing across restarts (the last one is stored even when the table is empty).
+ * - **Replay.** Reopening the file continues from the first unacknowledged entries (alerts
+ *   first); positions keep increasing across restarts (the last one is stored even when the table
+ *   is empty), and so does the current lease, so a batch in flight at a crash is not shed before
+ *   the forwarder leases again.
  * - **Bounds.** Pending bytes are payload bytes plus `OUTBOX_ENTRY_OVERHEAD_BYTES` per record
- *   (not the file size: SQLite reuses freed pages, and the file does not shrink). Policies as in
- *   {@link OutboxWhenFull}; alerts are never refused or shed.
- * - **Counters** (`appended`, `acknowledged`, `refused`, `shed`) are stored with the data and
- *   survive restarts.
+ *   (not the file size: SQLite reuses freed pages, and the file does not shrink). Non-alert records
+ *   under `whenFull` (see {@link OutboxBounds.whenFull}), alerts under `maxAlertBytes` (see
+ *   {@link OutboxBounds.maxAlertBytes}).
+ * - **Counters** (`appended`, `acknowledged`, `refused`, `refusals`, `shed`, `alertsShed`,
+ *   `alertsRejected`) are stored with the data and survive restarts.
+ * - **Schema.** Version {@link SQLITE_OUTBOX_SCHEMA_VERSION}; a version 1 file is migrated when
+ *   opened (one transaction: a crash during it leaves version 1).
  * - **One writer.** The outbox keeps its counters in memory: open a file from one process and one
  *   outbox at a time.
  *
@@ -116,8 +188,8 @@ function wrap<T>(operation: string, path: string, fn: () => T): T {
  * ```
  */
 export function createSqliteOutbox(options: SqliteOutboxOptions): Outbox {
-  assertOutboxBounds(options);
-  const { path, maxBytes, whenFull } = options;
+  const bounds = resolveOutboxBounds(options);
+  const { path } = options;
   const synchronous = options.synchronous ?? 'normal';
   if (synchronous !== 'normal' && synchronous !== 'full') {
     throw new TypeError(`outbox synchronous must be 'normal' or 'full', got ${String(synchronous)}`);
@@ -129,38 +201,72 @@ export function createSqliteOutbox(options: SqliteOutboxOptions): Outbox {
 
   const db = wrap('open', path, () => new Database(path));
   try {
-    return openOutbox(db, path, maxBytes, whenFull, synchronous, busyTimeoutMs);
+    return openOutbox(db, path, bounds, synchronous, busyTimeoutMs);
   } catch (e) {
     db.close();
     throw e;
   }
 }
 
+/** Version 1 → 2, inside the opening transaction: columns, then the alerts' series and severity. */
+function migrateFromV1(db: Database.Database): void {
+  db.exec(MIGRATE_V1);
+  const alerts = db
+    .prepare<[], { position: number; key: string; payload: Uint8Array }>(
+      'SELECT position, key, payload FROM outbox WHERE priority = 2 ORDER BY position',
+    )
+    .all();
+  const update = db.prepare('UPDATE outbox SET series = ?, severity = ?, superseded = ? WHERE position = ?');
+  // Replayed in append order, as `insert` would have marked them.
+  const heads = new Map<string, { position: number; severity: number }[]>();
+  const superseded = new Set<number>();
+  const triaged = alerts.map((a) => ({ ...a, triage: triageAlert(a) }));
+  for (const a of triaged) {
+    const { series, severity } = a.triage;
+    if (series === null) continue;
+    const kept = (heads.get(series) ?? []).filter((h) => {
+      if (h.severity > severity) return true;
+      superseded.add(h.position);
+      return false;
+    });
+    kept.push({ position: a.position, severity });
+    heads.set(series, kept);
+  }
+  for (const a of triaged) {
+    update.run(a.triage.series, a.triage.severity, superseded.has(a.position) ? 1 : 0, a.position);
+  }
+}
+
 function openOutbox(
   db: Database.Database,
   path: string,
-  maxBytes: number,
-  whenFull: OutboxBounds['whenFull'],
+  bounds: Required<OutboxBounds>,
   synchronous: 'normal' | 'full',
   busyTimeoutMs: number,
 ): Outbox {
+  const { maxBytes, maxAlertBytes } = bounds;
   wrap('open', path, () => {
     db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     db.transaction(() => {
-      db.exec(SCHEMA);
+      db.exec('CREATE TABLE IF NOT EXISTS outbox_schema (version INTEGER NOT NULL)');
       const version = db.prepare('SELECT version FROM outbox_schema').pluck().get() as number | undefined;
       if (version === undefined) {
+        db.exec(SCHEMA_V2);
         db.prepare('INSERT INTO outbox_schema (version) VALUES (?)').run(SQLITE_OUTBOX_SCHEMA_VERSION);
+      } else if (version === 1) {
+        migrateFromV1(db);
+        db.prepare('UPDATE outbox_schema SET version = ?').run(SQLITE_OUTBOX_SCHEMA_VERSION);
       } else if (version !== SQLITE_OUTBOX_SCHEMA_VERSION) {
         throw new HealthItError(
           'config/invalid',
           `SQLite outbox ${path} has schema version ${version}; this version of @healthit/gateway reads ` +
-            `version ${SQLITE_OUTBOX_SCHEMA_VERSION}. Drain it with the version that wrote it, or use a new file.`,
+            `versions 1 and ${SQLITE_OUTBOX_SCHEMA_VERSION}. Drain it with the version that wrote it, or use a new file.`,
           { detail: { path, version, supported: SQLITE_OUTBOX_SCHEMA_VERSION } },
         );
       }
+      db.exec(INDEXES);
     }).immediate();
   });
 
@@ -170,140 +276,296 @@ function openOutbox(
     let statement = inserts.get(rows);
     if (statement === undefined) {
       statement = db.prepare(
-        `INSERT INTO outbox (position, id, kind, key, priority, payload) VALUES ${Array(rows).fill('(?, ?, ?, ?, ?, ?)').join(', ')}`,
+        `INSERT INTO outbox (position, id, kind, key, priority, payload, series, severity) VALUES ${Array(
+          rows,
+        )
+          .fill('(?, ?, ?, ?, ?, ?, ?, ?)')
+          .join(', ')}`,
       );
       inserts.set(rows, statement);
     }
     return statement;
   };
   const saveCounters = db.prepare(
-    'UPDATE outbox_counters SET last_position = ?, appended = ?, acknowledged = ?, refused = ?, shed = ? ' +
+    'UPDATE outbox_counters SET last_position = ?, appended = ?, acknowledged = ?, refused = ?, shed = ?, ' +
+      'refusals = ?, alerts_shed = ?, alerts_rejected = ?, leased_alerts_up_to = ?, leased_data_up_to = ? ' +
       'WHERE singleton = 1',
   );
-  const selectPeek = db.prepare<[number], Row>(
-    'SELECT position, id, kind, key, payload FROM outbox ORDER BY position LIMIT ?',
+  const selectAlerts = db.prepare<[number], Row>(
+    `SELECT ${ENTRY_COLUMNS} FROM outbox WHERE priority = 2 ORDER BY position LIMIT ?`,
   );
-  const selectUpTo = db.prepare<[number], { n: number; bytes: number }>(
-    'SELECT count(*) AS n, coalesce(sum(length(payload)), 0) AS bytes FROM outbox WHERE position <= ?',
+  const selectData = db.prepare<[number], Row>(
+    `SELECT ${ENTRY_COLUMNS} FROM outbox WHERE priority < 2 ORDER BY position LIMIT ?`,
   );
-  const deleteUpTo = db.prepare('DELETE FROM outbox WHERE position <= ?');
-  const selectShedCandidates = db.prepare<[number], { position: number; bytes: number }>(
-    'SELECT position, length(payload) AS bytes FROM outbox WHERE priority = ? ORDER BY position',
+  const selectPriority = db.prepare<[number], { priority: number }>(
+    'SELECT priority FROM outbox WHERE position = ?',
   );
-  const deleteShed = db.prepare('DELETE FROM outbox WHERE priority = ? AND position <= ?');
+  const deletePositions = db.prepare<[string], { priority: number; bytes: number }>(
+    'DELETE FROM outbox WHERE position IN (SELECT value FROM json_each(?)) ' +
+      'RETURNING priority, length(payload) AS bytes',
+  );
+  const deleteUpTo = db.prepare<[number], { priority: number; bytes: number }>(
+    'DELETE FROM outbox WHERE position <= ? RETURNING priority, length(payload) AS bytes',
+  );
+  const deleteAlertsUpTo = db.prepare<[number], { priority: number; bytes: number }>(
+    'DELETE FROM outbox WHERE priority = 2 AND position <= ? RETURNING priority, length(payload) AS bytes',
+  );
+  const selectShedCandidates = db.prepare<[number, number], { position: number; bytes: number }>(
+    'SELECT position, length(payload) AS bytes FROM outbox WHERE priority = ? AND position > ? ORDER BY position',
+  );
+  const deleteShed = db.prepare('DELETE FROM outbox WHERE priority = ? AND position > ? AND position <= ?');
+  const markSuperseded = db.prepare(
+    'UPDATE outbox SET superseded = 1 WHERE priority = 2 AND superseded = 0 AND series = ? AND severity <= ?',
+  );
+  const selectSuperseded = db.prepare<[number], AlertRow>(
+    `SELECT ${ENTRY_COLUMNS}, length(payload) AS bytes FROM outbox ` +
+      'WHERE priority = 2 AND superseded = 1 AND position > ? ORDER BY position',
+  );
+  const selectSupersedable = db.prepare<[string, number, number], AlertRow>(
+    `SELECT ${ENTRY_COLUMNS}, length(payload) AS bytes FROM outbox ` +
+      'WHERE priority = 2 AND superseded = 0 AND series = ? AND severity <= ? AND position > ? ORDER BY position',
+  );
+  const selectBySeverity = db.prepare<[number, number], AlertRow>(
+    `SELECT ${ENTRY_COLUMNS}, length(payload) AS bytes FROM outbox ` +
+      'WHERE priority = 2 AND severity = ? AND position > ? ORDER BY position',
+  );
 
   const loaded = wrap('open', path, () => {
     const c = db
       .prepare(
-        'SELECT last_position AS lastPosition, appended, acknowledged, refused, shed FROM outbox_counters',
+        'SELECT last_position AS lastPosition, appended, acknowledged, refused, refusals, shed, ' +
+          'alerts_shed AS alertsShed, alerts_rejected AS alertsRejected, ' +
+          'leased_alerts_up_to AS leasedAlertsUpTo, leased_data_up_to AS leasedDataUpTo FROM outbox_counters',
       )
       .get() as Counters;
-    const p = db
-      .prepare('SELECT count(*) AS n, coalesce(sum(length(payload)), 0) AS bytes FROM outbox')
-      .get() as { n: number; bytes: number };
+    const totals = (where: string) =>
+      db
+        .prepare(
+          `SELECT count(*) AS n, coalesce(sum(length(payload)), 0) AS bytes FROM outbox WHERE ${where}`,
+        )
+        .get() as { n: number; bytes: number };
+    const data = totals('priority < 2');
+    const alerts = totals('priority = 2');
     const maxPosition = db.prepare('SELECT max(position) FROM outbox').pluck().get() as number | null;
-    return { counters: c, pending: p.n, payloadBytes: p.bytes, maxPosition: maxPosition ?? 0 };
+    return { counters: c, data, alerts, maxPosition: maxPosition ?? 0 };
   });
-  let counters: Counters = { ...loaded.counters };
-  counters.lastPosition = Math.max(counters.lastPosition, loaded.maxPosition);
-  let pending = loaded.pending;
-  let pendingBytes = loaded.payloadBytes + pending * OUTBOX_ENTRY_OVERHEAD_BYTES;
+  let state: State = {
+    counters: {
+      ...loaded.counters,
+      lastPosition: Math.max(loaded.counters.lastPosition, loaded.maxPosition),
+    },
+    pending: loaded.data.n + loaded.alerts.n,
+    dataBytes: loaded.data.bytes + loaded.data.n * OUTBOX_ENTRY_OVERHEAD_BYTES,
+    alertBytes: loaded.alerts.bytes + loaded.alerts.n * OUTBOX_ENTRY_OVERHEAD_BYTES,
+  };
+  const refusalCounter = new RefusalCounter();
   let closed = false;
 
   function persist(c: Counters): void {
-    saveCounters.run(c.lastPosition, c.appended, c.acknowledged, c.refused, c.shed);
+    saveCounters.run(
+      c.lastPosition,
+      c.appended,
+      c.acknowledged,
+      c.refused,
+      c.shed,
+      c.refusals,
+      c.alertsShed,
+      c.alertsRejected,
+      c.leasedAlertsUpTo,
+      c.leasedDataUpTo,
+    );
   }
 
-  function insertAll(records: readonly UplinkRecord[], c: Counters): number {
-    let bytes = 0;
-    for (let start = 0; start < records.length; start += INSERT_CHUNK) {
-      const rows = Math.min(INSERT_CHUNK, records.length - start);
-      const params: unknown[] = new Array(rows * 6);
-      for (let i = 0; i < rows; i++) {
-        const r = records[start + i]!;
-        const k = i * 6;
-        params[k] = ++c.lastPosition;
-        params[k + 1] = r.id;
-        params[k + 2] = r.kind;
-        params[k + 3] = r.key;
-        params[k + 4] = shedPriorityOf(r.kind);
-        params[k + 5] = r.payload;
-        bytes += outboxEntryBytes(r);
-      }
-      insertStatement(rows).run(params);
+  /** Applies deleted rows (RETURNING priority and payload length) to `s`; returns how many. */
+  function removed(s: State, rows: readonly { priority: number; bytes: number }[]): number {
+    for (const r of rows) {
+      const bytes = r.bytes + OUTBOX_ENTRY_OVERHEAD_BYTES;
+      if (r.priority === 2) s.alertBytes -= bytes;
+      else s.dataBytes -= bytes;
     }
-    c.appended += records.length;
-    return bytes;
+    s.pending -= rows.length;
+    return rows.length;
   }
 
-  /** Deletes readings, then other non-alert records, oldest first, until `bytes` fit. */
-  function shedToFit(bytes: number): { shed: number; bytes: number } {
-    let shed = 0;
-    let left = bytes;
-    for (const priority of [0, 1]) {
-      if (left <= maxBytes) break;
-      let cutoff = -1;
-      for (const row of selectShedCandidates.iterate(priority)) {
-        cutoff = row.position;
-        left -= row.bytes + OUTBOX_ENTRY_OVERHEAD_BYTES;
-        shed++;
-        if (left <= maxBytes) break;
+  /** The storage of one append transaction, on the working copy `s`. Inserts are buffered. */
+  function storageFor(s: State): { storage: OutboxStorage; flush(): void } {
+    const c = s.counters;
+    let buffer: unknown[] = [];
+    const flush = () => {
+      const rows = buffer.length / INSERT_COLUMNS;
+      for (let start = 0; start < rows; start += INSERT_CHUNK) {
+        const n = Math.min(INSERT_CHUNK, rows - start);
+        insertStatement(n).run(buffer.slice(start * INSERT_COLUMNS, (start + n) * INSERT_COLUMNS));
       }
-      if (cutoff >= 0) deleteShed.run(priority, cutoff);
-    }
-    return { shed, bytes: left };
+      buffer = [];
+    };
+    const candidate = (row: AlertRow, reason: AlertCandidate['reason']): AlertCandidate => ({
+      entry: entryOf(row),
+      bytes: row.bytes + OUTBOX_ENTRY_OVERHEAD_BYTES,
+      reason,
+    });
+    const storage: OutboxStorage = {
+      dataBytes: () => s.dataBytes,
+      alertBytes: () => s.alertBytes,
+
+      insert(record: UplinkRecord, bytes: number, triage: AlertTriage | undefined): void {
+        if (triage?.series != null) {
+          flush();
+          markSuperseded.run(triage.series, triage.severity);
+        }
+        buffer.push(
+          ++c.lastPosition,
+          record.id,
+          record.kind,
+          record.key,
+          shedPriorityOf(record.kind),
+          record.payload,
+          triage?.series ?? null,
+          triage?.severity ?? null,
+        );
+        if (triage === undefined) s.dataBytes += bytes;
+        else s.alertBytes += bytes;
+        s.pending++;
+        c.appended++;
+      },
+
+      shed(priority: 0 | 1, bytes: number): number {
+        flush();
+        let freed = 0;
+        let count = 0;
+        let cutoff = -1;
+        for (const row of selectShedCandidates.iterate(priority, c.leasedDataUpTo)) {
+          cutoff = row.position;
+          freed += row.bytes + OUTBOX_ENTRY_OVERHEAD_BYTES;
+          count++;
+          if (freed >= bytes) break;
+        }
+        if (count > 0) {
+          deleteShed.run(priority, c.leasedDataUpTo, cutoff);
+          s.dataBytes -= freed;
+          s.pending -= count;
+        }
+        return count;
+      },
+
+      shedSuperseded(bytes: number): readonly OutboxEntry[] {
+        flush();
+        const out: OutboxEntry[] = [];
+        let freed = 0;
+        for (const row of selectSuperseded.iterate(c.leasedAlertsUpTo)) {
+          out.push(entryOf(row));
+          freed += row.bytes + OUTBOX_ENTRY_OVERHEAD_BYTES;
+          if (freed >= bytes) break;
+        }
+        if (out.length > 0) {
+          removed(s, deletePositions.all(JSON.stringify(out.map((e) => e.position))));
+        }
+        return out;
+      },
+
+      planDisplacement(triage: AlertTriage, bytes: number): readonly AlertCandidate[] | undefined {
+        flush();
+        const plan: AlertCandidate[] = [];
+        const chosen = new Set<number>();
+        let freed = 0;
+        if (triage.series !== null) {
+          for (const row of selectSupersedable.iterate(triage.series, triage.severity, c.leasedAlertsUpTo)) {
+            if (freed >= bytes) break;
+            plan.push(candidate(row, 'superseded'));
+            chosen.add(row.position);
+            freed += row.bytes + OUTBOX_ENTRY_OVERHEAD_BYTES;
+          }
+        }
+        for (let severity = 0; severity < triage.severity && freed < bytes; severity++) {
+          for (const row of selectBySeverity.iterate(severity, c.leasedAlertsUpTo)) {
+            if (freed >= bytes) break;
+            if (chosen.has(row.position)) continue;
+            plan.push(candidate(row, 'displaced'));
+            chosen.add(row.position);
+            freed += row.bytes + OUTBOX_ENTRY_OVERHEAD_BYTES;
+          }
+        }
+        return freed >= bytes ? plan : undefined;
+      },
+
+      deleteAlerts(candidates: readonly AlertCandidate[]): void {
+        flush();
+        if (candidates.length === 0) return;
+        removed(s, deletePositions.all(JSON.stringify(candidates.map((a) => a.entry.position))));
+      },
+    };
+    return { storage, flush };
   }
 
   const appendTx = db.transaction(
-    (
-      records: readonly UplinkRecord[],
-    ): OutboxAppendResult & {
-      counters: Counters;
-      pending: number;
-      pendingBytes: number;
-    } => {
-      const c = { ...counters };
-      if (whenFull === 'refuse-new') {
-        const plan = planRefuseNew(records, maxBytes - pendingBytes);
-        const bytes = insertAll(plan.stored, c);
-        c.refused += plan.refused.length;
-        persist(c);
-        return {
-          accepted: plan.stored.length,
-          refused: plan.refused,
-          shed: 0,
-          counters: c,
-          pending: pending + plan.stored.length,
-          pendingBytes: pendingBytes + bytes,
-        };
-      }
-      let bytes = pendingBytes + insertAll(records, c);
-      let shed = 0;
-      if (bytes > maxBytes) {
-        const r = shedToFit(bytes);
-        shed = r.shed;
-        bytes = r.bytes;
-        c.shed += shed;
-      }
+    (records: readonly UplinkRecord[]): { result: OutboxAppendResult; state: State } => {
+      const s: State = { ...state, counters: { ...state.counters } };
+      const { storage, flush } = storageFor(s);
+      const r = appendWithPolicy(storage, records, bounds);
+      flush();
+      const c = s.counters;
+      c.refusals += r.refused.length;
+      c.refused += refusalCounter.fresh(r.refused);
+      c.shed += r.shed;
+      c.alertsShed += r.alertsShed;
+      c.alertsRejected += r.alertsRejected;
       persist(c);
       return {
-        accepted: records.length,
-        refused: [],
-        shed,
-        counters: c,
-        pending: pending + records.length - shed,
-        pendingBytes: bytes,
+        result: { accepted: r.accepted, refused: r.refused, shed: r.shed, alertsDropped: r.alertsDropped },
+        state: s,
       };
     },
   );
 
-  const ackTx = db.transaction((position: number): { n: number; bytes: number } => {
-    const r = selectUpTo.get(position) ?? { n: 0, bytes: 0 };
-    if (r.n === 0) return r;
-    deleteUpTo.run(position);
-    persist({ ...counters, acknowledged: counters.acknowledged + r.n });
-    return r;
+  const ackTx = db.transaction((positions: number | readonly number[]): State => {
+    const s: State = { ...state, counters: { ...state.counters } };
+    let rows: { priority: number; bytes: number }[];
+    if (typeof positions === 'number') {
+      const at = selectPriority.get(positions);
+      rows =
+        at !== undefined && at.priority < 2 ? deleteUpTo.all(positions) : deleteAlertsUpTo.all(positions);
+    } else {
+      rows = positions.length === 0 ? [] : deletePositions.all(JSON.stringify(positions));
+    }
+    if (rows.length === 0) return state;
+    s.counters.acknowledged += removed(s, rows);
+    persist(s.counters);
+    return s;
   });
+
+  /** Sets the lease marks (persisted only when they change); returns the new state. */
+  function setLease(alertsUpTo: number, dataUpTo: number): State {
+    if (alertsUpTo === state.counters.leasedAlertsUpTo && dataUpTo === state.counters.leasedDataUpTo) {
+      return state;
+    }
+    const s: State = {
+      ...state,
+      counters: { ...state.counters, leasedAlertsUpTo: alertsUpTo, leasedDataUpTo: dataUpTo },
+    };
+    persist(s.counters);
+    return s;
+  }
+
+  const leaseTx = db.transaction((limit: number): { entries: OutboxEntry[]; state: State } => {
+    const entries = select(limit);
+    let alertsUpTo = 0;
+    let dataUpTo = 0;
+    for (const e of entries) {
+      if (e.kind === 'alert') alertsUpTo = e.position;
+      else dataUpTo = e.position;
+    }
+    return { entries, state: setLease(alertsUpTo, dataUpTo) };
+  });
+  const releaseTx = db.transaction((): State => setLease(0, 0));
+
+  /** Up to `limit` entries in send order: alerts, then the other records, each oldest first. */
+  function select(limit: number): OutboxEntry[] {
+    if (!(limit > 0)) return [];
+    const n = Math.floor(limit);
+    const alerts = selectAlerts.all(n);
+    if (alerts.length >= n) return alerts.map(entryOf);
+    return [...alerts, ...selectData.all(n - alerts.length)].map(entryOf);
+  }
 
   function assertOpen(operation: string): void {
     if (closed)
@@ -313,43 +575,52 @@ function openOutbox(
   return {
     append(records: readonly UplinkRecord[]): OutboxAppendResult {
       assertOpen('append');
-      if (records.length === 0) return { accepted: 0, refused: [], shed: 0 };
+      if (records.length === 0) return { accepted: 0, refused: [], shed: 0, alertsDropped: [] };
       const r = wrap('append', path, () => appendTx.immediate(records));
-      counters = r.counters;
-      pending = r.pending;
-      pendingBytes = r.pendingBytes;
-      return { accepted: r.accepted, refused: r.refused, shed: r.shed };
+      state = r.state;
+      // After the commit: a failed append must not mark records as refused.
+      refusalCounter.remember(r.result.refused);
+      return r.result;
     },
 
     peek(limit: number): readonly OutboxEntry[] {
       assertOpen('peek');
-      if (!(limit > 0)) return [];
-      return wrap('peek', path, () => selectPeek.all(Math.floor(limit)));
+      return wrap('peek', path, () => select(limit));
     },
 
-    ack(position: number): void {
+    lease(limit: number): readonly OutboxEntry[] {
+      assertOpen('lease');
+      const r = wrap('lease', path, () => leaseTx.immediate(limit));
+      state = r.state;
+      return r.entries;
+    },
+
+    release(): void {
+      assertOpen('release');
+      state = wrap('release', path, () => releaseTx.immediate());
+    },
+
+    ack(positions: number | readonly number[]): void {
       assertOpen('ack');
-      if (!Number.isSafeInteger(position) || position > counters.lastPosition) {
-        throw new RangeError(
-          `Cannot acknowledge position ${position} in ${path}: the last appended position is ${counters.lastPosition}`,
-        );
-      }
-      const r = wrap('ack', path, () => ackTx.immediate(position));
-      if (r.n === 0) return;
-      counters = { ...counters, acknowledged: counters.acknowledged + r.n };
-      pending -= r.n;
-      pendingBytes -= r.bytes + r.n * OUTBOX_ENTRY_OVERHEAD_BYTES;
+      assertAckPositions(positions, state.counters.lastPosition, ` in ${path}`);
+      state = wrap('ack', path, () => ackTx.immediate(positions));
     },
 
     stats(): OutboxStats {
+      const c = state.counters;
       return {
-        pending,
-        pendingBytes,
+        pending: state.pending,
+        pendingBytes: state.dataBytes + state.alertBytes,
         maxBytes,
-        appended: counters.appended,
-        acknowledged: counters.acknowledged,
-        refused: counters.refused,
-        shed: counters.shed,
+        pendingAlertBytes: state.alertBytes,
+        maxAlertBytes,
+        appended: c.appended,
+        acknowledged: c.acknowledged,
+        refused: c.refused,
+        refusals: c.refusals,
+        shed: c.shed,
+        alertsShed: c.alertsShed,
+        alertsRejected: c.alertsRejected,
       };
     },
 

@@ -64,8 +64,10 @@ export interface GatewayStatus {
     readonly list: readonly GatewayDeviceStatus[];
   };
   /**
-   * The outbox's counters with `fillPercent`: `pendingBytes` as a percentage of `maxBytes`, 0–100
-   * (0 when `maxBytes` is 0); absent when the sources have no outbox.
+   * The outbox's counters with `fillPercent`: how full the fuller of its two bounds is, 0–100 —
+   * the pending non-alert bytes (`pendingBytes − pendingAlertBytes`) as a percentage of `maxBytes`,
+   * or `pendingAlertBytes` of `maxAlertBytes`, whichever is higher (a bound of 0 counts 0); absent
+   * when the sources have no outbox.
    */
   readonly outbox?: OutboxStats & { readonly fillPercent: number };
   /** The uplink's status; absent when the sources have no uplink. */
@@ -103,6 +105,9 @@ export function createRecentAlerts(max = 50): RecentAlerts {
   };
 }
 
+/** `part` as a percentage of `whole` (0 when `whole` is not positive, e.g. a custom outbox's missing bound). */
+const percent = (part: number, whole: number): number => (whole > 0 ? (100 * part) / whole : 0);
+
 function snapshot(sources: GatewayStatusSources, now: number): GatewayStatus {
   const list = sources.devices?.() ?? [];
   const outbox = sources.outbox?.();
@@ -116,8 +121,13 @@ function snapshot(sources: GatewayStatusSources, now: number): GatewayStatus {
       : {
           outbox: {
             ...outbox,
-            fillPercent:
-              outbox.maxBytes > 0 ? Math.min(100, (100 * outbox.pendingBytes) / outbox.maxBytes) : 0,
+            fillPercent: Math.min(
+              100,
+              Math.max(
+                percent(outbox.pendingBytes - outbox.pendingAlertBytes, outbox.maxBytes),
+                percent(outbox.pendingAlertBytes, outbox.maxAlertBytes),
+              ),
+            ),
           },
         }),
     ...(uplink === undefined ? {} : { uplink }),

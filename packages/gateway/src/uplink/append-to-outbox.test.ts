@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { type AppendToOutboxEvent, appendToOutbox, dropNewestOverBound } from './append-to-outbox.js';
 import { createMemoryOutbox } from './memory-outbox.js';
 import type { Outbox } from './outbox.js';
+import { alertRec } from './outbox-conformance.js';
 import { OUTBOX_ENTRY_OVERHEAD_BYTES, type OutboxWhenFull } from './outbox-policy.js';
 import type { UplinkRecord, UplinkRecordKind } from './uplink.js';
 
@@ -17,15 +18,19 @@ function rec(id: string, kind: UplinkRecordKind = 'reading', key = 'd1'): Uplink
   return { id, kind, key, payload };
 }
 
-/** An outbox with room for `records` records. */
+/** An outbox with room for `records` non-alert records (and plenty for alerts). */
 function outboxFor(records: number, whenFull: OutboxWhenFull = 'refuse-new'): Outbox {
-  return createMemoryOutbox({ maxBytes: records * RECORD_BYTES, whenFull });
+  return createMemoryOutbox({
+    maxBytes: records * RECORD_BYTES,
+    whenFull,
+    maxAlertBytes: 1_000 * RECORD_BYTES,
+  });
 }
 
 /** Acknowledges everything pending (what a forwarder does once the uplink took it). */
 function drainAll(outbox: Outbox): string[] {
   const entries = outbox.peek(1_000_000);
-  if (entries.length > 0) outbox.ack(entries.at(-1)!.position);
+  outbox.ack(entries.map((e) => e.position));
   return entries.map((e) => e.id);
 }
 
@@ -67,7 +72,7 @@ describe('appendToOutbox', () => {
     const alert = rec('a1', 'alert');
     const ts = testScheduler();
     // r1..r3 fill a batch at 2: r3 is refused and held. The alert and r4 are appended at 6 after
-    // the held r3: the alert is stored (over the bound), r3 and r4 wait. At 9 the forwarder empties
+    // the held r3: the alert is stored (in its own bound), r3 and r4 wait. At 9 the forwarder empties
     // the outbox; the retry at 11 (5 ms after the last attempt) stores r3 and r4, in order.
     const events = timeline(ts, ({ cold }) => {
       ts.schedule(() => drainAll(outbox), 9);
@@ -87,8 +92,9 @@ describe('appendToOutbox', () => {
       [26, 'complete'],
     ]);
     expect(outbox.peek(10).map((e) => e.id)).toEqual(['r3', 'r4']);
-    // The outbox counts every refusal (r3 at 2 and 6, r4 at 6); the operator reports each once.
-    expect(outbox.stats()).toMatchObject({ appended: 5, refused: 3, shed: 0 });
+    // The outbox counts each refused record once (r3, r4) and every refusal (r3 at 2 and 6, r4 at
+    // 6); the operator reports each record once.
+    expect(outbox.stats()).toMatchObject({ appended: 5, refused: 2, refusals: 3, shed: 0 });
   });
 
   it('keeps the hold queue within maxHeld by dropping the newest readings (never alerts), and completes once the rest is stored', () => {
@@ -128,6 +134,46 @@ describe('appendToOutbox', () => {
       });
     });
     expect(outbox.peek(10).map((e) => e.id)).toEqual(['r2', 'r3']);
+  });
+
+  it('reports the alerts the outbox gave up under its alert bound, and holds none of them', () => {
+    const outbox = createMemoryOutbox({
+      maxBytes: 10 * RECORD_BYTES,
+      whenFull: 'refuse-new',
+      maxAlertBytes: 2 * (200 + OUTBOX_ENTRY_OVERHEAD_BYTES),
+    });
+    const f = [0, 1, 2].map((i) => alertRec(`f${i}`, 'dev-1', 'spo2-low', 'high'));
+    const low = alertRec('t0', 'dev-2', 'temp-high', 'low');
+    const ts = testScheduler();
+    const events = timeline(ts, ({ cold }) =>
+      cold('(abcd|)', { a: f[0]!, b: f[1]!, c: f[2]!, d: low }).pipe(
+        appendToOutbox(outbox, { maxBatch: 10, maxWaitMs: 1, scheduler: ts }),
+      ),
+    );
+    // f2 pushes out f0 (superseded by f1); the low alert finds f1 superseded by f2 and takes its
+    // room. A later low alert of another series finds only alerts at least as severe: not stored.
+    expect(events).toEqual([
+      [0, { type: 'appended', count: 4 }],
+      [
+        0,
+        {
+          type: 'alerts-dropped',
+          alerts: [
+            { record: expect.objectContaining({ id: 'f0' }), reason: 'superseded' },
+            { record: expect.objectContaining({ id: 'f1' }), reason: 'superseded' },
+          ],
+        },
+      ],
+      [0, 'complete'],
+    ]);
+    const late = alertRec('t1', 'dev-3', 'temp-high', 'low');
+    const more: AppendToOutboxEvent[] = [];
+    from([late])
+      .pipe(appendToOutbox(outbox, { maxBatch: 1, maxWaitMs: 1 }))
+      .subscribe((e) => more.push(e));
+    expect(more).toEqual([{ type: 'alerts-dropped', alerts: [{ record: late, reason: 'no-room' }] }]);
+    expect(outbox.peek(10).map((e) => e.id)).toEqual(['f2', 't0']);
+    expect(outbox.stats()).toMatchObject({ alertsShed: 2, alertsRejected: 1 });
   });
 
   it('appends the last batch before forwarding a source error', () => {
@@ -218,8 +264,8 @@ describe('appendToOutbox', () => {
           )
           .subscribe({ next: (e) => events.push(e), complete: () => (done = true) });
         const forward = () => {
-          const entries = outbox.peek(c.drainMax);
-          if (entries.length > 0) outbox.ack(entries.at(-1)!.position);
+          const entries = outbox.lease(c.drainMax);
+          outbox.ack(entries.map((e) => e.position));
           delivered.push(...entries.map((e) => e.id));
           if (!done || outbox.stats().pending > 0) scheduler.schedule(forward, c.drainEveryMs);
         };

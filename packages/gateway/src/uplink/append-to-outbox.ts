@@ -5,7 +5,7 @@ import {
   type SchedulerLike,
   type Subscription,
 } from 'rxjs';
-import type { Outbox } from './outbox.js';
+import type { DroppedAlert, Outbox } from './outbox.js';
 import type { UplinkRecord } from './uplink.js';
 
 /** Options of {@link appendToOutbox}. */
@@ -54,8 +54,8 @@ export interface OutboxShedEvent {
   /** Discriminant of {@link AppendToOutboxEvent}: always `shed`. */
   readonly type: 'shed';
   /**
-   * How many stored records the outbox deleted: readings first, then other non-alert records,
-   * oldest first.
+   * How many stored non-alert records the outbox deleted: readings first, then other non-alert
+   * records, oldest first, never one in flight.
    */
   readonly count: number;
 }
@@ -82,13 +82,32 @@ export interface OutboxDroppedEvent {
   readonly records: readonly UplinkRecord[];
 }
 
-/** What {@link appendToOutbox} reports; every record is counted in exactly one outcome. */
+/**
+ * The outbox gave up these alerts under its alert bound (`maxAlertBytes`): stored alerts deleted
+ * because a newer alert of the same series at least as severe is pending (`superseded`) or to make
+ * room for a more severe alert (`displaced`), and new alerts not stored because the bound is full
+ * of alerts at least as severe (`no-room`). Log or page on it: these alerts will not reach the
+ * platform.
+ */
+export interface OutboxAlertsDroppedEvent {
+  /** Discriminant of {@link AppendToOutboxEvent}: always `alerts-dropped`. */
+  readonly type: 'alerts-dropped';
+  /** The alerts, each with its reason, in the order the outbox gave them up. */
+  readonly alerts: readonly DroppedAlert[];
+}
+
+/**
+ * What {@link appendToOutbox} reports; every record is counted in exactly one outcome: `appended`
+ * (then possibly `shed`, or for an alert `alerts-dropped` as `superseded` / `displaced`), `dropped`,
+ * or for an alert never stored `alerts-dropped` as `no-room`.
+ */
 export type AppendToOutboxEvent =
   | OutboxAppendedEvent
   | OutboxRefusedEvent
   | OutboxShedEvent
   | OutboxHeldEvent
-  | OutboxDroppedEvent;
+  | OutboxDroppedEvent
+  | OutboxAlertsDroppedEvent;
 
 function integerAtLeast(name: string, value: unknown, min: number): number {
   if (typeof value !== 'number')
@@ -153,8 +172,11 @@ export function dropNewestOverBound(
  *   by an outbox, so they never wait behind held readings. Past `maxHeld`, the newest readings are
  *   dropped (`dropped`); alerts never are.
  * - Policy `shed-oldest-readings`: nothing is held; the outbox's shed count is reported (`shed`).
- * - Every record ends up counted once: `appended` (stored), or `dropped`; `refused` and `held`
- *   report the back-pressure on the way.
+ * - Alerts the outbox gives up under its alert bound are reported (`alerts-dropped`, with the
+ *   reason); they are not held or retried.
+ * - Every record ends up counted once: `appended` (stored), `dropped`, or — an alert never stored
+ *   — `alerts-dropped` with reason `no-room`; `refused` and `held` report the back-pressure on the
+ *   way, `shed` and the other `alerts-dropped` what the outbox deleted later.
  * - When the source completes, the last batch is appended and held records are retried until the
  *   outbox takes them all (a running forwarder makes room), then the output completes; a source
  *   error is forwarded at the same point. Unsubscribing gives up held records (never stored).
@@ -216,6 +238,9 @@ export function appendToOutbox(
         }
         if (result.accepted > 0) subscriber.next({ type: 'appended', count: result.accepted });
         if (result.shed > 0) subscriber.next({ type: 'shed', count: result.shed });
+        if (result.alertsDropped.length > 0) {
+          subscriber.next({ type: 'alerts-dropped', alerts: result.alertsDropped });
+        }
         const refused = result.refused;
         if (refused.length > 0) {
           // Refusal is monotone within a call (once one non-alert record is refused, every later

@@ -320,6 +320,64 @@ describe('createForwarder', () => {
     await forwarder.stop();
   });
 
+  it('sends pending alerts before the backlog of readings, and acknowledges exactly the records sent', async () => {
+    const uplink = createInProcessUplink({ maxRecordsPerSend: 3 });
+    const o = observe(uplink);
+    const forwarder = createForwarder({
+      outbox,
+      uplink: o.uplink,
+      batchSize: 5,
+      retry: { initialMs: 10, maxMs: 10 },
+    });
+    const events = collect(forwarder);
+    outbox.append(readings(2, 10));
+    outbox.append([record('dev-0', 100, 'alert'), record('dev-1', 101, 'alert')]);
+    forwarder.start();
+    await vi.advanceTimersByTimeAsync(0);
+    // The first send is [a100, a101, r0, r1, r2]; the uplink takes 3: both alerts and one reading.
+    expect(o.received.slice(0, 3).map((r) => r.id)).toEqual([
+      'alert/dev-0/100',
+      'alert/dev-1/101',
+      'reading/dev-0/0',
+    ]);
+    expect(events[0]).toMatchObject({ type: 'sent', count: 3, alerts: 2 });
+    // An alert raised mid-drain overtakes the readings still waiting.
+    outbox.append([record('dev-1', 102, 'alert')]);
+    await vi.advanceTimersByTimeAsync(10);
+    const firstAfter = o.received.findIndex((r) => r.id === 'alert/dev-1/102');
+    expect(firstAfter).toBeGreaterThan(2);
+    expect(firstAfter).toBeLessThan(9);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(outbox.stats()).toMatchObject({ pending: 0, acknowledged: 23 });
+    expect(o.unique).toHaveLength(23);
+    for (const [, seqs] of byKey(o.unique.filter((r) => r.kind === 'reading')))
+      expect(isIncreasing(seqs)).toBe(true);
+    await forwarder.stop();
+  });
+
+  it('never lets a shedding outbox delete the batch in flight: nothing delivered is counted as shed', async () => {
+    const entry = PAYLOAD_BYTES + OUTBOX_ENTRY_OVERHEAD_BYTES;
+    const small = createMemoryOutbox({ maxBytes: 10 * entry, whenFull: 'shed-oldest-readings' });
+    const uplink = createInProcessUplink({ ackDelayMs: 50 });
+    const o = observe(uplink);
+    const forwarder = createForwarder({ outbox: small, uplink: o.uplink, batchSize: 4 });
+    let shed = 0;
+    forwarder.start();
+    for (let s = 0; s < 40; s++) {
+      shed += small.append([record('dev-0', s)]).shed;
+      forwarder.wake();
+      await vi.advanceTimersByTimeAsync(5);
+    }
+    await vi.advanceTimersByTimeAsync(1000);
+    const stats = small.stats();
+    expect(stats).toMatchObject({ pending: 0, appended: 40, shed });
+    expect(shed).toBeGreaterThan(0);
+    // Every record was delivered (once) or shed, never both.
+    expect(o.unique.length + shed).toBe(40);
+    expect(stats.acknowledged).toBe(o.unique.length);
+    await forwarder.stop();
+  });
+
   it('rejects invalid options', () => {
     const uplink = createInProcessUplink();
     expect(() => createForwarder({ outbox, uplink, batchSize: 0 })).toThrow(RangeError);
@@ -364,22 +422,24 @@ describe.each<OutboxWhenFull>(['refuse-new', 'shed-oldest-readings'])(
       const stats = full.stats();
       expect(stats.refused).toBe(refused);
       expect(stats.shed).toBe(shed);
+      // Alerts have their own bound (default: maxBytes): the readings get all of maxBytes.
+      expect(stats).toMatchObject({ alertsShed: 0, alertsRejected: 0, pendingAlertBytes: 10 * entry });
       if (whenFull === 'refuse-new') {
-        // Room for 100 entries: 47 rounds of two readings plus five alerts fill 99; from the 48th
-        // round on, dev-1's reading and then every reading is refused (2 × 100 − 95), alerts not.
-        expect(refused).toBe(105);
+        // Room for 100 readings: the first 50 rounds fill it, the 100 readings after are refused.
+        expect(refused).toBe(100);
         expect(shed).toBe(0);
       } else {
-        // 100 entries stay: the 10 alerts and the 90 newest readings.
+        // The 100 newest readings stay.
         expect(refused).toBe(0);
-        expect(shed).toBe(110);
+        expect(shed).toBe(100);
       }
       uplink.setState('up');
       await vi.advanceTimersByTimeAsync(100);
-      const alerts = o.received.filter((r) => r.kind === 'alert');
-      expect(alerts.map((r) => r.id)).toEqual(Array.from({ length: 10 }, (_, i) => `alert/dev-0/${i * 10}`));
+      // The alerts go first, ahead of the backlog of readings, oldest first.
+      const alertIds = Array.from({ length: 10 }, (_, i) => `alert/dev-0/${i * 10}`);
+      expect(o.received.slice(0, 10).map((r) => r.id)).toEqual(alertIds);
       const readingsReceived = o.received.filter((r) => r.kind === 'reading');
-      expect(readingsReceived).toHaveLength(whenFull === 'refuse-new' ? 95 : 90);
+      expect(readingsReceived).toHaveLength(100);
       for (const [, seqs] of byKey(readingsReceived)) expect(isIncreasing(seqs)).toBe(true);
       if (whenFull === 'refuse-new') {
         // The oldest readings were kept, the newest refused.

@@ -17,7 +17,7 @@ export interface ForwarderOptions {
   readonly outbox: Outbox;
   /** Where they go; caller-owned (never closed by the forwarder). */
   readonly uplink: Uplink;
-  /** Records per send, oldest first (default 500). */
+  /** Records per send: pending alerts first, then the other records, each oldest first (default 500). */
   readonly batchSize?: number;
   /** Backoff between attempts that made no progress (default 100 ms doubling up to 30 000 ms). */
   readonly retry?: ForwarderRetryOptions;
@@ -38,9 +38,14 @@ export interface ForwarderSent {
   readonly type: 'sent';
   /** How many records the uplink acknowledged (at least 1). */
   readonly count: number;
-  /** The outbox position of the first acknowledged record. */
+  /** How many of them were alerts (a batch starts with the pending alerts). */
+  readonly alerts: number;
+  /** The outbox position of the first acknowledged record, in send order. */
   readonly firstPosition: number;
-  /** The outbox position of the last acknowledged record: the position passed to `outbox.ack`. */
+  /**
+   * The outbox position of the last acknowledged record, in send order (alerts first, so not
+   * necessarily the highest position acknowledged).
+   */
   readonly lastPosition: number;
 }
 
@@ -115,7 +120,7 @@ export interface ForwarderStats {
   readonly sends: number;
   /** Sends not wholly acknowledged (each followed by a retry). */
   readonly retries: number;
-  /** The last position acknowledged (0 before the first). */
+  /** The position of the last record acknowledged, in send order (0 before the first). */
   readonly lastAckedPosition: number;
 }
 
@@ -141,11 +146,16 @@ function positiveInteger(name: string, value: number): number {
 }
 
 /**
- * The store-and-forward loop: takes the oldest unacknowledged records from the outbox (at most
- * `batchSize`), sends them, and acknowledges in the outbox the prefix the uplink acknowledged.
- * Exactly one batch is in flight at a time, so per-key order is kept; a record is removed from the
- * outbox only after the uplink acknowledged it, so delivery is at-least-once (a record is sent
- * again only if it was not acknowledged — e.g. a lost acknowledgement or a restart mid-send).
+ * The store-and-forward loop: leases the next unacknowledged records from the outbox (at most
+ * `batchSize`; `outbox.lease` hands out the pending alerts first, then the other records, each
+ * oldest first), sends them, and acknowledges in the outbox exactly the records of the prefix the
+ * uplink acknowledged. Exactly one batch is in flight at a time, so per-key order is kept within
+ * each lane; an alert waits at most for the batch in flight, never behind the backlog of readings.
+ * The batch is leased: the outbox never sheds it while the send is in flight, so a record the
+ * uplink delivered is never counted as shed; what the uplink did not acknowledge is released (may
+ * be shed again) until the next attempt. A record is removed from the outbox only after the uplink acknowledged
+ * it, so delivery is at-least-once (a record is sent again only if it was not acknowledged — e.g. a
+ * lost acknowledgement or a restart mid-send).
  *
  * When a send is not wholly acknowledged (uplink down, partial acknowledgement, retryable
  * error), the rest is sent again after an exponential backoff with jitter (`initialMs · 2ⁿ`,
@@ -222,6 +232,11 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
   }
 
   function fail(error: unknown): void {
+    try {
+      outbox.release();
+    } catch {
+      // The outbox failed too: nothing to release.
+    }
     running = false;
     state = 'failed';
     stateSub?.unsubscribe();
@@ -232,9 +247,9 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
   async function run(): Promise<void> {
     let attempt = 0;
     while (running) {
-      let entries: ReturnType<Outbox['peek']>;
+      let entries: ReturnType<Outbox['lease']>;
       try {
-        entries = outbox.peek(batchSize);
+        entries = outbox.lease(batchSize);
       } catch (e) {
         fail(e);
         return;
@@ -259,16 +274,25 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
         rejected = true;
       }
       if (acked > 0) {
-        const last = entries[acked - 1]!.position;
+        const done = entries.slice(0, acked);
+        const last = done[acked - 1]!.position;
         try {
-          outbox.ack(last);
+          outbox.ack(done.map((e) => e.position));
         } catch (e) {
           fail(e);
           return;
         }
         sent += acked;
         lastAckedPosition = last;
-        events$.next({ type: 'sent', count: acked, firstPosition: entries[0]!.position, lastPosition: last });
+        let alerts = 0;
+        for (const e of done) if (e.kind === 'alert') alerts++;
+        events$.next({
+          type: 'sent',
+          count: acked,
+          alerts,
+          firstPosition: done[0]!.position,
+          lastPosition: last,
+        });
       }
       if (rejected && isHealthItError(error) && !error.retryable) {
         fail(error);
@@ -277,6 +301,13 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
       if (acked === entries.length) {
         attempt = 0;
         continue;
+      }
+      try {
+        // The rest is no longer in flight: the outbox may shed it while we back off.
+        outbox.release();
+      } catch (e) {
+        fail(e);
+        return;
       }
       attempt = acked > 0 ? 1 : attempt + 1;
       retries++;

@@ -2,6 +2,7 @@ export {
   type AppendToOutboxEvent,
   type AppendToOutboxOptions,
   appendToOutbox,
+  type OutboxAlertsDroppedEvent,
   type OutboxAppendedEvent,
   type OutboxDroppedEvent,
   type OutboxHeldEvent,
@@ -29,7 +30,14 @@ export {
   type InProcessUplinkOptions,
 } from './in-process-uplink.js';
 export { createMemoryOutbox, type MemoryOutboxOptions } from './memory-outbox.js';
-export type { Outbox, OutboxAppendResult, OutboxEntry, OutboxStats } from './outbox.js';
+export type {
+  DroppedAlert,
+  DroppedAlertReason,
+  Outbox,
+  OutboxAppendResult,
+  OutboxEntry,
+  OutboxStats,
+} from './outbox.js';
 export {
   OUTBOX_ENTRY_OVERHEAD_BYTES,
   OUTBOX_WHEN_FULL,

@@ -1,16 +1,21 @@
 import type { Reading } from '@healthit/core';
 import { defer, map, type OperatorFunction } from 'rxjs';
-import { createSequenceGuard } from '../sequence-guard.js';
+import { createSequenceGuard, type SequenceGuardOptions } from '../sequence-guard.js';
 
-/** A reading newer than every reading seen from its device. */
+/** A reading not seen before from its device: newer than every one seen, or late inside the window. */
 export interface NewReading {
   /** Discriminant of {@link DedupeBySeqOutput}: always `reading`. */
   readonly type: 'reading';
   /** The reading, unchanged. */
   readonly reading: Reading;
+  /**
+   * `true` when it arrived after a reading with a higher `seq` of its device (out of order, inside
+   * the window, not seen before: accepted); absent for a reading above every seq seen.
+   */
+  readonly late?: true;
 }
 
-/** A reading whose device already sent one with the same or a higher `seq`. */
+/** A reading whose device already sent one with the same `seq` (inside the window). */
 export interface DuplicateReading {
   /** Discriminant of {@link DedupeBySeqOutput}: always `duplicate`. */
   readonly type: 'duplicate';
@@ -20,35 +25,68 @@ export interface DuplicateReading {
   readonly lastSeq: number;
 }
 
+/**
+ * A reading whose `seq` is `window` or more below the highest accepted from its device: too old to
+ * tell whether it was seen, refused.
+ */
+export interface TooOldReading {
+  /** Discriminant of {@link DedupeBySeqOutput}: always `too-old`. */
+  readonly type: 'too-old';
+  /** The refused reading, unchanged. */
+  readonly reading: Reading;
+  /** The highest `seq` already accepted from the device. */
+  readonly lastSeq: number;
+  /** Seqs remembered per device: the oldest still judged is `lastSeq - window + 1`. */
+  readonly window: number;
+}
+
 /** What {@link dedupeBySeq} emits. */
-export type DedupeBySeqOutput = NewReading | DuplicateReading;
+export type DedupeBySeqOutput = NewReading | DuplicateReading | TooOldReading;
 
 /**
- * De-duplication by (device, seq) as an operator: a reading passes when its `seq` is higher than
- * any seen from its device, else it becomes a `duplicate` output (redeliveries, replays, a device
- * resending after reconnecting). Bounded: at most `maxDevices` devices are remembered (default
- * 100 000), the one heard from least recently forgotten first. State is per subscription. The same
- * step `createGateway` runs on every reading.
+ * De-duplication by (device, seq) as an operator, with a sliding window of seen seqs per device
+ * (see {@link createSequenceGuard}): a reading passes once — above every seq seen, or late (out of
+ * order) inside the window, then marked `late: true`; a repeat inside the window becomes a
+ * `duplicate` output (redeliveries, replays, a device resending after reconnecting); one `window`
+ * or more below the highest is `too-old`. Bounded: at most `maxDevices` devices (default 100 000),
+ * the one heard from least recently forgotten first, `window / 8` bytes each (default window
+ * 1024). State is per subscription. The same step `createGateway` runs on every reading.
  *
- * @throws {RangeError} when `maxDevices` is not a positive integer.
+ * @throws {RangeError} for an invalid `maxDevices` or `window` (when called), or, as an error of the
+ *   stream, a reading whose `seq` is not a non-negative safe integer (validate first).
  * @example
  * ```ts
- * readings$.pipe(dedupeBySeq({ maxDevices: 20_000 }))
+ * readings$.pipe(dedupeBySeq({ maxDevices: 20_000, window: 256 }))
  * ```
  */
 export function dedupeBySeq(
-  options: { readonly maxDevices?: number } = {},
+  options: SequenceGuardOptions = {},
 ): OperatorFunction<Reading, DedupeBySeqOutput> {
-  createSequenceGuard(options.maxDevices); // validate now, at the call site
+  const { window } = createSequenceGuard(options); // validate now, at the call site
   return (source) =>
     defer(() => {
-      const guard = createSequenceGuard(options.maxDevices);
+      const guard = createSequenceGuard(options);
       return source.pipe(
         map((reading): DedupeBySeqOutput => {
-          const lastSeq = guard.check(reading.deviceId, reading.seq);
-          return lastSeq === undefined
-            ? { type: 'reading', reading }
-            : { type: 'duplicate', reading, lastSeq };
+          switch (guard.check(reading.deviceId, reading.seq)) {
+            case 'new':
+              return { type: 'reading', reading };
+            case 'late':
+              return { type: 'reading', reading, late: true };
+            case 'duplicate':
+              return {
+                type: 'duplicate',
+                reading,
+                lastSeq: guard.highestSeq(reading.deviceId) ?? reading.seq,
+              };
+            case 'too-old':
+              return {
+                type: 'too-old',
+                reading,
+                lastSeq: guard.highestSeq(reading.deviceId) ?? reading.seq,
+                window,
+              };
+          }
         }),
       );
     });

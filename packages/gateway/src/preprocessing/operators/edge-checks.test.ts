@@ -57,22 +57,36 @@ describe('normaliseUnits', () => {
 });
 
 describe('dedupeBySeq', () => {
-  it('drops repeats and older seqs per device, as events with the last seq', () => {
+  it('drops repeats per device as duplicates with the last seq; a reading arriving after a newer one passes once, marked late', () => {
     const a1 = reading('a', 1, 'spo2', 97, '%');
     const a2 = reading('a', 2, 'spo2', 96, '%');
+    const a3 = reading('a', 3, 'spo2', 95, '%');
     const b1 = reading('b', 1, 'spo2', 95, '%');
     scheduler().run(({ cold, expectObservable }) => {
-      expectObservable(cold('abcde|', { a: a1, b: a2, c: a1, d: b1, e: a2 }).pipe(dedupeBySeq())).toBe(
-        'abcde|',
-        {
-          a: { type: 'reading', reading: a1 },
-          b: { type: 'reading', reading: a2 },
-          c: { type: 'duplicate', reading: a1, lastSeq: 2 },
-          d: { type: 'reading', reading: b1 },
-          e: { type: 'duplicate', reading: a2, lastSeq: 2 },
-        },
-      );
+      expectObservable(
+        cold('abcdefg|', { a: a1, b: a3, c: a1, d: b1, e: a2, f: a2, g: a3 }).pipe(dedupeBySeq()),
+      ).toBe('abcdefg|', {
+        a: { type: 'reading', reading: a1 },
+        b: { type: 'reading', reading: a3 },
+        c: { type: 'duplicate', reading: a1, lastSeq: 3 },
+        d: { type: 'reading', reading: b1 },
+        e: { type: 'reading', reading: a2, late: true },
+        f: { type: 'duplicate', reading: a2, lastSeq: 3 },
+        g: { type: 'duplicate', reading: a3, lastSeq: 3 },
+      });
     });
+  });
+
+  it('refuses a seq that fell out of the window as too-old', () => {
+    const old = reading('a', 1, 'spo2', 97, '%');
+    const top = reading('a', 40, 'spo2', 97, '%');
+    scheduler().run(({ cold, expectObservable }) => {
+      expectObservable(cold('ab|', { a: top, b: old }).pipe(dedupeBySeq({ window: 32 }))).toBe('ab|', {
+        a: { type: 'reading', reading: top },
+        b: { type: 'too-old', reading: old, lastSeq: 40, window: 32 },
+      });
+    });
+    expect(() => dedupeBySeq({ window: 33 })).toThrow(RangeError);
   });
 
   it('keeps state per subscription and forgets the least recently heard device past maxDevices', async () => {
@@ -90,22 +104,24 @@ describe('dedupeBySeq', () => {
     expect(() => dedupeBySeq({ maxDevices: 0 })).toThrow(RangeError);
   });
 
-  it('passes exactly the readings whose seq exceeds every earlier seq of their device (property)', async () => {
+  it('passes every distinct (device, seq) exactly once, whatever the order and repeats, when seqs span less than the window (property)', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(fc.tuple(fc.constantFrom('a', 'b', 'c'), fc.nat({ max: 20 })), { maxLength: 60 }),
         async (items) => {
           const input = items.map(([dev, seq]) => reading(dev, seq, 'spo2', 97, '%'));
-          const out = await lastValueFrom(from(input).pipe(dedupeBySeq(), toArray()));
+          const out = await lastValueFrom(from(input).pipe(dedupeBySeq({ window: 32 }), toArray()));
+          expect(out).toHaveLength(input.length);
+          const passed = out.filter((o) => o.type === 'reading').map((o) => o.reading.id);
+          expect(passed.sort()).toEqual([...new Set(input.map((r) => r.id))].sort());
           const highest = new Map<string, number>();
           out.forEach((o, i) => {
             const r = input[i]!;
             const prev = highest.get(r.deviceId);
-            const isNew = prev === undefined || r.seq > prev;
-            expect(o.type).toBe(isNew ? 'reading' : 'duplicate');
-            if (isNew) highest.set(r.deviceId, r.seq);
+            if (o.type === 'reading') expect(o.late === true).toBe(prev !== undefined && r.seq < prev);
+            else expect(o).toEqual({ type: 'duplicate', reading: r, lastSeq: prev });
+            highest.set(r.deviceId, Math.max(prev ?? -1, r.seq));
           });
-          expect(out).toHaveLength(input.length);
         },
       ),
     );

@@ -5,6 +5,7 @@ export {
   type DuplicateReading,
   dedupeBySeq,
   type NewReading,
+  type TooOldReading,
 } from './dedupe-by-seq.js';
 export {
   type DownsampledReading,
@@ -25,6 +26,12 @@ export {
   type NormaliseUnitsOutput,
   normaliseUnits,
 } from './normalise-units.js';
+export {
+  type AdmittedReading,
+  type RateLimitedReading,
+  type RateLimitReadingsOutput,
+  rateLimitReadings,
+} from './rate-limit-readings.js';
 export {
   type LateReading,
   type ReorderedReading,
