@@ -3,6 +3,7 @@
  * install `mqtt` to use this subpath).
  * @packageDocumentation
  */
+export type { EarlyMessageCounts, EarlyMessageOptions } from './early-messages.js';
 export type {
   MqttConnectionSettings,
   MqttTlsSettings,

@@ -1,4 +1,5 @@
 import type { IClientOptions, MqttClient } from 'mqtt';
+import type { EarlyMessageOptions } from './early-messages.js';
 
 /** Options shared by both ways of creating an MQTT transport. */
 export interface MqttTransportCommonOptions {
@@ -11,6 +12,14 @@ export interface MqttTransportCommonOptions {
    * after a reconnect.
    */
   readonly publishTimeoutMs?: number;
+  /**
+   * Messages that arrive while no subscription matches them are held (bounded) for the first
+   * subscription that does, instead of being dropped: with a persistent session the broker delivers
+   * what it queued right after reconnecting, before a restarted process has subscribed again, and
+   * mqtt.js has acknowledged them by then. Default: at most 10 000 messages for 30 000 ms, oldest
+   * dropped first (counted by {@link MqttTransport.earlyMessages}).
+   */
+  readonly earlyMessages?: EarlyMessageOptions;
 }
 
 /** Connection settings for a client the transport opens, owns and closes. */

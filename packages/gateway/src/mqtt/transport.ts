@@ -17,6 +17,7 @@ import {
   ReasonCodes,
 } from 'mqtt';
 import { BehaviorSubject, filter, firstValueFrom, type Observable, type Subscriber, skip } from 'rxjs';
+import { createEarlyMessages, type EarlyMessageCounts } from './early-messages.js';
 import { clientCredentials, type MqttTransportOptions, resolveMqttOptions } from './options.js';
 import { createSubscriptionRegistry, type FilterEntry } from './subscription-registry.js';
 
@@ -52,6 +53,11 @@ export interface MqttTransport extends Transport {
    * @throws {HealthItError} `state/invalid` on a caller-owned client or one without client TLS;
    * `transport/closed` once closed.
    */
+  /**
+   * Messages that arrived before any subscription matched them: held now, handed to a subscription
+   * that came later, and dropped (see `earlyMessages` in the options).
+   */
+  earlyMessages(): EarlyMessageCounts;
   rotateCredentials(credentials: {
     readonly cert: string | Uint8Array;
     readonly key: string | Uint8Array;
@@ -105,6 +111,7 @@ export function createMqttTransport(options: MqttTransportOptions): MqttTranspor
   const clientResubscribes =
     client.options.resubscribe !== false && (client.options.reconnectPeriod ?? 0) > 0;
   const registry = createSubscriptionRegistry<Listener>(useIdentifiers);
+  const early = createEarlyMessages(options.earlyMessages);
   const state$ = new BehaviorSubject<ConnectionState>(initialState(client));
   const pendingPublishes = new Set<(error: HealthItError) => void>();
   let hasConnected = client.connected;
@@ -174,12 +181,16 @@ export function createMqttTransport(options: MqttTransportOptions): MqttTranspor
   const onMessage = (topic: string, payload: Buffer, packet: IPublishPacket): void => {
     if (closed) return;
     const targets = registry.targets(topic, packet.properties?.subscriptionIdentifier);
-    if (targets.length === 0) return;
     const message: TransportMessage = {
       topic,
       payload: new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength),
       retained: packet.retain === true,
     };
+    if (targets.length === 0) {
+      // A persistent session's queued messages arrive before a restarted process subscribes.
+      early.hold(message);
+      return;
+    }
     for (const entry of targets) {
       for (const l of [...entry.listeners]) if (entry.listeners.has(l)) l.next(message);
     }
@@ -326,6 +337,19 @@ export function createMqttTransport(options: MqttTransportOptions): MqttTranspor
         (subscriber) => {
           const { entry, first } = registry.add(filter, subscriber);
           if (first) sendSubscribe(entry);
+          // Held messages go out in a microtask, not during this call: a consumer that fans one
+          // stream out to several subscribers (share()) attaches them all in the same tick, and a
+          // synchronous emission here would reach only the first. Live messages (I/O events) come
+          // after them.
+          const claimed = early.claim(filter);
+          if (claimed.length > 0) {
+            queueMicrotask(() => {
+              for (const message of claimed) {
+                if (subscriber.closed) early.hold(message);
+                else subscriber.next(message);
+              }
+            });
+          }
           return () => {
             if (closed) return;
             if (registry.remove(entry, subscriber)) client.unsubscribe(filter, () => {});
@@ -333,6 +357,8 @@ export function createMqttTransport(options: MqttTransportOptions): MqttTranspor
         },
       );
     },
+
+    earlyMessages: () => early.counts(),
 
     close(): Promise<void> {
       closing ??= (async () => {

@@ -14,10 +14,33 @@ function clientExecutor(client: PoolClient): SqlExecutor {
 }
 
 /**
+ * A client checked out of `pool`, watched while it is out: `pg` emits `'error'` on a checked-out
+ * client whose connection dies (besides rejecting its query), and an `'error'` nobody listens to
+ * ends the process. The error is kept, so that `done()` destroys that client instead of returning it
+ * to the pool.
+ */
+async function checkout(pool: Pool): Promise<{ client: PoolClient; done: (error?: Error) => void }> {
+  const client = await pool.connect();
+  let lost: Error | undefined;
+  const onError = (e: Error) => {
+    lost = e;
+  };
+  client.on('error', onError);
+  return {
+    client,
+    done(error) {
+      client.off('error', onError);
+      client.release(error ?? lost);
+    },
+  };
+}
+
+/**
  * A {@link SqlExecutor} over a `pg` pool. A transaction checks out one client, runs
  * `BEGIN` ... `COMMIT` (or `ROLLBACK`) on it and returns it to the pool; a client whose rollback
- * failed (its connection is broken) is destroyed instead of returned. `copyFrom` speaks the COPY
- * protocol directly (no `pg-copy-streams` needed).
+ * failed or whose connection died while it was out is destroyed instead of returned (a dropped
+ * connection rejects the call with the driver's error; it never ends the process). `copyFrom` speaks
+ * the COPY protocol directly (no `pg-copy-streams` needed).
  */
 export function pgExecutor(pool: Pool): SqlExecutor {
   return {
@@ -25,15 +48,15 @@ export function pgExecutor(pool: Pool): SqlExecutor {
       return (await pool.query(text, [...params])).rows as T[];
     },
     async copyFrom(target, csv) {
-      const client = await pool.connect();
+      const { client, done } = await checkout(pool);
       try {
         await copyFromCsv(client, target, csv);
       } finally {
-        client.release();
+        done();
       }
     },
     async transaction<R>(fn: (tx: SqlExecutor) => Promise<R>): Promise<R> {
-      const client = await pool.connect();
+      const { client, done } = await checkout(pool);
       let broken: Error | undefined;
       try {
         await client.query('BEGIN');
@@ -46,7 +69,7 @@ export function pgExecutor(pool: Pool): SqlExecutor {
         });
         throw e;
       } finally {
-        client.release(broken);
+        done(broken);
       }
     },
   };
