@@ -31,7 +31,7 @@ import { float32BlockCodec, inferBatches } from '../packages/ai/src/inference/in
 import { deteriorationModelV0 } from '../packages/ai/src/models/deterioration-v0.js';
 import { createOnnxRuntime } from '../packages/ai/src/onnx/onnx-runtime.js';
 import { mlpRiskModel } from '../packages/ai/test/graphs.js';
-import { type Figure, printFigures } from './measure.js';
+import { against, type Figure, printFigures } from './measure.js';
 
 type Row = readonly [number, number, number, number, number];
 
@@ -293,19 +293,27 @@ async function throughput(
     } as Record<string, () => Promise<void>>,
   );
   if (Number.isNaN(sink)) console.log(sink);
-  const note = (x: Rate) =>
-    `${x.ratio.toFixed(2)} × raw, same rounds; by CPU time ${x.cpuRatio.toFixed(2)} ×`;
   const figure = (name: string, x: Rate | undefined): Figure[] =>
     x === undefined
       ? []
-      : [{ name: `${label}, batch ${batch}: ${name}`, value: x.median, unit: 'rows/s', note: note(x) }];
+      : [
+          {
+            name: `${label}, batch ${batch}: ${name}`,
+            value: x.median,
+            unit: 'rows/s',
+            runs: 25,
+            note: `by CPU time ${x.cpuRatio.toFixed(2)} ×`,
+            ...against(
+              x.median,
+              'rows/s',
+              'raw onnxruntime-web session.run, prebuilt tensor, same batch size, same rounds',
+              r.ceiling.median,
+              x.ratio,
+            ),
+          },
+        ];
   const rawNs = 1e9 / r.ceiling.median;
   return [
-    {
-      name: `${label}, batch ${batch}: raw session.run, prebuilt tensor (ceiling)`,
-      value: r.ceiling.median,
-      unit: 'rows/s',
-    },
     ...figure('raw session.run, tensor packed from the rows', r.rawBuilding),
     ...figure('LoadedModel.run (checked feeds/outputs), prebuilt', r.loadedModel),
     ...figure('infer (one event per row)', r.perRow),
@@ -425,20 +433,22 @@ async function latency(model: LoadedModel): Promise<Figure[]> {
   }
   const [ot, oa, rt] = [sort(operatorTotal), sort(operatorAdded), sort(rawTotal)];
   const medianOf = (xs: readonly number[]) => percentile(sort(xs), 50);
+  const rawName = 'raw LoadedModel.run per arrival, same rounds';
   return [
-    { name: 'at 1 000/s: raw LoadedModel.run, arrival → result p50', value: percentile(rt, 50), unit: 'ms' },
     {
-      name: 'at 1 000/s: raw LoadedModel.run, arrival → result p99',
-      value: percentile(rt, 99),
+      name: 'at 1 000/s: through the operator, arrival → result p50',
+      value: percentile(ot, 50),
       unit: 'ms',
-      note: `median of ${rounds} one-second rounds' p99: ${medianOf(roundP99.raw).toFixed(3)} ms`,
+      runs: rounds,
+      ...against(percentile(ot, 50), 'ms', `${rawName}, p50`, percentile(rt, 50)),
     },
-    { name: 'at 1 000/s: through the operator, arrival → result p50', value: percentile(ot, 50), unit: 'ms' },
     {
       name: 'at 1 000/s: through the operator, arrival → result p99',
       value: percentile(ot, 99),
       unit: 'ms',
-      note: `median of rounds' p99: ${medianOf(roundP99.operator).toFixed(3)} ms`,
+      runs: rounds,
+      note: `median of rounds' p99: ${medianOf(roundP99.operator).toFixed(3)} ms (raw ${medianOf(roundP99.raw).toFixed(3)} ms)`,
+      ...against(percentile(ot, 99), 'ms', `${rawName}, p99`, percentile(rt, 99)),
     },
     {
       name: 'at 1 000/s: added by the operator (its time − its run), p50',

@@ -1,7 +1,8 @@
 /**
  * GATT health-characteristic decoding throughput, one core: frames decoded per second for each
  * characteristic (typical frames a device sends, with their optional fields), a mix of all of them,
- * and the mapping of decoded blood-pressure frames to core Readings.
+ * and the mapping of decoded blood-pressure frames to core Readings. The ceiling of each is
+ * {@link bareDecode}: the same fields read byte by byte, no checks, no typed result.
  */
 import {
   decodeGatt,
@@ -11,9 +12,10 @@ import {
   type GattMeasurement,
   gattToReadings,
 } from '@healthit/device';
-import { bestRate, type Figure } from './measure.js';
+import { against, type Figure, medianRate } from './measure.js';
 
 const FRAMES = 1_024;
+const BARE = 'the same fields read byte by byte, no checks, no result object';
 const ROUNDS = 200; // decodes per measured run: FRAMES × ROUNDS
 
 /** A small deterministic generator, so every run decodes the same frames. */
@@ -106,6 +108,129 @@ function framesOf(c: GattCharacteristicUuid): Uint8Array[] {
   return Array.from({ length: FRAMES }, (_, i) => BUILDERS[c](i, int, time));
 }
 
+const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1];
+
+const u8 = (v: Uint8Array, at: number): number => v[at] as number;
+const u16 = (v: Uint8Array, at: number): number => (v[at] as number) | ((v[at + 1] as number) << 8);
+
+/** An IEEE 11073 SFLOAT without the special values: mantissa × 10^exponent. */
+function sfloat(v: Uint8Array, at: number): number {
+  const raw = (v[at] as number) | ((v[at + 1] as number) << 8);
+  const m = raw & 0x0fff;
+  return (m >= 0x0800 ? m - 0x1000 : m) * (POW10[raw >>> 12] as number);
+}
+
+/**
+ * The ceiling: the Bluetooth SIG layout of each characteristic read the plainest way — flags, then
+ * each present field read byte by byte — summed into one number, with no length, reserved-value or
+ * range checks and no result object.
+ */
+function bareDecode(c: GattCharacteristicUuid, bytes: Uint8Array): number {
+  const v = bytes;
+  const f = u8(v, 0);
+  let at = 1;
+  let sum = 0;
+  switch (c) {
+    case 0x2a37: {
+      sum += f & 1 ? u16(v, at) : u8(v, at);
+      at += f & 1 ? 2 : 1;
+      if (f & 8) {
+        sum += u16(v, at);
+        at += 2;
+      }
+      if (f & 16) for (; at + 1 < bytes.length; at += 2) sum += u16(v, at);
+      return sum;
+    }
+    case 0x2a35:
+      sum += sfloat(v, 1) + sfloat(v, 3) + sfloat(v, 5);
+      at = 7;
+      if (f & 2) {
+        sum += u16(v, at) + u8(v, at + 2) + u8(v, at + 3);
+        at += 7;
+      }
+      if (f & 4) {
+        sum += sfloat(v, at);
+        at += 2;
+      }
+      if (f & 8) sum += u8(v, at++);
+      if (f & 16) sum += u16(v, at);
+      return sum;
+    case 0x2a1c: {
+      const raw = (u16(v, 1) | (u16(v, 3) << 16)) >>> 0;
+      const m = raw & 0xffffff;
+      sum += (m >= 0x800000 ? m - 0x1000000 : m) * 10 ** ((raw >> 24) | 0);
+      at = 5;
+      if (f & 2) {
+        sum += u16(v, at) + u8(v, at + 2);
+        at += 7;
+      }
+      if (f & 4) sum += u8(v, at);
+      return sum;
+    }
+    case 0x2a18:
+      sum += u16(v, 1) + u16(v, 3) + u8(v, 5);
+      at = 10;
+      if (f & 1) {
+        sum += (u16(v, at) << 16) >> 16;
+        at += 2;
+      }
+      if (f & 2) {
+        sum += sfloat(v, at) + u8(v, at + 2);
+        at += 3;
+      }
+      if (f & 8) sum += u16(v, at);
+      return sum;
+    case 0x2a9d:
+      sum += u16(v, 1) * 0.005;
+      at = 3;
+      if (f & 2) {
+        sum += u16(v, at) + u8(v, at + 2);
+        at += 7;
+      }
+      if (f & 4) sum += u8(v, at++);
+      if (f & 8) sum += u16(v, at) + u16(v, at + 2);
+      return sum;
+    case 0x2a5e:
+      sum += sfloat(v, 1) + sfloat(v, 3);
+      at = 5;
+      if (f & 1) {
+        sum += u16(v, at) + u8(v, at + 2);
+        at += 7;
+      }
+      if (f & 2) {
+        sum += u16(v, at);
+        at += 2;
+      }
+      if (f & 4) {
+        sum += u16(v, at) + u8(v, at + 2);
+        at += 3;
+      }
+      if (f & 8) sum += sfloat(v, at);
+      return sum;
+    default:
+      sum += sfloat(v, 1) + sfloat(v, 3);
+      at = 5;
+      if (f & 1) {
+        sum += sfloat(v, at) + sfloat(v, at + 2);
+        at += 4;
+      }
+      if (f & 2) {
+        sum += sfloat(v, at) + sfloat(v, at + 2);
+        at += 4;
+      }
+      if (f & 4) {
+        sum += u16(v, at);
+        at += 2;
+      }
+      if (f & 8) {
+        sum += u16(v, at) + u8(v, at + 2);
+        at += 3;
+      }
+      if (f & 16) sum += sfloat(v, at);
+      return sum;
+  }
+}
+
 /** Decoded GATT frames per second, per characteristic and mixed; readings per second from BP frames. */
 export async function benchGatt(): Promise<Figure[]> {
   const uuids = Object.keys(GATT_CHARACTERISTIC_NAMES).map(Number) as GattCharacteristicUuid[];
@@ -130,9 +255,14 @@ export async function benchGatt(): Promise<Figure[]> {
   };
   for (const c of uuids) {
     const frames = framesOf(c);
-    const rate = await bestRate(5, FRAMES * ROUNDS, () => {
+    const rate = await medianRate(5, FRAMES * ROUNDS, () => {
       for (let r = 0; r < ROUNDS; r++) {
         for (let i = 0; i < FRAMES; i++) sink += probe(decodeGatt(c, frames[i] as Uint8Array));
+      }
+    });
+    const bare = await medianRate(5, FRAMES * ROUNDS, () => {
+      for (let r = 0; r < ROUNDS; r++) {
+        for (let i = 0; i < FRAMES; i++) sink += bareDecode(c, frames[i] as Uint8Array);
       }
     });
     const size = frames.reduce((n, f) => n + f.length, 0) / FRAMES;
@@ -141,6 +271,7 @@ export async function benchGatt(): Promise<Figure[]> {
       value: rate,
       unit: 'frames/s',
       note: `${size.toFixed(1)} bytes/frame`,
+      ...against(rate, 'frames/s', BARE, bare),
     });
   }
 
@@ -149,10 +280,18 @@ export async function benchGatt(): Promise<Figure[]> {
       .slice(0, FRAMES / 8)
       .map((bytes) => ({ c, bytes })),
   );
-  const mixedRate = await bestRate(5, mixed.length * ROUNDS, () => {
+  const mixedRate = await medianRate(5, mixed.length * ROUNDS, () => {
     for (let r = 0; r < ROUNDS; r++) for (const { c, bytes } of mixed) sink += probe(decodeGatt(c, bytes));
   });
-  figures.push({ name: 'decode, all seven characteristics mixed', value: mixedRate, unit: 'frames/s' });
+  const mixedBare = await medianRate(5, mixed.length * ROUNDS, () => {
+    for (let r = 0; r < ROUNDS; r++) for (const { c, bytes } of mixed) sink += bareDecode(c, bytes);
+  });
+  figures.push({
+    name: 'decode, all seven characteristics mixed',
+    value: mixedRate,
+    unit: 'frames/s',
+    ...against(mixedRate, 'frames/s', BARE, mixedBare),
+  });
 
   const bp = framesOf(0x2a35).map((bytes) => decodeGatt(0x2a35, bytes));
   let seq = 0;
@@ -162,14 +301,34 @@ export async function benchGatt(): Promise<Figure[]> {
     fallbackTs: Date.UTC(2025, 0, 1),
     utcOffsetMinutes: 0,
   };
-  const readingRate = await bestRate(5, bp.length * 20 * 4, () => {
+  const readingRate = await medianRate(5, bp.length * 20 * 4, () => {
     for (let r = 0; r < 20; r++) for (const m of bp) sink += gattToReadings(m, context).readings.length;
+  });
+  // Ceiling: four plain reading objects per decoded frame, with ids, no unit or range checks.
+  const bareReadings = await medianRate(5, bp.length * 20 * 4, () => {
+    for (let r = 0; r < 20; r++) {
+      for (const m of bp) {
+        if (m.characteristic !== 0x2a35) continue;
+        const ts = context.fallbackTs;
+        const out = [m.systolic, m.diastolic, m.meanArterialPressure, m.pulseRate].map((value) => {
+          const s = seq++;
+          return { id: `${context.deviceId}:${s}`, deviceId: context.deviceId, value, ts, seq: s };
+        });
+        sink += out.length;
+      }
+    }
   });
   figures.push({
     name: 'gattToReadings, 0x2A35 with time stamp and pulse rate',
     value: readingRate,
     unit: 'readings/s',
     note: '4 readings/frame',
+    ...against(
+      readingRate,
+      'readings/s',
+      'four plain objects with ids per decoded frame, no checks',
+      bareReadings,
+    ),
   });
   if (sink === 0) throw new Error('gatt bench decoded nothing');
   return figures;

@@ -1,22 +1,85 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, hostname, loadavg, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The ceiling a figure is compared with: the same work done the plainest way (a bare loop with the
+ * same parse and validation, raw `crypto.hash`, raw `session.run`, raw COPY), measured in the same
+ * run on the same machine, in the figure's unit.
+ */
+export interface Ceiling {
+  readonly name: string;
+  readonly value: number;
+}
+
 /** One figure a benchmark reports. */
 export interface Figure {
   readonly name: string;
+  /** The median of the measured runs (a rate, a time, a size: see `unit`). */
   readonly value: number;
   readonly unit: string;
   readonly note?: string;
+  /** The same-run ceiling, when the figure has one. */
+  readonly ceiling?: Ceiling;
+  /**
+   * How close the figure comes to its ceiling, 0–1 (above 1: faster than the ceiling): value ÷
+   * ceiling for rates, ceiling ÷ value for times and sizes; for interleaved rounds, the median of
+   * the per-round ratios.
+   */
+  readonly ratio?: number;
+  /** How many measured runs `value` is the median of. */
+  readonly runs?: number;
 }
 
-/** Runs `fn` once to warm up, then `runs` times, and returns the best (highest) rate in items/s. */
-export async function bestRate(runs: number, items: number, fn: () => Promise<void> | void): Promise<number> {
+/** True for units where more is better (rates). */
+export function isRate(unit: string): boolean {
+  return unit.endsWith('/s');
+}
+
+/**
+ * The ceiling fields of a figure: `ceiling` and `ratio` (value ÷ ceiling for rates, ceiling ÷ value
+ * otherwise), or the given `ratio` when it was measured per round.
+ */
+export function against(
+  value: number,
+  unit: string,
+  ceilingName: string,
+  ceilingValue: number,
+  ratio?: number,
+): Pick<Figure, 'ceiling' | 'ratio'> {
+  return {
+    ceiling: { name: ceilingName, value: ceilingValue },
+    ratio: ratio ?? (isRate(unit) ? value / ceilingValue : ceilingValue / value),
+  };
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/**
+ * Runs `fn` once to warm up, then `runs` times, and returns the median rate in items/s. `runs` is
+ * at least 3.
+ */
+export async function medianRate(
+  runs: number,
+  items: number,
+  fn: () => Promise<void> | void,
+): Promise<number> {
   await fn();
-  let best = 0;
-  for (let i = 0; i < runs; i++) {
+  const rates: number[] = [];
+  for (let i = 0; i < Math.max(3, runs); i++) {
     const t0 = performance.now();
     await fn();
-    const seconds = (performance.now() - t0) / 1000;
-    best = Math.max(best, items / seconds);
+    rates.push(items / ((performance.now() - t0) / 1000));
   }
-  return best;
+  return median(rates);
 }
 
 /** What {@link interleavedRates} measured for one function. */
@@ -25,14 +88,6 @@ export interface InterleavedRate {
   readonly median: number;
   /** The median over the rounds of (this rate ÷ the ceiling's rate in the same round). */
   readonly ratio: number;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 /**
@@ -76,11 +131,70 @@ export async function interleavedRates<K extends string>(
   return out as { ceiling: InterleavedRate } & Record<K, InterleavedRate>;
 }
 
-/** Prints figures as an aligned table. */
+const RESULTS = join(dirname(fileURLToPath(import.meta.url)), 'results');
+
+function formatValue(value: number, unit = ''): string {
+  if (unit === '' && Math.abs(value) < 1) return value.toFixed(4); // a metric such as AUROC
+  return value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(2);
+}
+
+function slug(title: string): string {
+  return title
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 80);
+}
+
+let commit: string | undefined;
+function gitCommit(): string {
+  if (commit === undefined) {
+    try {
+      commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    } catch {
+      commit = 'unknown';
+    }
+  }
+  return commit;
+}
+
+/** The machine a result was measured on, as written into every results file. */
+export function machine(): Record<string, unknown> {
+  return {
+    host: hostname(),
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    loadAverage: loadavg().map((l) => Math.round(l * 100) / 100),
+  };
+}
+
+/**
+ * Prints figures as a table (figure, median, unit, same-run ceiling, ratio) and writes them to
+ * `bench/results/<title as a slug>.json` with the machine, the commit and the time.
+ */
 export function printFigures(title: string, figures: readonly Figure[]): void {
   console.log(`\n${title}`);
   for (const f of figures) {
-    const value = f.value >= 100 ? Math.round(f.value).toLocaleString('en-US') : f.value.toFixed(2);
-    console.log(`  ${f.name.padEnd(68)} ${value.padStart(12)} ${f.unit}${f.note ? `  (${f.note})` : ''}`);
+    const value = `${formatValue(f.value, f.unit).padStart(12)} ${f.unit.padEnd(11)}`;
+    const ceiling =
+      f.ceiling === undefined
+        ? ''
+        : `  ceiling ${formatValue(f.ceiling.value, f.unit)} → ${(f.ratio ?? Number.NaN).toFixed(2)} ×`;
+    console.log(`  ${f.name.padEnd(66)} ${value}${ceiling}${f.note ? `  (${f.note})` : ''}`);
+    if (f.ceiling !== undefined) console.log(`  ${''.padEnd(66)}   ceiling: ${f.ceiling.name}`);
   }
+  // biome-ignore lint/suspicious/noUndeclaredEnvVars: read by the standalone benchmarks, not by a turbo task
+  if (process.env.BENCH_NO_RESULTS === '1') return;
+  mkdirSync(RESULTS, { recursive: true });
+  const file = join(RESULTS, `${slug(title)}.json`);
+  writeFileSync(
+    file,
+    `${JSON.stringify(
+      { title, measuredAt: new Date().toISOString(), commit: gitCommit(), machine: machine(), figures },
+      null,
+      2,
+    )}\n`,
+  );
 }

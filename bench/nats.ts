@@ -1,15 +1,17 @@
 /**
  * NATS JetStream uplink: records/s published and acknowledged, in `send` batches of 1000 with
  * pipelined publishes, against the server on 127.0.0.1:4222. Uses a
- * throw-away site stream, deleted afterwards. Run alone with
+ * throw-away site stream, deleted afterwards. Each figure is beside its same-run ceiling: the same
+ * payloads published with bare `@nats-io/jetstream` `publish` (a `Nats-Msg-Id` each, the same
+ * number in flight, a file-storage stream of its own) and every acknowledgement awaited. Run alone with
  * `node --conditions=@healthit/source --import tsx bench/nats.ts`.
  */
 import { pathToFileURL } from 'node:url';
 import { createNatsUplink, defaultStreamName } from '@healthit/gateway/nats';
-import { jetstreamManager } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager, StorageType } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import type { UplinkRecord } from '../packages/gateway/src/uplink/uplink.js';
-import { bestRate, type Figure, printFigures } from './measure.js';
+import { against, type Figure, medianRate, printFigures } from './measure.js';
 
 const NATS_URL = 'nats://127.0.0.1:4222';
 const BATCH = 1_000;
@@ -44,7 +46,7 @@ async function rate(site: string, maxAckPendingPublishes: number, duplicates: bo
   try {
     let round = 0;
     const batches = Array.from({ length: BATCHES }, (_, b) => batch(0, b));
-    return await bestRate(3, BATCH * BATCHES, async () => {
+    return await medianRate(3, BATCH * BATCHES, async () => {
       const r = round++;
       for (let b = 0; b < BATCHES; b++) {
         const records = duplicates ? (batches[b] as UplinkRecord[]) : batch(r, b);
@@ -57,23 +59,64 @@ async function rate(site: string, maxAckPendingPublishes: number, duplicates: bo
   }
 }
 
+/** The ceiling: bare JetStream publishes of the same payloads, `inFlight` at a time. */
+async function rawRate(stream: string, inFlight: number, duplicates: boolean): Promise<number> {
+  const nc = await connect({ servers: NATS_URL });
+  const jsm = await jetstreamManager(nc);
+  await jsm.streams.add({ name: stream, subjects: [`${stream}.>`], storage: StorageType.File });
+  const js = jetstream(nc);
+  try {
+    let round = 0;
+    const batches = Array.from({ length: BATCHES }, (_, b) => batch(0, b));
+    return await medianRate(3, BATCH * BATCHES, async () => {
+      const r = round++;
+      for (let b = 0; b < BATCHES; b++) {
+        const records = duplicates ? (batches[b] as UplinkRecord[]) : batch(r, b);
+        let next = 0;
+        const worker = async (): Promise<void> => {
+          while (next < records.length) {
+            const rec = records[next++] as UplinkRecord;
+            await js.publish(`${stream}.${rec.key}`, rec.payload, { msgID: rec.id });
+          }
+        };
+        await Promise.all(Array.from({ length: Math.min(inFlight, records.length) }, worker));
+      }
+    });
+  } finally {
+    await jsm.streams.delete(stream).catch(() => false);
+    await nc.close();
+  }
+}
+
 /** Publish throughput of `createNatsUplink` (file-storage stream, 100 devices, ~150-byte readings). */
 export async function benchNats(): Promise<Figure[]> {
   const site = `bench-${process.pid}-${Date.now().toString(36)}`;
   const figures: Figure[] = [];
   try {
+    const raw = `BENCH_RAW_${process.pid}`;
+    const ceilingName = (inFlight: number) =>
+      `bare JetStream publish with Nats-Msg-Id, ${inFlight} in flight, same payloads`;
     for (const inFlight of [1, 64, 256, 1024]) {
+      const value = await rate(site, inFlight, false);
       figures.push({
         name: `NATS uplink send, new records (batches of ${BATCH}, ${inFlight} in flight)`,
-        value: await rate(site, inFlight, false),
+        value,
         unit: 'records/s',
         ...(inFlight === 256 ? { note: 'default' } : {}),
+        ...against(
+          value,
+          'records/s',
+          ceilingName(inFlight),
+          await rawRate(`${raw}_${inFlight}`, inFlight, false),
+        ),
       });
     }
+    const dup = await rate(site, 256, true);
     figures.push({
       name: `NATS uplink send, duplicates (batches of ${BATCH}, 256 in flight)`,
-      value: await rate(site, 256, true),
+      value: dup,
       unit: 'records/s',
+      ...against(dup, 'records/s', ceilingName(256), await rawRate(`${raw}_DUP`, 256, true)),
     });
   } finally {
     const nc = await connect({ servers: NATS_URL });

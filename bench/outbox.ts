@@ -1,6 +1,9 @@
 /**
  * The gateway's store-and-forward outbox: SQLite (WAL, synchronous NORMAL and FULL) append rates by
- * batch size, the memory outbox, and the forwarder draining each into the in-process uplink.
+ * batch size, the memory outbox, and the forwarder draining each into the in-process uplink, each
+ * beside its same-run ceiling: the same rows through bare better-sqlite3 (one prepared INSERT per
+ * row in one transaction per batch, the same table, pragmas and synchronous level; a SELECT + DELETE
+ * per drained batch), or plain arrays for the memory outbox.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +16,8 @@ import {
   type UplinkRecord,
 } from '@healthit/gateway';
 import { createSqliteOutbox } from '@healthit/gateway/outbox';
-import { bestRate, type Figure } from './measure.js';
+import Database from 'better-sqlite3';
+import { against, type Figure, median, medianRate } from './measure.js';
 
 const encoder = new TextEncoder();
 const DEVICES = 200;
@@ -41,12 +45,67 @@ function records(from: number, count: number): UplinkRecord[] {
   return out;
 }
 
-/** Appends `total` records in batches of `batch` and returns the best rate over `runs` runs. */
+/** A bare SQLite table like the outbox's, on a new file, with the same pragmas. */
+function bareSqlite(path: string, synchronous: 'normal' | 'full'): Database.Database {
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+  db.exec(
+    'CREATE TABLE outbox (position INTEGER PRIMARY KEY, id TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, priority INTEGER NOT NULL, payload BLOB NOT NULL)',
+  );
+  return db;
+}
+
+/** The append ceiling: prepared INSERTs, one transaction per batch. */
+async function bareAppendRate(
+  open: () => Database.Database,
+  batch: number,
+  total: number,
+  runs: number,
+): Promise<number> {
+  const input = records(0, total);
+  return medianRate(runs, total, () => {
+    const db = open();
+    const insert = db.prepare('INSERT INTO outbox (id, kind, key, priority, payload) VALUES (?, ?, ?, 0, ?)');
+    const append = db.transaction((rows: readonly UplinkRecord[]) => {
+      for (const r of rows) insert.run(r.id, r.kind, r.key, r.payload);
+    });
+    for (let i = 0; i < total; i += batch) append(input.slice(i, i + batch));
+    db.close();
+  });
+}
+
+/** The drain ceiling: the filled table read and deleted 1 000 rows at a time into an array. */
+async function bareDrainRate(open: () => Database.Database, total: number, runs: number): Promise<number> {
+  const input = records(0, total);
+  return medianRate(runs, total, () => {
+    const db = open();
+    const insert = db.prepare('INSERT INTO outbox (id, kind, key, priority, payload) VALUES (?, ?, ?, 0, ?)');
+    db.transaction(() => {
+      for (const r of input) insert.run(r.id, r.kind, r.key, r.payload);
+    })();
+    const peek = db.prepare(
+      'SELECT position, id, kind, key, payload FROM outbox ORDER BY position LIMIT 1000',
+    );
+    const remove = db.prepare('DELETE FROM outbox WHERE position <= ?');
+    const sent: unknown[] = [];
+    for (;;) {
+      const rows = peek.all() as { position: number }[];
+      if (rows.length === 0) break;
+      for (const row of rows) sent.push(row);
+      remove.run((rows[rows.length - 1] as { position: number }).position);
+    }
+    if (sent.length !== total) throw new Error('bench: bare drain lost rows');
+    db.close();
+  });
+}
+
+/** Appends `total` records in batches of `batch` and returns the median rate over `runs` runs. */
 async function appendRate(open: () => Outbox, batch: number, total: number, runs: number): Promise<number> {
   const input = records(0, total);
   const batches: UplinkRecord[][] = [];
   for (let i = 0; i < total; i += batch) batches.push(input.slice(i, i + batch));
-  return bestRate(runs, total, () => {
+  return medianRate(runs, total, () => {
     const outbox = open();
     for (const b of batches) outbox.append(b);
     outbox.close();
@@ -61,8 +120,8 @@ async function drainRate(
   runs: number,
 ): Promise<number> {
   const input = records(0, total);
-  let best = 0;
-  for (let run = 0; run <= runs; run++) {
+  const rates: number[] = [];
+  for (let run = 0; run <= Math.max(3, runs); run++) {
     const outbox = open();
     for (let i = 0; i < total; i += 1000) outbox.append(input.slice(i, i + 1000));
     const uplink = createInProcessUplink();
@@ -84,9 +143,9 @@ async function drainRate(
     await uplink.close();
     outbox.close();
     if (received !== total) throw new Error(`forwarder bench delivered ${received} of ${total}`);
-    if (run > 0) best = Math.max(best, total / seconds);
+    if (run > 0) rates.push(total / seconds);
   }
-  return best;
+  return median(rates);
 }
 
 /** Outbox append and forwarder drain rates, in records/s. */
@@ -104,46 +163,93 @@ export async function benchOutbox(): Promise<Figure[]> {
       });
   const memory = () => createMemoryOutbox({ maxBytes: 2 ** 30, whenFull: 'refuse-new' });
   try {
+    const bare =
+      (synchronous: 'normal' | 'full' = 'normal') =>
+      () =>
+        bareSqlite(join(dir, `bare-${file++}.db`), synchronous);
+    const sqliteCeiling = (sync: string) =>
+      `bare better-sqlite3: prepared INSERT per row, one transaction per batch (synchronous ${sync})`;
     const figures: Figure[] = [];
     for (const [batch, total] of [
       [1, 2_000],
       [100, 100_000],
       [1000, 200_000],
     ] as const) {
+      const value = await appendRate(sqlite(), batch, total, 5);
       figures.push({
         name: `SQLite outbox append, batches of ${batch} (WAL, synchronous NORMAL)`,
-        value: await appendRate(sqlite(), batch, total, 3),
+        value,
         unit: 'records/s',
         note: `${total.toLocaleString('en-US')} records, ~170 B payload`,
+        ...against(
+          value,
+          'records/s',
+          sqliteCeiling('NORMAL'),
+          await bareAppendRate(bare(), batch, total, 5),
+        ),
       });
     }
+    const full1000 = await appendRate(sqlite('full'), 1000, 50_000, 3);
+    const full1 = await appendRate(sqlite('full'), 1, 200, 3);
+    const memoryAppend = await appendRate(memory, 1000, 500_000, 5);
+    const memoryInput = records(0, 500_000);
+    const bareMemory = await medianRate(5, 500_000, () => {
+      const queue: UplinkRecord[] = [];
+      for (let i = 0; i < memoryInput.length; i += 1000) {
+        const chunk = memoryInput.slice(i, i + 1000);
+        for (const r of chunk) queue.push(r);
+      }
+    });
+    const drainSqlite = await drainRate(sqlite(), 100_000, 1000, 3);
+    const drainMemory = await drainRate(memory, 500_000, 1000, 3);
+    const bareMemoryDrain = await medianRate(5, 500_000, () => {
+      const queue = memoryInput.slice();
+      const sent: UplinkRecord[] = [];
+      for (let at = 0; at < queue.length; at += 1000)
+        for (const r of queue.slice(at, at + 1000)) sent.push(r);
+    });
     figures.push(
       {
         name: 'SQLite outbox append, batches of 1000 (synchronous FULL)',
-        value: await appendRate(sqlite('full'), 1000, 50_000, 3),
+        value: full1000,
         unit: 'records/s',
+        ...against(
+          full1000,
+          'records/s',
+          sqliteCeiling('FULL'),
+          await bareAppendRate(bare('full'), 1000, 50_000, 3),
+        ),
       },
       {
         name: 'SQLite outbox append, batches of 1 (synchronous FULL)',
-        value: await appendRate(sqlite('full'), 1, 200, 2),
+        value: full1,
         unit: 'records/s',
         note: 'one fsync per call',
+        ...against(full1, 'records/s', sqliteCeiling('FULL'), await bareAppendRate(bare('full'), 1, 200, 3)),
       },
       {
         name: 'memory outbox append, batches of 1000',
-        value: await appendRate(memory, 1000, 500_000, 5),
+        value: memoryAppend,
         unit: 'records/s',
+        ...against(memoryAppend, 'records/s', 'Array.push of the same records, 1 000 at a time', bareMemory),
       },
       {
         name: 'forwarder drain, SQLite → in-process uplink (batch 1000)',
-        value: await drainRate(sqlite(), 100_000, 1000, 2),
+        value: drainSqlite,
         unit: 'records/s',
         note: 'peek + send + ack per batch',
+        ...against(
+          drainSqlite,
+          'records/s',
+          'bare better-sqlite3: SELECT 1 000 + DELETE per batch into an array',
+          await bareDrainRate(bare(), 100_000, 3),
+        ),
       },
       {
         name: 'forwarder drain, memory → in-process uplink (batch 1000)',
-        value: await drainRate(memory, 500_000, 1000, 3),
+        value: drainMemory,
         unit: 'records/s',
+        ...against(drainMemory, 'records/s', 'slices of 1 000 copied into an array', bareMemoryDrain),
       },
     );
     return figures;

@@ -5,7 +5,8 @@
  * PostgreSQL (HEALTHIT_PG_URL, default postgres://postgres@127.0.0.1:5432/test).
  *
  * `node --conditions=@healthit/source --import tsx bench/store.ts` runs this file alone
- * (`--skip-million` skips the 1 M-reading part).
+ * (`--skip-million` skips the 1 M- and 10 M-reading parts; PostgreSQL is also timed at 10 M
+ * readings, PGlite only with `--pglite-ten-million`, about 10 minutes).
  */
 import { pathToFileURL } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
@@ -18,7 +19,7 @@ import { pgliteExecutor } from '../packages/platform/src/pglite/pglite-executor.
 import { copyFromCsv } from '../packages/platform/src/postgres/pg-copy.js';
 import { pgExecutor } from '../packages/platform/src/postgres/pg-executor.js';
 import { readingsCsv } from '../packages/platform/src/sql/rows.js';
-import { type Figure, interleavedRates, printFigures } from './measure.js';
+import { against, type Figure, interleavedRates, median, printFigures } from './measure.js';
 
 const T0 = Date.UTC(2025, 0, 1);
 const DEVICES = 100;
@@ -50,8 +51,6 @@ function readings(start: number, n: number): Reading[] {
   }
   return out;
 }
-
-const pct = (ratio: number): string => `${Math.round(ratio * 100)} % of the same-run ceiling`;
 
 /** Ingest figures: `makeCeiling` loads CSV into a table with the store's indexes. */
 async function ingestFigures(
@@ -107,35 +106,30 @@ async function ingestFigures(
       refill: () => prepare(),
     } as Record<string, () => Promise<void> | void>,
   );
-  const figures: Figure[] = [
-    {
-      name: `${label} raw COPY, same rows, table with the store's indexes (ceiling)`,
-      value: results.ceiling.median,
-      unit: 'readings/s',
-    },
-  ];
+  const ceilingName = "raw COPY of the same rows into a table with the store's indexes";
+  const figures: Figure[] = [];
   for (const key of Object.keys(extra)) {
+    const value = results[key]?.median ?? 0;
     figures.push({
       name: `${label} raw COPY, same rows, ${key}`,
-      value: results[key]?.median ?? 0,
+      value,
       unit: 'readings/s',
-      note: pct(results[key]?.ratio ?? 0),
+      ...against(value, 'readings/s', ceilingName, results.ceiling.median, results[key]?.ratio),
     });
   }
-  figures.push(
-    {
-      name: `${label} store.append, new readings, COPY path (batches of ${batch.toLocaleString('en-US')})`,
-      value: results.copy?.median ?? 0,
+  for (const [key, path] of [
+    ['copy', 'COPY'],
+    ['unnest', 'unnest'],
+  ] as const) {
+    const value = results[key]?.median ?? 0;
+    figures.push({
+      name: `${label} store.append, new readings, ${path} path (batches of ${batch.toLocaleString('en-US')})`,
+      value,
       unit: 'readings/s',
-      note: pct(results.copy?.ratio ?? 0),
-    },
-    {
-      name: `${label} store.append, new readings, unnest path (batches of ${batch.toLocaleString('en-US')})`,
-      value: results.unnest?.median ?? 0,
-      unit: 'readings/s',
-      note: pct(results.unnest?.ratio ?? 0),
-    },
-  );
+      runs: rounds,
+      ...against(value, 'readings/s', ceilingName, results.ceiling.median, results[key]?.ratio),
+    });
+  }
   return figures;
 }
 
@@ -145,90 +139,164 @@ async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }>
   return { ms: performance.now() - t0, value };
 }
 
-/** Best of `runs` (after one warm-up) of `fn`, in ms. */
-async function bestMs(runs: number, fn: () => Promise<unknown>): Promise<number> {
+/** Median of `runs` (after one warm-up) of `fn`, in ms. */
+async function medianMs(runs: number, fn: () => Promise<unknown>): Promise<number> {
   await fn();
-  let best = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < runs; i++) best = Math.min(best, (await timed(fn)).ms);
-  return best;
+  const times: number[] = [];
+  for (let i = 0; i < Math.max(3, runs); i++) times.push((await timed(fn)).ms);
+  return median(times);
 }
 
-/** Loads 1 M readings into `store`, then times the queries and a retention run. */
-async function millionFigures(label: string, store: ReadingStore): Promise<Figure[]> {
-  const N = 1_000_000;
+/** Runs SQL against the database a store writes to (for the ceilings: the same query by hand). */
+type RawQuery = (sql: string, params?: unknown[]) => Promise<unknown[]>;
+
+/**
+ * Loads `n` readings into `store` (whose table is `table`), then times the queries and a retention
+ * run, each query beside its ceiling: the same result computed by one hand-written SQL statement on
+ * the same table. The load is beside a raw COPY of the same number of rows into an indexed table.
+ */
+async function loadedFigures(
+  label: string,
+  store: ReadingStore,
+  table: string,
+  raw: RawQuery,
+  rawCopyRate: (csv: string) => Promise<void>,
+  n: number,
+): Promise<Figure[]> {
   const BATCH = 10_000;
+  const size = n >= 10_000_000 ? '10 M' : `${n / 1_000_000} M`;
   const load = await timed(async () => {
-    for (let i = 0; i < N; i += BATCH) await store.append(readings(i, BATCH));
+    for (let i = 0; i < n; i += BATCH) {
+      await store.append(readings(i, BATCH));
+      if (n >= 5_000_000 && (i / BATCH) % 100 === 99)
+        process.stdout.write(
+          `\r  ${label}: loaded ${(i + BATCH).toLocaleString('en-US')} of ${n.toLocaleString('en-US')}`,
+        );
+    }
   });
-  const span = (N / DEVICES) * 1000; // 10 000 s of 1 Hz readings
+  if (n >= 5_000_000) process.stdout.write('\n');
+  const span = (n / DEVICES) * 1000; // 1 Hz readings of 100 monitors
   const all = { from: T0, to: T0 + span, metric: 'heart-rate' } as const;
-  const minuteAll = await bestMs(3, async () => {
+  const bucketSql = (bucketMs: number, stats: string, patient: boolean) =>
+    `SELECT (ts - ${T0}) / ${bucketMs} AS b, ${stats} FROM ${table} WHERE metric = 'heart-rate' AND ts >= $1 AND ts < $2${patient ? ' AND patient_id = $3' : ''} GROUP BY b ORDER BY b`;
+  const pct = 'percentile_cont(ARRAY[0.5, 0.9, 0.95, 0.99]) WITHIN GROUP (ORDER BY value)';
+  const minuteAll = await medianMs(3, async () => {
     const rows = await store.aggregate({
       ...all,
       bucketMs: 60_000,
       stats: ['count', 'mean', 'min', 'max', 'p50', 'p90', 'p95', 'p99'],
     });
-    if (rows.reduce((n, r) => n + r.count, 0) !== N) throw new Error('bench: aggregate lost readings');
+    if (rows.reduce((k, r) => k + r.count, 0) !== n) throw new Error('bench: aggregate lost readings');
   });
-  const hourBasic = await bestMs(3, () =>
+  const minuteAllRaw = await medianMs(3, () =>
+    raw(bucketSql(60_000, `count(*), avg(value), min(value), max(value), ${pct}`, false), [all.from, all.to]),
+  );
+  const hourBasic = await medianMs(3, () =>
     store.aggregate({ ...all, bucketMs: 3_600_000, stats: ['count', 'mean', 'min', 'max'] }),
   );
-  const patient = await bestMs(5, () =>
+  const hourBasicRaw = await medianMs(3, () =>
+    raw(bucketSql(3_600_000, 'count(*), avg(value), min(value), max(value)', false), [all.from, all.to]),
+  );
+  const patient = await medianMs(5, () =>
     store.aggregate({ ...all, patientId: 'patient-7', bucketMs: 60_000, stats: ['mean', 'p95'] }),
   );
-  const latestOne = await bestMs(5, () => store.latest({ patientId: 'patient-7', metric: 'heart-rate' }));
-  const latestAll = await bestMs(3, async () => {
+  const patientRaw = await medianMs(5, () =>
+    raw(bucketSql(60_000, 'avg(value), percentile_cont(0.95) WITHIN GROUP (ORDER BY value)', true), [
+      all.from,
+      all.to,
+      'patient-7',
+    ]),
+  );
+  const latestOne = await medianMs(5, () => store.latest({ patientId: 'patient-7', metric: 'heart-rate' }));
+  const latestOneRaw = await medianMs(5, () =>
+    raw(`SELECT * FROM ${table} WHERE patient_id = $1 AND metric = $2 ORDER BY ts DESC LIMIT 1`, [
+      'patient-7',
+      'heart-rate',
+    ]),
+  );
+  const latestAll = await medianMs(3, async () => {
     if ((await store.latest()).length !== DEVICES) throw new Error('bench: latest');
   });
-  const retention = await timed(() =>
-    // Raw kept 1 h of the 2.8 h: rolls 1 M readings up into minutes and hours, deletes ~64 %.
-    (store.applyRetention as NonNullable<ReadingStore['applyRetention']>)(
-      {
-        rawMs: 3_600_000,
-        rollups: [
-          { bucketMs: 60_000, keepMs: 90 * 86_400_000 },
-          { bucketMs: 3_600_000, keepMs: 730 * 86_400_000 },
-        ],
-      },
-      { now: T0 + span },
-    ),
+  const latestAllRaw = await medianMs(3, () =>
+    raw(`SELECT DISTINCT ON (patient_id, metric) * FROM ${table} ORDER BY patient_id, metric, ts DESC`),
   );
-  const again = await timed(() =>
-    (store.applyRetention as NonNullable<ReadingStore['applyRetention']>)(
-      {
-        rawMs: 3_600_000,
-        rollups: [
-          { bucketMs: 60_000, keepMs: 90 * 86_400_000 },
-          { bucketMs: 3_600_000, keepMs: 730 * 86_400_000 },
-        ],
-      },
-      { now: T0 + span + 60_000 },
-    ),
-  );
+  // The load's ceiling: raw COPY of 200 000 further rows (after the span, so the queries above
+  // are unaffected) into the loaded table: the rate at this table size.
+  const copyRows = 200_000;
+  const csv = readingsCsv(readings(n, copyRows));
+  const copyMs = (await timed(() => rawCopyRate(csv))).ms;
+  const policy = {
+    rawMs: 3_600_000,
+    rollups: [
+      { bucketMs: 60_000, keepMs: 90 * 86_400_000 },
+      { bucketMs: 3_600_000, keepMs: 730 * 86_400_000 },
+    ],
+  };
+  const applyRetention = store.applyRetention as NonNullable<ReadingStore['applyRetention']>;
+  // Raw kept 1 h of the span: rolls the readings up into minutes and hours and deletes the rest.
+  const retention = await timed(() => applyRetention(policy, { now: T0 + span }));
+  const again = await timed(() => applyRetention(policy, { now: T0 + span + 60_000 }));
   const ms = 'ms';
+  const by = (what: string) => `the same ${what} as one hand-written SQL statement on the same table`;
+  const loadRate = n / (load.ms / 1000);
   return [
     {
-      name: `${label} load 1 M readings (append, batches of 10 000)`,
-      value: N / (load.ms / 1000),
+      name: `${label} load ${size} readings (append, batches of 10 000)`,
+      value: loadRate,
       unit: 'readings/s',
+      runs: 1,
+      ...against(
+        loadRate,
+        'readings/s',
+        `raw COPY of ${copyRows.toLocaleString('en-US')} more rows into the loaded table`,
+        copyRows / (copyMs / 1000),
+      ),
     },
-    { name: `${label} aggregate 1 M readings, 1-min buckets, all 8 stats`, value: minuteAll, unit: ms },
-    { name: `${label} aggregate 1 M readings, 1-h buckets, count/mean/min/max`, value: hourBasic, unit: ms },
-    { name: `${label} aggregate one patient (10 000 readings), 1-min, mean/p95`, value: patient, unit: ms },
-    { name: `${label} latest, one patient and metric`, value: latestOne, unit: ms },
-    { name: `${label} latest, all 100 patients (1 M readings)`, value: latestAll, unit: ms },
     {
-      name: `${label} applyRetention, first run (1 M raw → rollups, deletes)`,
+      name: `${label} aggregate ${size} readings, 1-min buckets, all 8 stats`,
+      value: minuteAll,
+      unit: ms,
+      ...against(minuteAll, ms, by('aggregate'), minuteAllRaw),
+    },
+    {
+      name: `${label} aggregate ${size} readings, 1-h buckets, count/mean/min/max`,
+      value: hourBasic,
+      unit: ms,
+      ...against(hourBasic, ms, by('aggregate'), hourBasicRaw),
+    },
+    {
+      name: `${label} aggregate one patient (${(n / DEVICES).toLocaleString('en-US')} readings), 1-min, mean/p95`,
+      value: patient,
+      unit: ms,
+      ...against(patient, ms, by('aggregate'), patientRaw),
+    },
+    {
+      name: `${label} latest, one patient and metric (${size})`,
+      value: latestOne,
+      unit: ms,
+      ...against(latestOne, ms, by('query'), latestOneRaw),
+    },
+    {
+      name: `${label} latest, all 100 patients (${size} readings)`,
+      value: latestAll,
+      unit: ms,
+      ...against(latestAll, ms, by('query (DISTINCT ON)'), latestAllRaw),
+    },
+    {
+      name: `${label} applyRetention, first run (${size} raw → rollups, deletes)`,
       value: retention.ms,
       unit: ms,
+      runs: 1,
       note: `${retention.value.rawDeleted.toLocaleString('en-US')} raw deleted, ${retention.value.rollups.map((r) => r.written).join(' + ')} rollup rows`,
     },
-    { name: `${label} applyRetention, next run a minute later`, value: again.ms, unit: ms },
+    { name: `${label} applyRetention, next run a minute later`, value: again.ms, unit: ms, runs: 1 },
   ];
 }
 
 /** PGlite (in memory): ingest beside the raw COPY ceiling, then 1 M-reading queries. */
-export async function benchStore(options: { million?: boolean } = {}): Promise<Figure[]> {
+export async function benchStore(
+  options: { million?: boolean; tenMillion?: boolean } = {},
+): Promise<Figure[]> {
   const db = await PGlite.create();
   const names = readingTableNames({ schema: 'ceiling' });
   const bare = readingTableNames({ schema: 'bare' });
@@ -259,16 +327,35 @@ export async function benchStore(options: { million?: boolean } = {}): Promise<F
   );
   await Promise.all([stores.copy.close(), stores.unnest.close()]);
   await db.close();
-  if (options.million ?? true) {
-    const store = await createPgliteReadingStore();
-    figures.push(...(await millionFigures('PGlite', store)));
+  for (const n of [
+    ...((options.million ?? true) ? [1_000_000] : []),
+    ...(options.tenMillion === true ? [10_000_000] : []),
+  ]) {
+    const big = await PGlite.create();
+    const schema = 'store_loaded';
+    const store = await createPgliteReadingStore({ client: big, schema });
+    const table = readingTableNames({ schema }).qualified;
+    await big.exec(
+      `CREATE SCHEMA raw_copy; ${readingTableDdl(readingTableNames({ schema: 'raw_copy' }))[0]}`,
+    );
+    for (const s of readingTableDdl(readingTableNames({ schema: 'raw_copy' })).slice(1)) await big.exec(s);
+    const raw: RawQuery = async (sql, params) => (await big.query(sql, params ?? [])).rows;
+    const rawCopy = async (csv: string) => {
+      await big.query(`COPY ${table} (${COLUMNS}) FROM '/dev/blob' WITH (FORMAT csv)`, [], {
+        blob: new Blob([csv]),
+      });
+    };
+    figures.push(...(await loadedFigures('PGlite', store, table, raw, rawCopy, n)));
     await store.close();
+    await big.close();
   }
   return figures;
 }
 
 /** PostgreSQL through `pg`: the same figures, or none when the server is unreachable. */
-export async function benchStorePostgres(options: { million?: boolean } = {}): Promise<Figure[]> {
+export async function benchStorePostgres(
+  options: { million?: boolean; tenMillion?: boolean } = {},
+): Promise<Figure[]> {
   const pool = new pg.Pool({ connectionString: PG_URL, max: 4, connectionTimeoutMillis: 5_000 });
   pool.on('error', () => undefined);
   const schemas = ['bench_ceiling', 'bench_bare', 'bench_copy', 'bench_unnest', 'bench_million'];
@@ -312,9 +399,15 @@ export async function benchStorePostgres(options: { million?: boolean } = {}): P
       50_000,
       4,
     );
-    if (options.million ?? true) {
+    for (const n of [
+      ...((options.million ?? true) ? [1_000_000] : []),
+      ...((options.tenMillion ?? options.million ?? true) ? [10_000_000] : []),
+    ]) {
+      await pool.query('DROP SCHEMA IF EXISTS bench_million CASCADE; CREATE SCHEMA bench_million');
       const store = await createPostgresReadingStore({ pool, schema: 'bench_million' });
-      figures.push(...(await millionFigures('PostgreSQL', store)));
+      const table = readingTableNames({ schema: 'bench_million' }).qualified;
+      const raw: RawQuery = async (sql, params) => (await pool.query(sql, params ?? [])).rows;
+      figures.push(...(await loadedFigures('PostgreSQL', store, table, raw, copy(table), n)));
       await store.close();
     }
     return figures;
@@ -326,6 +419,7 @@ export async function benchStorePostgres(options: { million?: boolean } = {}): P
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const million = !process.argv.includes('--skip-million');
-  printFigures('Platform store (PGlite, in memory)', await benchStore({ million }));
-  printFigures('Platform store (PostgreSQL via pg)', await benchStorePostgres({ million }));
+  const tenMillion = process.argv.includes('--pglite-ten-million');
+  printFigures('Platform store (PGlite, in memory)', await benchStore({ million, tenMillion }));
+  printFigures('Platform store (PostgreSQL on 127.0.0.1:5432)', await benchStorePostgres({ million }));
 }

@@ -1,3 +1,7 @@
+/**
+ * Single-reading device messages through the gateway in-process (µs per message): acquisition
+ * only, or `--full` the load benchmarks' pipeline; the loop to run under `node --cpu-prof`.
+ */
 import { createInProcessTransport } from '@healthit/core';
 import { deviceMessage } from './device-message.js';
 import { startPipeline } from './pipeline.js';
@@ -11,7 +15,7 @@ for (let round = 0; round < 4; round++) {
   const transport = createInProcessTransport();
   let stop = () => {};
   let count = 0;
-  if (full) stop = startPipeline(transport, 10_000, () => {}).stop;
+  if (full) stop = startPipeline(transport, { devices: 10_000 }).stop;
   else {
     const { createGateway } = await import('@healthit/gateway');
     const sub = createGateway({ transport, maxDevices: 20_000 }).readings$.subscribe(() => count++);
