@@ -83,6 +83,46 @@ export const deepJsonText: fc.Arbitrary<Uint8Array> = fc.constantFrom(
 
 type Path = readonly (string | number)[];
 
+const DEEP_MARK = '\u0000deep\u0000';
+
+/**
+ * JSON text (UTF-8) of a valid value (one of `templates`) with a value nested 1 000 to 50 000
+ * levels deep (arrays, or objects) inside it: at a random path, or added under a new key of a
+ * random object. {@link deepJsonText} is deep at the root, where most parsers stop at once; this
+ * reaches the schemas that recurse into a message's members (command parameters, custom fields,
+ * bodies). Such values cannot be built as objects on a test worker's stack: only as text.
+ */
+export function deepJsonTextInside(templates: readonly unknown[]): fc.Arbitrary<Uint8Array> {
+  return fc
+    .record({
+      t: fc.nat({ max: templates.length - 1 }),
+      at: fc.nat(),
+      depth: fc.constantFrom(1_000, 10_000, 50_000),
+      object: fc.boolean(),
+      add: fc.boolean(),
+    })
+    .map(({ t, at, depth, object, add }) => {
+      let root = structuredClone(templates[t]);
+      const paths = pathsOf(root);
+      const objects = paths.filter((p) => {
+        const v = getAt(root, p);
+        return typeof v === 'object' && v !== null && !Array.isArray(v);
+      });
+      if (add && objects.length > 0) {
+        (getAt(root, objects[at % objects.length] as Path) as Record<string, unknown>).deep = DEEP_MARK;
+      } else {
+        const inner = paths.length > 1 ? paths.slice(1) : paths; // not the root: that is deepJsonText
+        root = setAt(root, inner[at % inner.length] as Path, DEEP_MARK);
+      }
+      const deep = object
+        ? `${'{"a":'.repeat(depth)}0${'}'.repeat(depth)}`
+        : '['.repeat(depth) + ']'.repeat(depth);
+      return new TextEncoder().encode(
+        (JSON.stringify(root) ?? '').split(JSON.stringify(DEEP_MARK)).join(deep),
+      );
+    });
+}
+
 /** Every path into a JSON value (containers and leaves, at most 24 levels deep), the root first. */
 export function pathsOf(value: unknown, prefix: Path = [], out: Path[] = []): Path[] {
   out.push(prefix);

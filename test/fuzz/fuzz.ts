@@ -80,6 +80,11 @@ export interface FuzzTarget<T> {
   readonly run: (input: T) => string;
   /** Which throws are typed rejections. Default {@link healthItError}. */
   readonly typed?: TypedCheck;
+  /**
+   * For a target that mixes kinds of input: the kind of `input`, which prefixes the label of its
+   * rejection (`<kind>: rejected: …`). Returned labels are the target's own.
+   */
+  kindOf?(input: T): string;
   /** The time bound per input, ms. Default 1 000 (generous: a loaded 2-core machine pauses for GC). */
   readonly maxMsPerInput?: number;
   readonly seed?: number;
@@ -103,7 +108,7 @@ export interface FuzzResult {
 }
 
 /** What {@link check} and {@link finish} read of a target. */
-type Checked = Pick<FuzzTarget<unknown>, 'name' | 'typed' | 'maxMsPerInput'>;
+type Checked = Pick<FuzzTarget<unknown>, 'name' | 'typed' | 'maxMsPerInput' | 'kindOf'>;
 
 interface Tally {
   /** Inputs over the time bound (the first three). */
@@ -158,7 +163,8 @@ function check(
       );
     }
     tally.rejected++;
-    label = `rejected: ${typed}`;
+    label =
+      target.kindOf === undefined ? `rejected: ${typed}` : `${target.kindOf(input)}: rejected: ${typed}`;
   }
   tally.outcomes[label] = (tally.outcomes[label] ?? 0) + 1;
 }

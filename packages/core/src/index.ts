@@ -27,6 +27,7 @@ export {
   READINGS_JSON,
   readingsJsonCodec,
 } from './encoding/json-codecs.js';
+export { nestsDeeperThan } from './encoding/json-depth.js';
 export { readingToJson } from './encoding/reading-json.js';
 export * from './errors/index.js';
 export {

@@ -1,19 +1,36 @@
 import { z } from 'zod';
+import { nestsDeeperThan } from '../encoding/json-depth.js';
 import { DeviceId, EpochMs } from './ids.js';
 
 /** A JSON value (what command parameters and ledger bodies may hold). */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
-/** zod schema of a {@link JsonValue}: a string, number, boolean, null, or an array or record of them. */
-export const JsonValue: z.ZodType<JsonValue> = z.lazy(() =>
+/** How deep a {@link JsonValue} may nest arrays and objects (command parameters nest a few levels). */
+export const MAX_JSON_VALUE_DEPTH = 64;
+
+const JsonValueTree: z.ZodType<JsonValue> = z.lazy(() =>
   z.union([
     z.string(),
     z.number(),
     z.boolean(),
     z.null(),
-    z.array(JsonValue),
-    z.record(z.string(), JsonValue),
+    z.array(JsonValueTree),
+    z.record(z.string(), JsonValueTree),
   ]),
 );
+
+/**
+ * zod schema of a {@link JsonValue}: a string, number, boolean, null, or an array or record of them,
+ * nested at most {@link MAX_JSON_VALUE_DEPTH} levels. The depth is checked first, without
+ * recursion, so a value nested thousands of levels deep is a validation issue, not a stack overflow.
+ */
+export const JsonValue: z.ZodType<JsonValue> = z
+  .unknown()
+  .superRefine((value, ctx) => {
+    if (nestsDeeperThan(value, MAX_JSON_VALUE_DEPTH)) {
+      ctx.addIssue({ code: 'custom', message: `nests deeper than ${MAX_JSON_VALUE_DEPTH} levels` });
+    }
+  })
+  .pipe(JsonValueTree) as unknown as z.ZodType<JsonValue>;
 
 /** An instruction to an actuator (start oxygen at 2 L/min, set a pump rate, reboot). */
 export const Command = z.strictObject({

@@ -1,5 +1,12 @@
 export { ALERT_SEVERITIES, Alert, AlertSeverity, compareSeverity } from './alert.js';
-export { Command, CommandState, CommandStatus, isFinalCommandState, JsonValue } from './command.js';
+export {
+  Command,
+  CommandState,
+  CommandStatus,
+  isFinalCommandState,
+  JsonValue,
+  MAX_JSON_VALUE_DEPTH,
+} from './command.js';
 export { DeviceDescriptor, DeviceProtocol, DeviceRole } from './device.js';
 export { Envelope, EnvelopeSignature } from './envelope.js';
 export { isEnvelope } from './envelope-guard.js';

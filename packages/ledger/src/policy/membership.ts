@@ -22,11 +22,14 @@ export const MAX_POLICY_KEYS = 1024;
 /** See {@link MAX_ORGANISATIONS}. */
 export const MAX_WITNESSES = 64;
 
+const PUBLIC_KEY_HEX = /^[0-9a-f]{64}$/;
 const PublicKeyHex = z
   .string()
-  .regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters (Ed25519 public key)')
+  .regex(PUBLIC_KEY_HEX, 'must be 64 lowercase hex characters (Ed25519 public key)')
   .refine(
-    (hex) => isStrictEd25519PublicKey(fromHex(hex, 32, 'publicKey')),
+    // zod runs a refinement even when the regex failed: decode only what the regex accepted (that
+    // failure is already reported), or fromHex would throw a RangeError out of the parse.
+    (hex) => !PUBLIC_KEY_HEX.test(hex) || isStrictEd25519PublicKey(fromHex(hex, 32, 'publicKey')),
     'is not a canonical prime-order Ed25519 public key',
   );
 

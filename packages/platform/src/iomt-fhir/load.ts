@@ -1,4 +1,4 @@
-import { HealthItError, type ValidationIssue } from '@healthit/core';
+import { HealthItError, nestsDeeperThan, type ValidationIssue } from '@healthit/core';
 import type { z } from 'zod';
 import { formatPath, IomtTemplateError } from './errors.js';
 import { createJmesPathEngine, type JmesPathEngine, type JmesPathFunction } from './jmespath.js';
@@ -143,18 +143,6 @@ export const IOT_HUB_PATHS = {
  * thousands of levels deep.
  */
 const MAX_TEMPLATE_DEPTH = 64;
-
-/** True when `value` nests arrays or objects deeper than `max` levels (iterative: any depth). */
-function nestsDeeperThan(value: unknown, max: number): boolean {
-  const stack: [unknown, number][] = [[value, 0]];
-  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
-    const [v, depth] = item;
-    if (typeof v !== 'object' || v === null) continue;
-    if (depth >= max) return true;
-    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
-  }
-  return false;
-}
 
 function toInput(input: unknown, source: string, schema: string): unknown {
   const value = typeof input === 'string' ? parseJsonText(input, source) : input;
