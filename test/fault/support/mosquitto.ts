@@ -6,22 +6,10 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../../packages/gateway/src/testing/free-port.js';
+import { freePort, portOpen } from '../../../packages/gateway/src/testing/free-port.js';
 import { environment, MOSQUITTO_BIN, sleep } from './env.js';
-
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ port, host: '127.0.0.1' });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
 
 /** A mosquitto child process. */
 export interface ChildMosquitto {

@@ -5,22 +5,12 @@
  * @packageDocumentation
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createConnection } from 'node:net';
+
+import { portOpen } from './free-port.js';
 
 export { freePort } from './free-port.js';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ port, host: '127.0.0.1' });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
 
 /** A Mosquitto of our own, as a child process, for tests that stop the broker. */
 export class ChildBroker {
