@@ -1,6 +1,6 @@
 import { type TransportMessage, topicMatches } from '@healthit/core';
 
-/** Bounds of {@link createEarlyMessages}. */
+/** Bounds of the MQTT transport's hold for messages no subscription matches yet (`earlyMessages`). */
 export interface EarlyMessageOptions {
   /** Messages held at most (default 10 000); when full the oldest is dropped and counted. */
   readonly maxMessages?: number;

@@ -42,8 +42,16 @@ function reasonCodeOf(err: unknown): number | undefined {
   return typeof code === 'number' ? code : undefined;
 }
 
-/** The MQTT transport: a {@link Transport} whose client certificate can be renewed in place. */
+/**
+ * The MQTT transport: a {@link Transport} whose client certificate can be renewed in place and that
+ * counts the messages a persistent session delivered before anything subscribed.
+ */
 export interface MqttTransport extends Transport {
+  /**
+   * Messages that arrived before any subscription matched them: held now, handed to a subscription
+   * that came later, and dropped (see `earlyMessages` in the options).
+   */
+  earlyMessages(): EarlyMessageCounts;
   /**
    * Presents a renewed client certificate and key from now on (certificates are renewed before
    * they expire): the connection is ended gracefully, after the broker has acknowledged every
@@ -53,11 +61,6 @@ export interface MqttTransport extends Transport {
    * @throws {HealthItError} `state/invalid` on a caller-owned client or one without client TLS;
    * `transport/closed` once closed.
    */
-  /**
-   * Messages that arrived before any subscription matched them: held now, handed to a subscription
-   * that came later, and dropped (see `earlyMessages` in the options).
-   */
-  earlyMessages(): EarlyMessageCounts;
   rotateCredentials(credentials: {
     readonly cert: string | Uint8Array;
     readonly key: string | Uint8Array;
