@@ -234,13 +234,20 @@ export function createMemoryOutbox(options: MemoryOutboxOptions): Outbox {
       let freed = 0;
       let count = 0;
       let i = Math.max(lane.head, lane.shedCursor);
+      // The cursor may only pass slots that are gone: a leased slot skipped now becomes sheddable
+      // when its lease ends, so the next shed must start at it again.
+      let firstLeased = -1;
       for (; i < lane.slots.length && freed < bytes; i++) {
         const slot = lane.slots[i];
-        if (slot === undefined || leased(slot)) continue;
+        if (slot === undefined) continue;
+        if (leased(slot)) {
+          if (firstLeased < 0) firstLeased = i;
+          continue;
+        }
         freed += removeAt(lane, i).bytes;
         count++;
       }
-      lane.shedCursor = i;
+      lane.shedCursor = firstLeased >= 0 ? firstLeased : i;
       return count;
     },
 
