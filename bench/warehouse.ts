@@ -5,7 +5,7 @@
  * readings and the NEWS2-rise cohort query over a day of per-minute scores of 10 000 patients.
  *
  * `--hundred-million` (not in `npm run bench`): also builds a warehouse of 100 M readings and times
- * the cohort queries over it (see `warehouse-100m.ts`).
+ * the cohort queries over it (see `warehouse-100m.ts`). `--only-export`: the export figure alone.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -62,7 +62,7 @@ function median(values: readonly number[]): number {
     : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
-export async function benchWarehouse(): Promise<Figure[]> {
+export async function benchWarehouse(options: { readonly onlyExport?: boolean } = {}): Promise<Figure[]> {
   const root = await mkdtemp(join(tmpdir(), 'healthit-bench-warehouse-'));
   const figures: Figure[] = [];
   try {
@@ -121,6 +121,11 @@ export async function benchWarehouse(): Promise<Figure[]> {
         median(rates.ratio),
       ),
     });
+    if (options.onlyExport === true) {
+      c.closeSync();
+      db.closeSync();
+      return figures;
+    }
 
     // 10 M readings, then an hourly aggregate of one metric over the whole range.
     const big = await openParquetWarehouse({ dir: join(root, 'big') });
@@ -207,12 +212,16 @@ export async function benchWarehouse(): Promise<Figure[]> {
 }
 
 // `node --conditions=@healthit/source --import tsx bench/warehouse.ts` runs this file alone; add
-// `--hundred-million` for the 100 M-reading warehouse (`--only-hundred-million` for it alone, `--keep`
-// to keep it, `--reuse=<dir>` to time the queries over a kept one again, `--patients=<n>` to scale it)
+// `--only-export` for the export figure alone, `--hundred-million` for the 100 M-reading warehouse
+// (`--only-hundred-million` for it alone, `--keep` to keep it, `--reuse=<dir>` to time the queries over
+// a kept one again, `--patients=<n>` to scale it)
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const args = process.argv.slice(2);
   if (!args.includes('--only-hundred-million')) {
-    printFigures('Platform warehouse (Parquet, DuckDB)', await benchWarehouse());
+    printFigures(
+      'Platform warehouse (Parquet, DuckDB)',
+      await benchWarehouse({ onlyExport: args.includes('--only-export') }),
+    );
   }
   if (args.includes('--hundred-million') || args.includes('--only-hundred-million')) {
     const value = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);

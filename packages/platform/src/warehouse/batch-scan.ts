@@ -1,6 +1,7 @@
 import {
   DOUBLE,
   type DuckDBConnection,
+  DuckDBDataChunk,
   DuckDBTableFunction,
   type DuckDBTableFunctionBindInfo,
   type DuckDBTableFunctionInfo,
@@ -13,26 +14,49 @@ import type { ScanSource } from './readings-columns.js';
 /** DuckDB's vector size: rows per chunk a table function produces. */
 const CHUNK_ROWS = 2048;
 
+/** The typed array a vector of `@duckdb/node-api` keeps its values in (not part of its typed API). */
+type VectorWithItems = { items?: unknown };
+
 /**
- * Copies a typed-array slice into a DuckDB vector. The vector classes of `@duckdb/node-api` keep
- * their values in a typed array of the same kind, which `flush` copies into DuckDB in one call:
- * filling it with one `set` costs about a nanosecond a value, against tens for `setItem` per value.
- * The array is not part of the typed API, so it is used only when it is there and fits; otherwise
- * (another version of the library) the values go in one by one, with the same result.
+ * Copies `values` into `vector` through the typed array the vector classes of `@duckdb/node-api` keep
+ * their values in, which `flush` copies into DuckDB in one call: about a nanosecond a value, against
+ * tens for `setItem` per value. A vector made while its chunk was still empty has an empty array (and
+ * cost nothing to make: the library copies a vector's current contents out of DuckDB when it makes
+ * one); its array is lent `values` for the flush. False, with nothing written, when the array is not
+ * there or does not fit (another version of the library).
+ */
+function copyInto(vector: DuckDBVector, values: Int32Array | Float64Array): boolean {
+  const v = vector as unknown as VectorWithItems;
+  const items = v.items;
+  if (
+    !(items instanceof Int32Array || items instanceof Float64Array) ||
+    items.constructor !== values.constructor
+  ) {
+    return false;
+  }
+  if (items.length === values.length) {
+    items.set(values);
+    vector.flush();
+  } else if (items.length === 0) {
+    v.items = values;
+    try {
+      vector.flush();
+    } finally {
+      v.items = items;
+    }
+  } else return false;
+  return true;
+}
+
+/**
+ * Copies a typed-array slice into a DuckDB vector of the same length: in one copy when the library's
+ * vector exposes its typed array (see `copyInto`), otherwise value by value, with the same result.
  * @internal
  */
 export function fill(vector: DuckDBVector, values: Int32Array | Float64Array): void {
-  const items = (vector as unknown as { items?: unknown }).items;
-  if (
-    (items instanceof Int32Array || items instanceof Float64Array) &&
-    items.constructor === values.constructor &&
-    items.length === values.length
-  ) {
-    items.set(values);
-  } else {
-    const v = vector as DuckDBVector<number>;
-    for (let i = 0; i < values.length; i++) v.setItem(i, values[i] as number);
-  }
+  if (copyInto(vector, values)) return;
+  const v = vector as DuckDBVector<number>;
+  for (let i = 0; i < values.length; i++) v.setItem(i, values[i] as number);
   vector.flush();
 }
 
@@ -100,13 +124,22 @@ export function registerBatchScan(
         const start = state.next;
         const n = Math.min(CHUNK_ROWS, batch.length - start);
         state.next = start + n;
+        if (n === 0) {
+          output.rowCount = 0;
+          return;
+        }
+        // The vectors are taken while the chunk is empty (nothing to copy out of DuckDB), then filled.
+        const slices = columns.map((c) => c.data.subarray(start, start + n));
+        if (withRows) slices.push(rowsUpTo(start + n).subarray(start, start + n));
+        const vectors = slices.map((_, k) => output.getColumnVector(k));
         output.rowCount = n;
-        if (n === 0) return;
-        columns.forEach((c, k) => {
-          fill(output.getColumnVector(k), c.data.subarray(start, start + n));
+        /** The chunk again, for vectors of its new size (when the library hides its arrays). */
+        let sized: DuckDBDataChunk | undefined;
+        slices.forEach((values, k) => {
+          if (copyInto(vectors[k] as DuckDBVector, values)) return;
+          sized ??= new DuckDBDataChunk(output.chunk);
+          fill(sized.getColumnVector(k), values);
         });
-        if (withRows)
-          fill(output.getColumnVector(columns.length), rowsUpTo(start + n).subarray(start, start + n));
       },
     }),
   );

@@ -377,7 +377,8 @@ export async function openParquetWarehouse(options: ParquetWarehouseOptions): Pr
           );
         }
         readings.clear();
-        if (spare.length < 2) spare.push(readings);
+        if (spare.length < 2 && !closed) spare.push(readings);
+        else readings.release();
         if (scores.length > 0) {
           await copyScan(scores, (scan) => copyTo(decodedScores(scan, number), 'scores', number, 'date'));
         }
@@ -502,6 +503,9 @@ export async function openParquetWarehouse(options: ParquetWarehouseOptions): Pr
       await writing.catch(() => {});
       closed = true;
       for (const c of [appendConnection, writeConnection, queryConnection]) c.closeSync();
+      // Their arrays serve the next warehouse opened (see ReadingColumns.release).
+      for (const r of spare.splice(0)) r.release();
+      pending.release();
       instance.closeSync();
     },
   };

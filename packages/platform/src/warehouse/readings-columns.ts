@@ -108,10 +108,67 @@ export interface ScanSource {
   readonly strings: { readonly rows: readonly number[]; readonly texts: readonly string[] };
 }
 
+/** Below this, a sequence number's decimal digits are compared without making its string. */
+const DIGITS_LIMIT = 1e15;
+
+/**
+ * Whether `id` is `${deviceId}:${seq}` — the SDK's reading id, which DuckDB rebuilds — tested without
+ * making that string for the usual non-negative integer `seq` (its digits are read off `id` instead).
+ */
+function isDefaultId(id: string, deviceId: string, seq: number): boolean {
+  const n = deviceId.length;
+  const len = id.length;
+  if (len <= n + 1 || id.charCodeAt(n) !== 58) return false;
+  if (!(seq >= 0 && seq < DIGITS_LIMIT && Number.isInteger(seq))) return id === `${deviceId}:${seq}`;
+  // String(seq): its digits, without a leading zero (except for 0 itself).
+  if (len - n - 1 > 15 || (id.charCodeAt(n + 1) === 48 && len > n + 2)) return false;
+  let value = 0;
+  for (let j = n + 1; j < len; j++) {
+    const digit = id.charCodeAt(j) - 48;
+    if (digit < 0 || digit > 9) return false;
+    value = value * 10 + digit;
+  }
+  return value === seq && id.startsWith(deviceId);
+}
+
 function grow<T extends Int32Array | Float64Array>(a: T, n: number): T {
   const b = new (a.constructor as new (n: number) => T)(n);
   b.set(a);
   return b;
+}
+
+/** The typed arrays of a {@link ReadingColumns}. */
+interface ReadingArrays {
+  readonly device: Int32Array;
+  readonly patient: Int32Array;
+  readonly metric: Int32Array;
+  readonly unit: Int32Array;
+  readonly quality: Int32Array;
+  readonly date: Int32Array;
+  readonly value: Float64Array;
+  readonly ts: Float64Array;
+  readonly seq: Float64Array;
+}
+
+/**
+ * Arrays of readings columns no longer used (a warehouse closed, or more spare than it keeps), for the
+ * next columns made by any warehouse of the process. A batch's arrays take tens of megabytes, and V8
+ * counts new ArrayBuffers towards its external-memory limit: allocating them afresh for every warehouse
+ * opened sets off full garbage collections, a pause of 100 ms and more when the heap is large. Held
+ * weakly (a full collection frees them), and at most {@link POOL_SIZE} sets.
+ */
+const pool: WeakRef<ReadingArrays>[] = [];
+const POOL_SIZE = 2;
+
+/** The pooled arrays of the largest capacity still there (taken out of the pool), or undefined. */
+function takePooled(): ReadingArrays | undefined {
+  const alive = pool.map((ref) => ref.deref()).filter((a) => a !== undefined);
+  let best: ReadingArrays | undefined;
+  for (const arrays of alive)
+    if (best === undefined || arrays.device.length > best.device.length) best = arrays;
+  pool.length = 0;
+  for (const arrays of alive) if (arrays !== best) pool.push(new WeakRef(arrays));
+  return best;
 }
 
 /**
@@ -141,19 +198,45 @@ export class ReadingColumns implements ScanSource {
   #lastMetric = '';
   #lastMetricEntry: MetricEntry | undefined;
 
-  /** Room for `capacity` readings at first, growing up to `maxCapacity`. */
+  /**
+   * Room for `capacity` readings at first (or the room of arrays another warehouse released, see
+   * {@link ReadingColumns.release}), growing up to `maxCapacity`.
+   */
   constructor(dictionary: Dictionary, maxCapacity: number, capacity = Math.min(maxCapacity, 4096)) {
     this.#dictionary = dictionary;
     this.#maxCapacity = maxCapacity;
-    this.device = new Int32Array(capacity);
-    this.patient = new Int32Array(capacity);
-    this.metric = new Int32Array(capacity);
-    this.unit = new Int32Array(capacity);
-    this.quality = new Int32Array(capacity);
-    this.date = new Int32Array(capacity);
-    this.value = new Float64Array(capacity);
-    this.ts = new Float64Array(capacity);
-    this.seq = new Float64Array(capacity);
+    const pooled = takePooled();
+    this.device = pooled?.device ?? new Int32Array(capacity);
+    this.patient = pooled?.patient ?? new Int32Array(capacity);
+    this.metric = pooled?.metric ?? new Int32Array(capacity);
+    this.unit = pooled?.unit ?? new Int32Array(capacity);
+    this.quality = pooled?.quality ?? new Int32Array(capacity);
+    this.date = pooled?.date ?? new Int32Array(capacity);
+    this.value = pooled?.value ?? new Float64Array(capacity);
+    this.ts = pooled?.ts ?? new Float64Array(capacity);
+    this.seq = pooled?.seq ?? new Float64Array(capacity);
+  }
+
+  /**
+   * Empties it and hands its arrays to the next columns made (by any warehouse): for columns that
+   * will not be used again. Should it be used after all, it starts over with arrays of its own.
+   */
+  release(): void {
+    const { device, patient, metric, unit, quality, date, value, ts, seq } = this;
+    if (device.length > 0) {
+      pool.push(new WeakRef({ device, patient, metric, unit, quality, date, value, ts, seq }));
+      if (pool.length > POOL_SIZE) pool.shift();
+    }
+    this.device = new Int32Array(0);
+    this.patient = new Int32Array(0);
+    this.metric = new Int32Array(0);
+    this.unit = new Int32Array(0);
+    this.quality = new Int32Array(0);
+    this.date = new Int32Array(0);
+    this.value = new Float64Array(0);
+    this.ts = new Float64Array(0);
+    this.seq = new Float64Array(0);
+    this.clear();
   }
 
   get columns(): readonly ScanColumn[] {
@@ -209,14 +292,17 @@ export class ReadingColumns implements ScanSource {
     const dictionary = this.#dictionary;
     const { device, patient, metric, unit, quality, date, value, ts, seq, strings } = this;
     let i = this.length;
+    // The last device and metric seen, in locals while the loop runs.
+    let lastDevice = this.#lastDevice;
+    let de = this.#lastDeviceEntry;
+    let lastMetric = this.#lastMetric;
+    let me = this.#lastMetricEntry;
     for (let k = from; k < to; k++, i++) {
       const r = readings[k] as Reading;
       const d = r.deviceId;
-      let de = this.#lastDeviceEntry;
-      if (d !== this.#lastDevice || de === undefined) {
+      if (d !== lastDevice || de === undefined) {
         de = dictionary.device(d);
-        this.#lastDevice = d;
-        this.#lastDeviceEntry = de;
+        lastDevice = d;
       }
       device[i] = de.code;
       const p = r.patientId;
@@ -229,11 +315,9 @@ export class ReadingColumns implements ScanSource {
         patient[i] = de.patientCode;
       }
       const m = r.metric;
-      let me = this.#lastMetricEntry;
-      if (m !== this.#lastMetric || me === undefined) {
+      if (m !== lastMetric || me === undefined) {
         me = dictionary.metric(m);
-        this.#lastMetric = m;
-        this.#lastMetricEntry = me;
+        lastMetric = m;
       }
       metric[i] = me.code;
       const u = r.unit;
@@ -242,17 +326,24 @@ export class ReadingColumns implements ScanSource {
         me.unitCode = dictionary.code(u);
       }
       unit[i] = me.unitCode;
-      quality[i] = r.quality === undefined ? NO_CODE : dictionary.code(r.quality);
+      const q = r.quality;
+      quality[i] = q === undefined ? NO_CODE : dictionary.code(q);
+      const t = r.ts;
       value[i] = r.value;
-      ts[i] = r.ts;
-      date[i] = dictionary.day(r.ts);
-      seq[i] = r.seq;
+      ts[i] = t;
+      date[i] = dictionary.day(t);
+      const sq = r.seq;
+      seq[i] = sq;
       const id = r.id;
-      if (!(id.length > d.length && id.charCodeAt(d.length) === 58 && id === `${d}:${r.seq}`)) {
+      if (!isDefaultId(id, d, sq)) {
         strings.rows.push(i);
         strings.texts.push(id);
       }
     }
+    this.#lastDevice = lastDevice;
+    this.#lastDeviceEntry = de;
+    this.#lastMetric = lastMetric;
+    this.#lastMetricEntry = me;
     this.length = i;
   }
 }
