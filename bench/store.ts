@@ -25,7 +25,21 @@ const T0 = Date.UTC(2025, 0, 1);
 const DEVICES = 100;
 // biome-ignore lint/suspicious/noUndeclaredEnvVars: read by this standalone benchmark, not by a turbo task
 const PG_URL = process.env.HEALTHIT_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const COLUMNS = 'id, device_id, patient_id, metric, value, unit, ts, seq, quality';
+const COLUMNS = 'id, device_id, patient_id, metric, value, unit, ts, seq, quality, series';
+
+/**
+ * The series keys of bench readings for a raw load: the store's own keys when `keys` is given
+ * (read from its dictionary), else device n's readings get key n + 1.
+ */
+function seriesOf(rows: readonly Reading[], keys?: ReadonlyMap<string, number>): Int32Array {
+  return Int32Array.from(
+    rows,
+    (r) => keys?.get(r.deviceId) ?? Number(r.deviceId.slice('monitor-'.length)) + 1,
+  );
+}
+
+/** A raw load of CSV rows (with their series keys) into a table. */
+type RawLoad = (csv: string) => Promise<void>;
 
 /**
  * `n` readings from 100 bedside monitors (one patient each) at 1 Hz, interleaved as a gateway
@@ -52,12 +66,16 @@ function readings(start: number, n: number): Reading[] {
   return out;
 }
 
-/** Ingest figures: `makeCeiling` loads CSV into a table with the store's indexes. */
+/**
+ * Ingest figures: `ceiling` loads CSV (series keys included) the fastest raw way into a table
+ * like the store's (same columns, indexes and logging); `extra` are other raw loads shown beside.
+ */
 async function ingestFigures(
   label: string,
   stores: { copy: ReadingStore; unnest: ReadingStore },
-  ceiling: (csv: string) => Promise<void>,
-  extra: Record<string, (csv: string) => Promise<void>>,
+  ceilingName: string,
+  ceiling: RawLoad,
+  extra: Record<string, RawLoad>,
   batch: number,
   perRound: number,
   rounds: number,
@@ -77,10 +95,19 @@ async function ingestFigures(
     return r;
   };
   // Data for the next call of each function is made (and CSV encoded) before it is timed.
-  const csvFor = new Map<string, string>();
+  // Raw loads take the same batches as the stores: one CSV per batch.
+  const csvFor = new Map<string, string[]>();
   const prepare = (): void => {
     for (const key of ['copy', 'unnest']) pending.set(key, fresh());
-    for (const key of ['ceiling', ...Object.keys(extra)]) csvFor.set(key, readingsCsv(fresh()));
+    for (const key of ['ceiling', ...Object.keys(extra)]) {
+      const rows = fresh();
+      const chunks: string[] = [];
+      for (let i = 0; i < rows.length; i += batch) {
+        const part = rows.slice(i, i + batch);
+        chunks.push(readingsCsv(part, seriesOf(part)));
+      }
+      csvFor.set(key, chunks);
+    }
   };
   const appendAll = async (store: ReadingStore, rs: readonly Reading[]): Promise<void> => {
     for (let i = 0; i < rs.length; i += batch) {
@@ -93,12 +120,15 @@ async function ingestFigures(
     copy: async () => appendAll(stores.copy, take('copy')),
     unnest: async () => appendAll(stores.unnest, take('unnest')),
   };
-  for (const [key, fn] of Object.entries(extra)) fns[key] = () => fn(csvFor.get(key) ?? '');
+  const loadAll = async (load: RawLoad, chunks: readonly string[] = []): Promise<void> => {
+    for (const csv of chunks) await load(csv);
+  };
+  for (const [key, fn] of Object.entries(extra)) fns[key] = () => loadAll(fn, csvFor.get(key));
   const results = await interleavedRates(
     rounds,
     perRound,
     async () => {
-      await ceiling(csvFor.get('ceiling') ?? '');
+      await loadAll(ceiling, csvFor.get('ceiling'));
     },
     {
       ...fns,
@@ -106,12 +136,11 @@ async function ingestFigures(
       refill: () => prepare(),
     } as Record<string, () => Promise<void> | void>,
   );
-  const ceilingName = "raw COPY of the same rows into a table with the store's indexes";
   const figures: Figure[] = [];
   for (const key of Object.keys(extra)) {
     const value = results[key]?.median ?? 0;
     figures.push({
-      name: `${label} raw COPY, same rows, ${key}`,
+      name: `${label} raw, same rows, ${key}`,
       value,
       unit: 'readings/s',
       ...against(value, 'readings/s', ceilingName, results.ceiling.median, results[key]?.ratio),
@@ -151,18 +180,21 @@ async function medianMs(runs: number, fn: () => Promise<unknown>): Promise<numbe
 type RawQuery = (sql: string, params?: unknown[]) => Promise<unknown[]>;
 
 /**
- * Loads `n` readings into `store` (whose table is `table`), then times the queries and a retention
- * run, each query beside its ceiling: the same result computed by one hand-written SQL statement on
- * the same table. The load is beside a raw COPY of the same number of rows into an indexed table.
+ * Loads `n` readings into `store` (whose tables are `names`), then times the queries and a
+ * retention run, each query beside its ceiling: the same result computed by one hand-written SQL
+ * statement on the same table. The load is beside a raw load (`rawLoad`, the fastest raw way for
+ * the driver) of 200 000 more rows into the loaded table.
  */
 async function loadedFigures(
   label: string,
   store: ReadingStore,
-  table: string,
+  names: ReturnType<typeof readingTableNames>,
   raw: RawQuery,
-  rawCopyRate: (csv: string) => Promise<void>,
+  rawLoad: RawLoad,
+  rawLoadName: string,
   n: number,
 ): Promise<Figure[]> {
+  const table = names.qualified;
   const BATCH = 10_000;
   const size = n >= 10_000_000 ? '10 M' : `${n / 1_000_000} M`;
   const load = await timed(async () => {
@@ -223,8 +255,13 @@ async function loadedFigures(
   // The load's ceiling: raw COPY of 200 000 further rows (after the span, so the queries above
   // are unaffected) into the loaded table: the rate at this table size.
   const copyRows = 200_000;
-  const csv = readingsCsv(readings(n, copyRows));
-  const copyMs = (await timed(() => rawCopyRate(csv))).ms;
+  const more = readings(n, copyRows);
+  const keyRows = (await raw(`SELECT key, device_id FROM ${names.series}`)) as {
+    key: number | string;
+    device_id: string;
+  }[];
+  const csv = readingsCsv(more, seriesOf(more, new Map(keyRows.map((k) => [k.device_id, Number(k.key)]))));
+  const copyMs = (await timed(() => rawLoad(csv))).ms;
   const policy = {
     rawMs: 3_600_000,
     rollups: [
@@ -248,7 +285,7 @@ async function loadedFigures(
       ...against(
         loadRate,
         'readings/s',
-        `raw COPY of ${copyRows.toLocaleString('en-US')} more rows into the loaded table`,
+        `${rawLoadName} of ${copyRows.toLocaleString('en-US')} more rows into the loaded table`,
         copyRows / (copyMs / 1000),
       ),
     },
@@ -293,59 +330,106 @@ async function loadedFigures(
   ];
 }
 
-/** PGlite (in memory): ingest beside the raw COPY ceiling, then 1 M-reading queries. */
-export async function benchStore(
-  options: { million?: boolean; tenMillion?: boolean } = {},
-): Promise<Figure[]> {
-  const db = await PGlite.create();
-  const names = readingTableNames({ schema: 'ceiling' });
-  const bare = readingTableNames({ schema: 'bare' });
-  await db.exec('CREATE SCHEMA ceiling; CREATE SCHEMA bare');
-  for (const s of readingTableDdl(names)) await db.exec(s);
-  await db.exec(
-    `CREATE TABLE ${bare.qualified} (LIKE ${names.qualified} INCLUDING DEFAULTS, PRIMARY KEY (id))`,
-  );
-  const copy = (table: string) => async (csv: string) => {
+/**
+ * PGlite's fastest raw load: COPY into a temporary table, then `INSERT ... SELECT` into the
+ * target, in one transaction (a COPY straight into a large table slows down as it grows).
+ */
+function pgliteStagedLoad(db: PGlite, table: string): RawLoad {
+  return async (csv) => {
+    await db.transaction(async (tx) => {
+      await tx.query(
+        `CREATE TEMP TABLE IF NOT EXISTS raw_stage (LIKE ${table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`,
+      );
+      await tx.query(`COPY raw_stage (${COLUMNS}) FROM '/dev/blob' WITH (FORMAT csv)`, [], {
+        blob: new Blob([csv]),
+      });
+      await tx.query(`INSERT INTO ${table} (${COLUMNS}) SELECT ${COLUMNS} FROM raw_stage`);
+    });
+  };
+}
+
+/** PGlite's plain COPY straight into `table`. */
+function pgliteCopy(db: PGlite, table: string): RawLoad {
+  return async (csv) => {
     await db.query(`COPY ${table} (${COLUMNS}) FROM '/dev/blob' WITH (FORMAT csv)`, [], {
       blob: new Blob([csv]),
     });
   };
-  const executor = pgliteExecutor(db);
-  const { copyFrom: _copy, ...withoutCopy } = executor;
-  const stores = {
-    copy: await createSqlReadingStore(executor, { schema: 'store_copy' }),
-    unnest: await createSqlReadingStore(withoutCopy, { schema: 'store_unnest' }),
-  };
-  const figures = await ingestFigures(
-    'PGlite',
-    stores,
-    copy(names.qualified),
-    { 'primary key only (no other index)': copy(bare.qualified) },
-    10_000,
-    50_000,
-    4,
-  );
-  await Promise.all([stores.copy.close(), stores.unnest.close()]);
-  await db.close();
+}
+
+/** PGlite (in memory): ingest beside the raw staged-COPY ceiling, then 1 M-reading queries. */
+export async function benchStore(
+  options: { million?: boolean; tenMillion?: boolean } = {},
+): Promise<Figure[]> {
+  const figures: Figure[] = [];
+  // In memory the store makes its table unlogged (createPgliteReadingStore); on disk it stays logged.
+  // Each table has a PGlite of its own, as a store has: tables sharing one would share its buffers.
+  for (const unlogged of [true, false]) {
+    const names = readingTableNames();
+    const dbs: PGlite[] = [];
+    const rawTable = async (indexes: 'store' | 'primary key'): Promise<PGlite> => {
+      const db = await PGlite.create();
+      dbs.push(db);
+      const ddl = readingTableDdl(names);
+      for (const s of indexes === 'store' ? ddl : ddl.slice(0, 1)) await db.exec(s);
+      if (indexes === 'primary key') {
+        await db.exec(`ALTER TABLE ${names.qualified} ADD COLUMN series integer NOT NULL`);
+      }
+      if (unlogged) await db.exec(`ALTER TABLE ${names.qualified} SET UNLOGGED`);
+      return db;
+    };
+    const ceilingDb = await rawTable('store');
+    const straightDb = await rawTable('store');
+    const bareDb = await rawTable('primary key');
+    const storeDb = async (): Promise<PGlite> => {
+      const db = await PGlite.create();
+      dbs.push(db);
+      return db;
+    };
+    const { copyFrom: _copy, ...withoutCopy } = pgliteExecutor(await storeDb());
+    const stores = {
+      copy: await createSqlReadingStore(pgliteExecutor(await storeDb()), { unlogged }),
+      unnest: await createSqlReadingStore(withoutCopy, { unlogged }),
+    };
+    const logging = unlogged ? 'unlogged table (in memory)' : 'logged table (as on disk)';
+    figures.push(
+      ...(await ingestFigures(
+        `PGlite, ${logging},`,
+        stores,
+        "raw staged COPY (temp table, then INSERT ... SELECT) of the same rows, series keys precomputed, into a table like the store's",
+        pgliteStagedLoad(ceilingDb, names.qualified),
+        {
+          'COPY straight into a table like the store’s': pgliteCopy(straightDb, names.qualified),
+          'COPY straight, primary key only (no other index)': pgliteCopy(bareDb, names.qualified),
+        },
+        10_000,
+        100_000,
+        5,
+      )),
+    );
+    await Promise.all([stores.copy.close(), stores.unnest.close()]);
+    for (const db of dbs) await db.close();
+  }
   for (const n of [
     ...((options.million ?? true) ? [1_000_000] : []),
     ...(options.tenMillion === true ? [10_000_000] : []),
   ]) {
     const big = await PGlite.create();
     const schema = 'store_loaded';
-    const store = await createPgliteReadingStore({ client: big, schema });
-    const table = readingTableNames({ schema }).qualified;
-    await big.exec(
-      `CREATE SCHEMA raw_copy; ${readingTableDdl(readingTableNames({ schema: 'raw_copy' }))[0]}`,
-    );
-    for (const s of readingTableDdl(readingTableNames({ schema: 'raw_copy' })).slice(1)) await big.exec(s);
+    const store = await createPgliteReadingStore({ client: big, schema, unlogged: true });
+    const names = readingTableNames({ schema });
     const raw: RawQuery = async (sql, params) => (await big.query(sql, params ?? [])).rows;
-    const rawCopy = async (csv: string) => {
-      await big.query(`COPY ${table} (${COLUMNS}) FROM '/dev/blob' WITH (FORMAT csv)`, [], {
-        blob: new Blob([csv]),
-      });
-    };
-    figures.push(...(await loadedFigures('PGlite', store, table, raw, rawCopy, n)));
+    figures.push(
+      ...(await loadedFigures(
+        'PGlite',
+        store,
+        names,
+        raw,
+        pgliteStagedLoad(big, names.qualified),
+        'raw staged COPY',
+        n,
+      )),
+    );
     await store.close();
     await big.close();
   }
@@ -393,8 +477,9 @@ export async function benchStorePostgres(
     const figures = await ingestFigures(
       'PostgreSQL',
       stores,
+      "raw COPY of the same rows, series keys precomputed, into a table with the store's indexes",
       copy(names.qualified),
-      { 'primary key only (no other index)': copy(bare.qualified) },
+      { 'COPY, primary key only (no other index)': copy(bare.qualified) },
       10_000,
       50_000,
       4,
@@ -405,9 +490,11 @@ export async function benchStorePostgres(
     ]) {
       await pool.query('DROP SCHEMA IF EXISTS bench_million CASCADE; CREATE SCHEMA bench_million');
       const store = await createPostgresReadingStore({ pool, schema: 'bench_million' });
-      const table = readingTableNames({ schema: 'bench_million' }).qualified;
+      const names = readingTableNames({ schema: 'bench_million' });
       const raw: RawQuery = async (sql, params) => (await pool.query(sql, params ?? [])).rows;
-      figures.push(...(await loadedFigures('PostgreSQL', store, table, raw, copy(table), n)));
+      figures.push(
+        ...(await loadedFigures('PostgreSQL', store, names, raw, copy(names.qualified), 'raw COPY', n)),
+      );
       await store.close();
     }
     return figures;

@@ -140,7 +140,8 @@ describe.skipIf(skip)('fault: PostgreSQL connections dropped mid-ingest (through
       await commitsContinue(run, 300);
       // 2. The server commits, the answer never comes back: cut right after COMMIT.
       const beforeCommitCut = run.lines.length;
-      await proxy.cutAfterClientSends('COMMIT');
+      // The statement `COMMIT` itself (its query message ends in NUL), not e.g. `ON COMMIT DELETE ROWS`.
+      await proxy.cutAfterClientSends('COMMIT\0');
       await commitsContinue(run, 300);
       // 3. Every connection at once.
       const cutAtOnce = proxy.cutAll();

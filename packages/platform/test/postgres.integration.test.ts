@@ -76,20 +76,26 @@ describe.skipIf(skip)(`PostgreSQL reading store (${redacted})`, () => {
       [schema],
     );
     expect(indexes.rows.map((r) => r.indexname)).toEqual([
-      'readings_device_ts_idx',
-      'readings_pat_met_ts_idx',
       'readings_pkey',
       'readings_rollstate_pkey',
       'readings_rollups_dv_idx',
       'readings_rollups_pm_idx',
       'readings_rollups_ts_idx',
+      'readings_series_key_idx',
+      'readings_series_pkey',
+      'readings_series_ts_idx',
       'readings_ts_idx',
       'readings_versions_pkey',
     ]);
     const versions = await admin.query<{ version: number }>(
       `SELECT version FROM "${schema}".readings_versions ORDER BY version`,
     );
-    expect(versions.rows.map((r) => r.version)).toEqual([1, 2, 3]);
+    expect(versions.rows.map((r) => r.version)).toEqual([1, 2, 3, 4]);
+    // A server table stays logged unless asked.
+    const logging = await admin.query<{ relpersistence: string }>(
+      `SELECT relpersistence FROM pg_class WHERE oid = '"${schema}".readings'::regclass`,
+    );
+    expect(logging.rows[0]?.relpersistence).toBe('p');
     await first.close();
     await second.close();
   });
@@ -116,12 +122,12 @@ describe.skipIf(skip)(`PostgreSQL reading store (${redacted})`, () => {
       [schema],
     );
     expect(indexes.rows.map((r) => r.indexname)).toEqual([
-      'readings_device_ts_idx',
-      'readings_pat_met_ts_idx',
       'readings_pkey',
+      'readings_series_ts_idx',
       'readings_ts_idx',
     ]);
     expect((await store.latest({ patientId: 'patient-1' })).map((r) => r.id)).toEqual(['old:1']);
+    expect((await store.query({ from: 0, to: 5000, deviceId: 'old' })).map((r) => r.id)).toEqual(['old:1']);
     await store.close();
   });
 
@@ -144,6 +150,37 @@ describe.skipIf(skip)(`PostgreSQL reading store (${redacted})`, () => {
     expect(results.reduce((sum, r) => sum + r.duplicates, 0)).toBe(150);
     expect(await store.count()).toBe(50);
     await store.close();
+  });
+
+  it('gives a series one key when several processes add it at once', async () => {
+    const schema = freshSchema();
+    const stores = await Promise.all(
+      [1, 2, 3, 4].map(() => createPostgresReadingStore({ connectionString: PG_URL, schema })),
+    );
+    // Each store writes its own readings of the same ten new series, all at once.
+    await Promise.all(
+      stores.map((store, s) =>
+        store.append(
+          Array.from({ length: 10 }, (_, d) =>
+            sampleReading(s * 100 + d, {
+              id: `dev-${d}:${s}`,
+              deviceId: `dev-${d}` as Reading['deviceId'],
+              seq: s,
+            }),
+          ),
+        ),
+      ),
+    );
+    const series = await admin.query<{ device_id: string; n: number }>(
+      `SELECT device_id, count(*)::int AS n FROM "${schema}".readings_series GROUP BY 1`,
+    );
+    expect(series.rows).toHaveLength(10);
+    expect(series.rows.every((r) => r.n === 1)).toBe(true);
+    for (let d = 0; d < 10; d++) {
+      const got = await stores[0]!.query({ from: 0, to: Number.MAX_SAFE_INTEGER, deviceId: `dev-${d}` });
+      expect(got.map((r) => r.id).sort()).toEqual([0, 1, 2, 3].map((s) => `dev-${d}:${s}`));
+    }
+    await Promise.all(stores.map((s) => s.close()));
   });
 
   it('round-trips any double and large epoch ms exactly', async () => {

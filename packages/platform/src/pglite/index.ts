@@ -31,6 +31,15 @@ export interface PgliteReadingStoreOptions extends ReadingTableNameOptions {
    * `loadDataDir` to start from a dump). Ignored with `client`.
    */
   readonly pgliteOptions?: Omit<PGliteOptions, 'dataDir'>;
+  /**
+   * Make the readings table `UNLOGGED` (no write-ahead log; about 1.3× faster ingest). Default:
+   * true when the store opens its own PGlite in memory, where nothing outlives the process anyway
+   * and no one else can reach the database; false on disk and with a caller-owned `client` (a
+   * `dumpDataDir()` restores an unlogged table empty). See `SqlReadingStoreOptions.unlogged`.
+   */
+  readonly unlogged?: boolean;
+  /** How many series keys the store caches (default 100 000); see `SqlReadingStoreOptions`. */
+  readonly seriesCacheSize?: number;
 }
 
 /**
@@ -63,17 +72,26 @@ export async function createPgliteReadingStore(
   if (dataDir !== undefined && typeof dataDir !== 'string') {
     throw new TypeError(`dataDir must be a string, got ${typeof dataDir}`);
   }
+  if (options.unlogged !== undefined && typeof options.unlogged !== 'boolean') {
+    throw new TypeError(`unlogged must be a boolean, got ${typeof options.unlogged}`);
+  }
   const label = 'PGlite reading store';
   const names = {
     ...(options.schema === undefined ? {} : { schema: options.schema }),
     ...(options.tablePrefix === undefined ? {} : { tablePrefix: options.tablePrefix }),
   };
   readingTableNames(names); // fail on a bad name before opening anything
+  const cache = options.seriesCacheSize === undefined ? {} : { seriesCacheSize: options.seriesCacheSize };
   if (client !== undefined) {
     if (typeof client.query !== 'function' || typeof client.transaction !== 'function') {
       throw new TypeError('client must be a PGlite client with query() and transaction()');
     }
-    return createSqlReadingStore(pgliteExecutor(client), { ...names, label });
+    return createSqlReadingStore(pgliteExecutor(client), {
+      ...names,
+      label,
+      unlogged: options.unlogged ?? false,
+      ...cache,
+    });
   }
 
   let own: PGlite;
@@ -83,7 +101,14 @@ export async function createPgliteReadingStore(
     throw wrapDriverError(e, label, `open ${dataDir ?? 'in-memory database'}`);
   }
   try {
-    return await createSqlReadingStore(pgliteExecutor(own), { ...names, label, onClose: () => own.close() });
+    const inMemory = dataDir === undefined || dataDir.startsWith('memory://');
+    return await createSqlReadingStore(pgliteExecutor(own), {
+      ...names,
+      label,
+      unlogged: options.unlogged ?? inMemory,
+      ...cache,
+      onClose: () => own.close(),
+    });
   } catch (e) {
     await own.close().catch(() => undefined);
     throw e;

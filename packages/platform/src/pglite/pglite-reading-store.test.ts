@@ -324,22 +324,55 @@ describe('PGlite reading store schema versions', () => {
     // What earlier releases created: version 1's statements, no versions table.
     for (const statement of READING_MIGRATIONS[0]!.statements(names)) await client.exec(statement);
     await client.exec(
-      `INSERT INTO legacy.readings VALUES ('old:1', 'old', 'patient-1', 'heart-rate', 61, '/min', 1000, 1, NULL)`,
+      `INSERT INTO legacy.readings VALUES ('old:1', 'old', 'patient-1', 'heart-rate', 61, '/min', 1000, 1, NULL),
+        ('old:2', 'old', NULL, 'heart-rate', 62, '/min', 2000, 2, NULL),
+        ('other:1', 'other', 'patient-1', 'heart-rate', 70, '/min', 1500, 1, 'good')`,
     );
     const executor = pgliteExecutor(client);
-    expect(await migrateReadingTable(executor, names)).toEqual([1, 2, 3]);
+    expect(await migrateReadingTable(executor, names)).toEqual([1, 2, 3, 4]);
     expect(await migrateReadingTable(executor, names)).toEqual([]);
     const indexes = await client.query<{ indexname: string }>(
       "SELECT indexname FROM pg_indexes WHERE schemaname = 'legacy' AND tablename = 'readings' ORDER BY indexname",
     );
     expect(indexes.rows.map((r) => r.indexname)).toEqual([
-      'readings_device_ts_idx',
-      'readings_pat_met_ts_idx',
       'readings_pkey',
+      'readings_series_ts_idx',
       'readings_ts_idx',
     ]);
+    // Version 4 gave every stored reading its series: one per device, patient (or none) and metric.
+    const series = await client.query<{ device_id: string; patient_id: string | null; n: number }>(
+      `SELECT k.device_id, k.patient_id, count(*)::int AS n FROM legacy.readings r
+       JOIN legacy.readings_series k ON k.key = r.series GROUP BY 1, 2 ORDER BY 1, 2`,
+    );
+    expect(series.rows).toEqual([
+      { device_id: 'old', patient_id: 'patient-1', n: 1 },
+      { device_id: 'old', patient_id: null, n: 1 },
+      { device_id: 'other', patient_id: 'patient-1', n: 1 },
+    ]);
     const store = await createPgliteReadingStore({ client, schema: 'legacy' });
-    expect((await store.latest()).map((r) => r.id)).toEqual(['old:1']);
+    // patient-1's newest heart rate is other's (1 500 ms); old's patient-less reading stands alone.
+    expect((await store.latest()).map((r) => r.id)).toEqual(['other:1', 'old:2']);
+    expect((await store.query({ from: 0, to: 10_000, deviceId: 'old' })).map((r) => r.id)).toEqual([
+      'old:1',
+      'old:2',
+    ]);
+    // New readings of a migrated series get the same key.
+    await store.append([
+      {
+        id: 'old:3',
+        deviceId: 'old',
+        patientId: 'patient-1',
+        metric: 'heart-rate',
+        value: 63,
+        unit: '/min',
+        ts: 3000,
+        seq: 3,
+      } as Reading,
+    ]);
+    const keys = await client.query<{ n: number }>(
+      "SELECT count(DISTINCT series)::int AS n FROM legacy.readings WHERE device_id = 'old' AND patient_id = 'patient-1'",
+    );
+    expect(keys.rows[0]?.n).toBe(1);
     await store.close();
     await client.close();
   });
@@ -347,5 +380,76 @@ describe('PGlite reading store schema versions', () => {
   it('runs the migrations in version order, each recorded with its description', () => {
     expect(READING_MIGRATIONS.map((m) => m.version)).toEqual(READING_MIGRATIONS.map((_, i) => i + 1));
     expect(READING_SCHEMA_VERSION).toBe(READING_MIGRATIONS.length);
+  });
+});
+
+describe('PGlite reading store: table logging and the series dictionary', () => {
+  const persistence = async (client: PGlite): Promise<string | undefined> =>
+    (
+      await client.query<{ relpersistence: string }>(
+        "SELECT relpersistence FROM pg_class WHERE oid = 'public.readings'::regclass",
+      )
+    ).rows[0]?.relpersistence;
+
+  it('keeps a caller-owned database logged unless asked, and makes it unlogged when asked', async () => {
+    const client = await PGlite.create();
+    const logged = await createPgliteReadingStore({ client });
+    expect(await persistence(client)).toBe('p');
+    await logged.close();
+    const unlogged = await createPgliteReadingStore({ client, unlogged: true });
+    expect(await persistence(client)).toBe('u');
+    await unlogged.append([sampleReading(1)]);
+    expect(await unlogged.count()).toBe(1);
+    await unlogged.close();
+    await client.close();
+    await expect(createPgliteReadingStore({ unlogged: 'yes' as unknown as boolean })).rejects.toThrow(
+      TypeError,
+    );
+  });
+
+  it('keeps an on-disk database logged, so it survives a restart', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'healthit-pglite-logged-'));
+    try {
+      const store = await createPgliteReadingStore({ dataDir: dir });
+      await store.append([sampleReading(1), sampleReading(2)]);
+      await store.close();
+      const client = await PGlite.create({ dataDir: dir });
+      expect(await persistence(client)).toBe('p');
+      await client.close();
+      const again = await createPgliteReadingStore({ dataDir: dir });
+      expect(await again.count()).toBe(2);
+      await again.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('gives every series one key however small its key cache, and finds readings by it', async () => {
+    const client = await PGlite.create();
+    const store = await createPgliteReadingStore({ client, seriesCacheSize: 2 });
+    const readings = Array.from({ length: 40 }, (_, i) => ({
+      ...sampleReading(i),
+      id: `dev-${i % 5}:${i}`,
+      deviceId: `dev-${i % 5}`,
+      ...(i % 5 === 4 ? { patientId: undefined } : { patientId: `patient-${i % 5}` }),
+      seq: i,
+      ts: 1_000 + i,
+    })).map((r) => JSON.parse(JSON.stringify(r)) as Reading);
+    // In four batches, so cached, evicted and new series meet.
+    for (let b = 0; b < 4; b++) {
+      expect((await store.append(readings.slice(b * 10, b * 10 + 10))).inserted).toBe(10);
+    }
+    const keys = await client.query<{ device_id: string; n: number }>(
+      'SELECT device_id, count(*)::int AS n FROM public.readings_series GROUP BY 1 ORDER BY 1',
+    );
+    expect(keys.rows).toEqual(
+      ['dev-0', 'dev-1', 'dev-2', 'dev-3', 'dev-4'].map((d) => ({ device_id: d, n: 1 })),
+    );
+    for (let d = 0; d < 5; d++) {
+      const got = await store.query({ from: 0, to: 10_000, deviceId: `dev-${d}` });
+      expect(got.map((r) => r.id)).toEqual(readings.filter((_, i) => i % 5 === d).map((r) => r.id));
+    }
+    await store.close();
+    await client.close();
   });
 });

@@ -1,6 +1,8 @@
 import type { AggregateQuery, AggregateRow, AggregateStat, LatestQuery } from '@healthit/core';
 import { ValidationError, type ValidationIssue } from '@healthit/core';
+import type { ReadingTableNames } from './names.js';
 import { checkBucketMs, checkMetric, checkRange, checkStrings, clampTs, notObject } from './query-checks.js';
+import { seriesCondition } from './series-filter.js';
 
 /** The statistics `aggregate` computes, and the percentile fraction of each percentile. */
 export const AGGREGATE_STATS = {
@@ -110,23 +112,29 @@ export function normaliseAggregate(query: AggregateQuery): NormalisedAggregate {
 export const AGGREGATE_WORK_MEM = '64MB';
 
 /**
- * The SQL and parameters of an aggregate over `table`. The bucket of `ts` is
+ * The SQL and parameters of an aggregate over the readings table of `names`. The bucket of `ts` is
  * `ts − (ts + c) mod b` with `c = b − (origin mod b)`: `ts ≥ 0`, so `ts + c > 0` and the remainder
  * is the distance from the bucket start, with one modulo per row. Rows come unordered (so the
- * planner may hash); the caller sorts them by bucket.
+ * planner may hash); the caller sorts them by bucket. With a patient or a device, the rows are
+ * found through the series dictionary and the `(series, ts)` index; by metric alone through `(ts)`
+ * or a scan, as the planner finds cheaper.
  */
-export function aggregateSql(table: string, q: NormalisedAggregate): { text: string; params: unknown[] } {
+export function aggregateSql(
+  names: ReadingTableNames,
+  q: NormalisedAggregate,
+): { text: string; params: unknown[] } {
   const b = q.bucketMs;
   const c = b - (((q.origin % b) + b) % b);
   const params: unknown[] = [String(q.from), String(q.to), String(c), String(b), q.metric];
   const where = ['metric = $5::text', 'ts >= $1::bigint', 'ts < $2::bigint'];
-  for (const [column, value] of [
-    ['patient_id', q.patientId],
-    ['device_id', q.deviceId],
-  ] as const) {
-    if (value === undefined) continue;
+  const bind = (value: string): string => {
     params.push(value);
-    where.push(`${column} = $${params.length}::text`);
+    return `$${params.length}::text`;
+  };
+  if (q.patientId !== undefined) where.push(`patient_id = ${bind(q.patientId)}`);
+  if (q.deviceId !== undefined) where.push(`device_id = ${bind(q.deviceId)}`);
+  if (q.patientId !== undefined || q.deviceId !== undefined) {
+    where.push(seriesCondition(names.series, q, bind) as string);
   }
   const select = ['ts - (ts + $3::bigint) % $4::bigint AS bucket'];
   if (q.stats.includes('count')) select.push('count(*) AS count');
@@ -141,7 +149,7 @@ export function aggregateSql(table: string, q: NormalisedAggregate): { text: str
     );
   }
   return {
-    text: `SELECT ${select.join(', ')} FROM ${table} WHERE ${where.join(' AND ')} GROUP BY 1`,
+    text: `SELECT ${select.join(', ')} FROM ${names.qualified} WHERE ${where.join(' AND ')} GROUP BY 1`,
     params,
   };
 }
@@ -180,19 +188,16 @@ export function toAggregateRow(row: AggregateSqlRow, stats: readonly AggregateSt
 }
 
 /**
- * The SQL and parameters of a latest-per-series query over `table` selecting `columns`
- * (unqualified column names).
+ * The SQL and parameters of a latest-per-series query over the readings table of `names`
+ * selecting `columns` (unqualified column names).
  *
- * Without a device filter, the (patient, metric) keys are found by a skip scan of the
- * `(patient_id, metric, ts)` index (a recursive CTE taking the next key after the last, one index
- * probe per key), and each key's newest reading by one backward probe of the same index; readings
- * without a patient (keyed by device) are a `DISTINCT ON` over those readings only. So the cost
- * follows the number of series, not of readings. With a patient and a metric, one backward probe
- * of that index. With a device filter, a `DISTINCT ON` over that device's readings (the
- * `(device_id, ts)` index).
+ * The series that match the filters come from the series dictionary (one row per device, patient
+ * and metric); each one's newest reading is one backward probe of the `(series, ts)` index; then,
+ * per patient and metric (per device and metric for readings without a patient), the newest of
+ * those wins. So the cost follows the number of series, not of readings.
  */
 export function latestSql(
-  table: string,
+  names: ReadingTableNames,
   columns: string,
   q: NormalisedLatest,
 ): { text: string; params: unknown[] } {
@@ -201,67 +206,32 @@ export function latestSql(
     params.push(value);
     return `$${params.length}::text`;
   };
+  const keys: string[] = [];
+  if (q.deviceId !== undefined) keys.push(`k.device_id = ${bind(q.deviceId)}`);
+  if (q.patientId !== undefined) keys.push(`k.patient_id = ${bind(q.patientId)}`);
+  if (q.metric !== undefined) keys.push(`k.metric = ${bind(q.metric)}`);
   const deviceKey = 'CASE WHEN patient_id IS NULL THEN device_id END';
-  const newestLast = 'ts DESC, device_id DESC, seq DESC';
-  const order = `ORDER BY patient_id NULLS LAST, ${deviceKey}, metric COLLATE "C"`;
-  if (q.deviceId !== undefined) {
-    const where = [`device_id = ${bind(q.deviceId)}`];
-    if (q.patientId !== undefined) where.push(`patient_id = ${bind(q.patientId)}`);
-    if (q.metric !== undefined) where.push(`metric = ${bind(q.metric)}`);
-    return {
-      text: `SELECT ${columns} FROM (
-  SELECT DISTINCT ON (patient_id, ${deviceKey}, metric) ${columns}
-  FROM ${table} WHERE ${where.join(' AND ')}
-  ORDER BY patient_id, ${deviceKey}, metric, ${newestLast}
-) latest
-${order}`,
-      params,
-    };
-  }
-  if (q.patientId !== undefined && q.metric !== undefined) {
-    // One series: one backward probe of the (patient_id, metric, ts) index (no key scan, whose
-    // step past the only key would otherwise read the whole series).
-    return {
-      text: `SELECT ${columns} FROM ${table}
-WHERE patient_id = ${bind(q.patientId)} AND metric = ${bind(q.metric)}
-ORDER BY ${newestLast} LIMIT 1`,
-      params,
-    };
-  }
-  const keyConditions = ['patient_id IS NOT NULL'];
-  if (q.patientId !== undefined) keyConditions.push(`patient_id = ${bind(q.patientId)}`);
-  const metric = q.metric === undefined ? undefined : bind(q.metric);
-  if (metric !== undefined) keyConditions.push(`metric = ${metric}`);
-  const keys = keyConditions.join(' AND ');
   const prefixed = columns
     .split(',')
     .map((c) => `r.${c.trim()}`)
     .join(', ');
-  const withPatient = `WITH RECURSIVE series AS (
-  (SELECT patient_id, metric FROM ${table} WHERE ${keys} ORDER BY patient_id, metric LIMIT 1)
-  UNION ALL
-  SELECT next.patient_id, next.metric FROM series CROSS JOIN LATERAL (
-    SELECT patient_id, metric FROM ${table}
-    WHERE (patient_id, metric) > (series.patient_id, series.metric) AND ${keys}
-    ORDER BY patient_id, metric LIMIT 1
-  ) next
-)
-SELECT ${prefixed} FROM series CROSS JOIN LATERAL (
-  SELECT ${columns} FROM ${table}
-  WHERE patient_id = series.patient_id AND metric = series.metric
-  ORDER BY ${newestLast} LIMIT 1
-) r`;
-  if (q.patientId !== undefined) return { text: `SELECT * FROM (${withPatient}) latest ${order}`, params };
-  const withoutPatient = `SELECT DISTINCT ON (device_id, metric) ${columns} FROM ${table}
-  WHERE patient_id IS NULL${metric === undefined ? '' : ` AND metric = ${metric}`}
-  ORDER BY device_id, metric, ${newestLast}`;
   return {
-    text: `SELECT * FROM (
-(${withPatient})
-UNION ALL
-(${withoutPatient})
+    text: `SELECT ${columns} FROM (
+  SELECT DISTINCT ON (patient_id, ${deviceKey}, metric) ${columns} FROM (
+    SELECT ${prefixed} FROM ${names.series} k CROSS JOIN LATERAL (
+      SELECT ${columns} FROM ${names.qualified} t
+      WHERE t.series = k.key
+      ORDER BY t.ts DESC, t.seq DESC LIMIT 1
+    ) r${
+      keys.length === 0
+        ? ''
+        : `
+    WHERE ${keys.join(' AND ')}`
+    }
+  ) newest
+  ORDER BY patient_id, ${deviceKey}, metric, ts DESC, device_id DESC, seq DESC
 ) latest
-${order}`,
+ORDER BY patient_id NULLS LAST, ${deviceKey}, metric COLLATE "C"`,
     params,
   };
 }

@@ -8,10 +8,13 @@ describe('readingTableNames', () => {
     expect(names.qualified).toBe('"public"."readings"');
     expect(names.indexes).toEqual({
       ts: '"readings_ts_idx"',
+      seriesTs: '"readings_series_ts_idx"',
       deviceTs: '"readings_device_ts_idx"',
       patientTs: '"readings_patient_ts_idx"',
       patientMetricTs: '"readings_pat_met_ts_idx"',
     });
+    expect(names.series).toBe('"public"."readings_series"');
+    expect(names.seriesIndex).toBe('"readings_series_key_idx"');
     expect(names.migrations).toBe('"public"."readings_versions"');
     expect(names.rollups).toBe('"public"."readings_rollups"');
     expect(names.rollupState).toBe('"public"."readings_rollstate"');
@@ -24,7 +27,13 @@ describe('readingTableNames', () => {
     const ddl = readingTableDdl(names);
     expect(ddl[0]).toContain('CREATE TABLE IF NOT EXISTS "ward_7"."iomt_readings"');
     expect(
-      ddl.slice(1).every((s) => /^(CREATE (INDEX|TABLE) IF NOT EXISTS|DROP INDEX IF EXISTS) /.test(s)),
+      ddl
+        .slice(1)
+        .every((s) =>
+          /^(CREATE (UNIQUE )?(INDEX|TABLE) IF NOT EXISTS|DROP INDEX IF EXISTS|ALTER TABLE|INSERT INTO|UPDATE) /.test(
+            s,
+          ),
+        ),
     ).toBe(true);
     expect(ddl.join('\n')).toContain('"ward_7"."iomt_readings_rollups"');
   });

@@ -7,16 +7,26 @@ export interface ReadingTableNames {
   /** `"schema"."table"`, ready to splice into SQL. */
   readonly qualified: string;
   /**
-   * Quoted index names (schema-local), ready to splice into SQL. `patientTs` is the index of
-   * schema version 1, replaced by `patientMetricTs` in version 2 (kept here so the migration can
-   * drop it).
+   * Quoted index names (schema-local), ready to splice into SQL. `ts` and `seriesTs` are the
+   * indexes of the current schema; the others are those of earlier versions, kept here so the
+   * migrations can create and drop them: `patientTs` (version 1, replaced in version 2),
+   * `deviceTs` (version 1) and `patientMetricTs` (version 2), both replaced by `seriesTs` in
+   * version 4.
    */
   readonly indexes: {
     readonly ts: string;
+    readonly seriesTs: string;
     readonly deviceTs: string;
     readonly patientTs: string;
     readonly patientMetricTs: string;
   };
+  /**
+   * `"schema"."<table>_series"`: the series dictionary, one row per (device, patient, metric) with
+   * its integer `key`, which every reading row carries in its `series` column.
+   */
+  readonly series: string;
+  /** Quoted name of the series dictionary's unique index on (device, metric, patient). */
+  readonly seriesIndex: string;
   /** `"schema"."<table>_versions"`: the schema versions (migrations) applied, one row each. */
   readonly migrations: string;
   /** `"schema"."<table>_rollups"`: materialised rollups of every level. */
@@ -77,10 +87,13 @@ export function readingTableNames(options: ReadingTableNameOptions = {}): Readin
     qualified: `${q(schema)}.${q(table)}`,
     indexes: {
       ts: q(`${table}_ts_idx`),
+      seriesTs: q(`${table}_series_ts_idx`),
       deviceTs: q(`${table}_device_ts_idx`),
       patientTs: q(`${table}_patient_ts_idx`),
       patientMetricTs: q(`${table}_pat_met_ts_idx`),
     },
+    series: `${q(schema)}.${q(`${table}_series`)}`,
+    seriesIndex: q(`${table}_series_key_idx`),
     migrations: `${q(schema)}.${q(`${table}_versions`)}`,
     rollups: `${q(schema)}.${q(`${table}_rollups`)}`,
     rollupIndexes: {

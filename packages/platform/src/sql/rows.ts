@@ -82,13 +82,15 @@ function csvText(s: string): string {
 }
 
 /**
- * Readings as CSV rows in {@link READING_SELECT_LIST} order, for `COPY ... (FORMAT csv)`: text
- * quoted, an absent optional field an unquoted empty field (NULL), numbers in round-trip form.
+ * Readings as CSV rows in {@link READING_SELECT_LIST} order, followed by their series key when
+ * `series` is given, for `COPY ... (FORMAT csv)`: text quoted, an absent optional field an
+ * unquoted empty field (NULL), numbers in round-trip form.
  */
-export function readingsCsv(readings: readonly Reading[]): string {
+export function readingsCsv(readings: readonly Reading[], series?: Int32Array): string {
   let out = '';
-  for (const r of readings) {
-    out += `${csvText(r.id)},${csvText(r.deviceId)},${r.patientId === undefined ? '' : csvText(r.patientId)},${csvText(r.metric)},${float8Text(r.value)},${csvText(r.unit)},${r.ts},${r.seq},${r.quality === undefined ? '' : csvText(r.quality)}\n`;
+  for (let i = 0; i < readings.length; i++) {
+    const r = readings[i] as Reading;
+    out += `${csvText(r.id)},${csvText(r.deviceId)},${r.patientId === undefined ? '' : csvText(r.patientId)},${csvText(r.metric)},${float8Text(r.value)},${csvText(r.unit)},${r.ts},${r.seq},${r.quality === undefined ? '' : csvText(r.quality)}${series === undefined ? '' : `,${series[i]}`}\n`;
   }
   return out;
 }
