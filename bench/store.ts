@@ -210,7 +210,7 @@ async function loadedFigures(
   const span = (n / DEVICES) * 1000; // 1 Hz readings of 100 monitors
   const all = { from: T0, to: T0 + span, metric: 'heart-rate' } as const;
   const bucketSql = (bucketMs: number, stats: string, patient: boolean) =>
-    `SELECT (ts - ${T0}) / ${bucketMs} AS b, ${stats} FROM ${table} WHERE metric = 'heart-rate' AND ts >= $1 AND ts < $2${patient ? ' AND patient_id = $3' : ''} GROUP BY b ORDER BY b`;
+    `SELECT (ts - ${T0}) / ${bucketMs} AS b, ${stats} FROM ${table} WHERE metric = 'heart-rate' AND ts >= $1 AND ts < $2${patient ? ` AND series = ANY(ARRAY(SELECT key FROM ${names.series} WHERE patient_id = $3 AND metric = 'heart-rate'))` : ''} GROUP BY b ORDER BY b`;
   const pct = 'percentile_cont(ARRAY[0.5, 0.9, 0.95, 0.99]) WITHIN GROUP (ORDER BY value)';
   const minuteAll = await medianMs(3, async () => {
     const rows = await store.aggregate({
@@ -241,10 +241,10 @@ async function loadedFigures(
   );
   const latestOne = await medianMs(5, () => store.latest({ patientId: 'patient-7', metric: 'heart-rate' }));
   const latestOneRaw = await medianMs(5, () =>
-    raw(`SELECT * FROM ${table} WHERE patient_id = $1 AND metric = $2 ORDER BY ts DESC LIMIT 1`, [
-      'patient-7',
-      'heart-rate',
-    ]),
+    raw(
+      `SELECT * FROM ${table} WHERE series = ANY(ARRAY(SELECT key FROM ${names.series} WHERE patient_id = $1 AND metric = $2)) ORDER BY ts DESC LIMIT 1`,
+      ['patient-7', 'heart-rate'],
+    ),
   );
   const latestAll = await medianMs(3, async () => {
     if ((await store.latest()).length !== DEVICES) throw new Error('bench: latest');
