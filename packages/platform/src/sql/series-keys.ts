@@ -120,14 +120,14 @@ SELECT k.key, k.device_id, k.patient_id, k.metric FROM ${names.series} k JOIN ${
   return {
     async keysOf(readings) {
       const keys = new Int32Array(readings.length);
-      let missing: SeriesOf[] | undefined;
+      const missing: SeriesOf[] = [];
       for (let i = 0; i < readings.length; i++) {
         const r = readings[i] as SeriesOf;
         const key = cachedKey(cache, r);
-        if (key === undefined) (missing ??= []).push(r);
+        if (key === undefined) missing.push(r);
         else keys[i] = key;
       }
-      if (missing === undefined) return keys;
+      if (missing.length === 0) return keys;
       const found = await fetch(missing);
       for (let i = 0; i < readings.length; i++) {
         const key = cachedKey(found, readings[i] as SeriesOf);
