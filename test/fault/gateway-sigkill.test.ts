@@ -18,8 +18,6 @@ import { join } from 'node:path';
 import { createMqttTransport } from '@healthit/gateway/mqtt';
 import { defaultStreamName } from '@healthit/gateway/nats';
 import { createSqliteOutbox } from '@healthit/gateway/outbox';
-import { createNatsIngest } from '@healthit/platform/nats';
-import { createPgliteReadingStore } from '@healthit/platform/pglite';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   NATS_SERVER_BIN,
@@ -31,7 +29,8 @@ import { hasBinary, MOSQUITTO_BIN, pick, skipWithout, sleep, summary, waitFor } 
 import { type GatewayRun, reported, startGatewayProcess } from './support/gateway-child.js';
 import { startMosquitto } from './support/mosquitto.js';
 import { reach } from './support/mqtt.js';
-import { clean, deliveryReport, recordingStore, storedIds } from './support/readings.js';
+import { clean, deliveryReport, storedIds } from './support/readings.js';
+import { startRecordingIngest } from './support/recording-ingest.js';
 import { readUplinkStream } from './support/stream.js';
 
 const skip = skipWithout(
@@ -128,17 +127,8 @@ describe.skipIf(skip)('fault: gateway process SIGKILLed mid-stream and restarted
         WAKE: '0',
         POLL_MS: '2000',
       });
-      const [pglite, first] = await Promise.all([createPgliteReadingStore(), Promise.resolve(gateway())]);
-      cleanups.push(() => pglite.close());
-      const store = recordingStore(pglite);
-      const ingest = await createNatsIngest({
-        servers: server.url,
-        site,
-        store: store.store,
-        ackWaitMs: 2_000,
-        connectOptions: { reconnectTimeWait: 100, reconnectJitter: 0 },
-      });
-      cleanups.push(() => ingest.stop());
+      const first = gateway();
+      const { pglite, store, ingest } = await startRecordingIngest(server.url, site, cleanups);
       ingest.start();
       await first.until((l) => l.type === 'ready', 60_000);
       const publishing = devices();

@@ -12,8 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultStreamName } from '@healthit/gateway/nats';
 import { createSqliteOutbox } from '@healthit/gateway/outbox';
-import { createNatsIngest, type NatsIngestEvent } from '@healthit/platform/nats';
-import { createPgliteReadingStore } from '@healthit/platform/pglite';
+import type { NatsIngestEvent } from '@healthit/platform/nats';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   NATS_SERVER_BIN,
@@ -21,7 +20,8 @@ import {
 } from '../../packages/gateway/src/nats/test-fixtures/nats-server.js';
 import { hasBinary, LONG, pick, skipWithout, sleep, summary, waitFor } from './support/env.js';
 import { startLoadedGateway } from './support/gateway-side.js';
-import { clean, deliveryReport, NumberedLoad, recordingStore, storedIds } from './support/readings.js';
+import { clean, deliveryReport, NumberedLoad, storedIds } from './support/readings.js';
+import { startRecordingIngest } from './support/recording-ingest.js';
 import { readUplinkStream } from './support/stream.js';
 
 const skip = skipWithout(
@@ -51,17 +51,7 @@ describe.skipIf(skip)('fault: NATS uplink stopped under load and restarted', () 
       cleanups.push(() => server.dispose());
       const dir = await mkdtemp(join(tmpdir(), 'healthit-fault-uplink-'));
       cleanups.push(() => rm(dir, { recursive: true, force: true }));
-      const pglite = await createPgliteReadingStore();
-      cleanups.push(() => pglite.close());
-      const store = recordingStore(pglite);
-      const ingest = await createNatsIngest({
-        servers: server.url,
-        site,
-        store: store.store,
-        ackWaitMs: 2_000,
-        connectOptions: { reconnectTimeWait: 100, reconnectJitter: 0 },
-      });
-      cleanups.push(() => ingest.stop());
+      const { pglite, store, ingest } = await startRecordingIngest(server.url, site, cleanups);
       const outbox = createSqliteOutbox({
         path: join(dir, 'outbox.db'),
         maxBytes: 512 * 2 ** 20,

@@ -9,6 +9,7 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, portOpen } from '../../../packages/gateway/src/testing/free-port.js';
+import { stopChild } from '../../../packages/gateway/src/testing/stop-child.js';
 import { environment, MOSQUITTO_BIN, sleep } from './env.js';
 
 /** A mosquitto child process. */
@@ -78,11 +79,7 @@ export async function startMosquitto({ persistence = false } = {}): Promise<Chil
   const stop = (signal: NodeJS.Signals = 'SIGTERM'): Promise<void> => {
     const p = child;
     child = undefined;
-    if (p === undefined || p.exitCode !== null || p.signalCode !== null) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      p.once('exit', () => resolve());
-      p.kill(signal);
-    });
+    return stopChild(p, signal);
   };
 
   await start();

@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../testing/free-port.js';
+import { stopChild } from '../../testing/stop-child.js';
 
 export { freePort };
 
@@ -83,11 +84,7 @@ export async function startNatsServer({
   const stop = (signal: NodeJS.Signals = 'SIGTERM'): Promise<void> => {
     const p = child;
     child = undefined;
-    if (p === undefined || p.exitCode !== null || p.signalCode !== null) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      p.once('exit', () => resolve());
-      p.kill(signal);
-    });
+    return stopChild(p, signal);
   };
 
   await start();
