@@ -87,10 +87,20 @@ async function drainOutbox(outbox: Outbox, forwarder: Forwarder, timeoutMs: numb
 
 const drain = <T>(o: Observable<T>) => lastValueFrom(o.pipe(defaultIfEmpty(undefined)));
 
+// The outbox, with its journal of received messages: a message the broker was told is delivered is
+// in the journal until the append that stores its readings (docs/gateway/uplink.md).
+const durable = createSqliteOutbox({
+  path: join(config.workDir, 'gateway-outbox.sqlite'),
+  maxBytes: 256 * 2 ** 20,
+  whenFull: 'refuse-new',
+  journal: {},
+});
+const journal = durable.journal;
 const mqtt = createMqttTransport({
   url: config.mqttUrl,
   clientId: `${config.runId}-gateway`,
   connectTimeoutMs: 5_000,
+  ...(journal === undefined ? {} : { journal }),
 });
 const transport = prefixedTransport(mqtt, names.topicPrefix);
 let outbox: Outbox | undefined;
@@ -142,11 +152,7 @@ const { fail } = childLifecycle(async (expect) => {
 
 try {
   await mqttConnected(mqtt, config.mqttUrl);
-  outbox = createSqliteOutbox({
-    path: join(config.workDir, 'gateway-outbox.sqlite'),
-    maxBytes: 256 * 2 ** 20,
-    whenFull: 'refuse-new',
-  });
+  outbox = durable;
   try {
     uplink = countingUplink(await createNatsUplink({ servers: config.natsUrl, site: names.site }));
   } catch (e) {
@@ -174,7 +180,7 @@ try {
           map((u) => alertRecord(u.alert)),
         ),
       ).pipe(
-        appendToOutbox(out, { maxBatch: 500, maxWaitMs: 20 }),
+        appendToOutbox(out, { maxBatch: 500, maxWaitMs: 20, ...(journal === undefined ? {} : { journal }) }),
         tap((event) => {
           if (event.type === 'appended') fwd.wake();
           else if (event.type === 'dropped') dropped += event.records.length;

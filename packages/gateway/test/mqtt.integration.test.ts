@@ -15,31 +15,10 @@ import { filter, firstValueFrom, type Subscription, timeout } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMqttTransport, type MqttConnectionSettings } from '../src/mqtt/index.js';
 import { ChildBroker, freePort } from '../src/testing/mosquitto-child.js';
+import { MQTT_URL, skipWithoutBroker } from './mqtt-broker.js';
 
 // Real Mosquitto. HEALTHIT_MQTT_URL overrides the broker; the default is the local one.
-const MQTT_URL = process.env.HEALTHIT_MQTT_URL ?? 'mqtt://127.0.0.1:1883';
-
-/** Why the broker cannot be used, or undefined when it answers. */
-async function probe(url: string): Promise<string | undefined> {
-  try {
-    const client = await connectAsync(url, { connectTimeout: 3_000, reconnectPeriod: 0 });
-    await client.endAsync();
-    return undefined;
-  } catch (e) {
-    return e instanceof Error ? e.message || e.constructor.name : String(e);
-  }
-}
-
-const unreachable = await probe(MQTT_URL);
-// In CI an unreachable broker is a failure (the tests run and fail); elsewhere the suite is skipped
-// with the reason printed.
-const skip = unreachable !== undefined && !process.env.CI;
-if (skip) {
-  console.warn(
-    `Skipping the MQTT integration tests: ${MQTT_URL} is unreachable (${unreachable}). ` +
-      'Start Mosquitto or set HEALTHIT_MQTT_URL.',
-  );
-}
+const skip = await skipWithoutBroker('the MQTT integration tests');
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

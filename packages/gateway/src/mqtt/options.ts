@@ -1,4 +1,5 @@
 import type { IClientOptions, MqttClient } from 'mqtt';
+import type { MessageJournal } from '../uplink/message-journal.js';
 import type { EarlyMessageOptions } from './early-messages.js';
 
 /** Options shared by both ways of creating an MQTT transport. */
@@ -20,6 +21,15 @@ export interface MqttTransportCommonOptions {
    * dropped first (counted by {@link MqttTransport.earlyMessages}).
    */
   readonly earlyMessages?: EarlyMessageOptions;
+  /**
+   * A write-ahead journal of received messages (the SQLite outbox's `outbox.journal`): each
+   * message is recorded before mqtt.js acknowledges it to the broker and delivered inside
+   * `journal.deliver`; what a killed process had recorded and not settled is delivered again, first,
+   * by the next one. Give the same journal to `appendToOutbox`. A message the journal refuses
+   * (full) is neither delivered nor acknowledged: the broker keeps it and sends it again after a
+   * reconnect.
+   */
+  readonly journal?: MessageJournal;
 }
 
 /** Connection settings for a client the transport opens, owns and closes. */

@@ -17,6 +17,7 @@ import {
   ReasonCodes,
 } from 'mqtt';
 import { BehaviorSubject, filter, firstValueFrom, type Observable, type Subscriber, skip } from 'rxjs';
+import type { MessageJournal } from '../uplink/message-journal.js';
 import { createEarlyMessages, type EarlyMessageCounts } from './early-messages.js';
 import { clientCredentials, type MqttTransportOptions, resolveMqttOptions } from './options.js';
 import { createSubscriptionRegistry, type FilterEntry } from './subscription-registry.js';
@@ -118,6 +119,25 @@ export function createMqttTransport(options: MqttTransportOptions): MqttTranspor
   const state$ = new BehaviorSubject<ConnectionState>(initialState(client));
   const pendingPublishes = new Set<(error: HealthItError) => void>();
   let hasConnected = client.connected;
+  const journal = options.journal;
+  if (
+    journal !== undefined &&
+    (typeof journal.record !== 'function' || typeof journal.deliver !== 'function')
+  ) {
+    throw new TypeError(
+      "MQTT transport journal must be a MessageJournal (e.g. the SQLite outbox's outbox.journal)",
+    );
+  }
+  /** With a journal: the journal sequence number of each message held early or replayed. */
+  const seqOf = new WeakMap<TransportMessage, number>();
+  /** Packets the journal refused: mqtt.js must not acknowledge them. */
+  const refusedPackets = new WeakSet<IPublishPacket>();
+  /** Hands `message` over with `handOver`, inside its journal delivery when it has one. */
+  const deliver = (message: TransportMessage, handOver: () => void): void => {
+    const seq = journal === undefined ? undefined : seqOf.get(message);
+    if (seq === undefined) handOver();
+    else (journal as MessageJournal).deliver(seq, handOver);
+  };
   let lastError: Error | undefined;
   let closed = false;
   let closing: Promise<void> | undefined;
@@ -189,15 +209,49 @@ export function createMqttTransport(options: MqttTransportOptions): MqttTranspor
       payload: new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength),
       retained: packet.retain === true,
     };
+    if (journal !== undefined) {
+      // Recorded before mqtt.js acknowledges it (its PUBACK follows this handler).
+      try {
+        seqOf.set(message, journal.record(message));
+      } catch {
+        refusedPackets.add(packet);
+        return;
+      }
+    }
     if (targets.length === 0) {
       // A persistent session's queued messages arrive before a restarted process subscribes.
       early.hold(message);
       return;
     }
-    for (const entry of targets) {
-      for (const l of [...entry.listeners]) if (entry.listeners.has(l)) l.next(message);
-    }
+    deliver(message, () => {
+      for (const entry of targets) {
+        for (const l of [...entry.listeners]) if (entry.listeners.has(l)) l.next(message);
+      }
+    });
   };
+  // mqtt.js sends a QoS 1/2 acknowledgement when handleMessage calls back without an error: a
+  // message the journal refused is not acknowledged (the broker keeps it).
+  const ownHandleMessage = client.handleMessage;
+  if (journal !== undefined) {
+    client.handleMessage = (packet, callback) => {
+      if (refusedPackets.has(packet as IPublishPacket)) {
+        callback(new Error('refused by the message journal (full)'));
+        return;
+      }
+      ownHandleMessage.call(client, packet, callback);
+    };
+    // What a killed process recorded and did not settle goes first, to the first subscription
+    // that matches (as a persistent session's queued messages do).
+    for (const entry of journal.unsettled()) {
+      const message: TransportMessage = {
+        topic: entry.topic,
+        payload: entry.payload,
+        retained: entry.retained,
+      };
+      seqOf.set(message, entry.seq);
+      early.hold(message);
+    }
+  }
 
   client.on('connect', onConnect);
   client.on('reconnect', onReconnect);
@@ -215,6 +269,7 @@ export function createMqttTransport(options: MqttTransportOptions): MqttTranspor
     client.off('close', onDisconnected);
     client.off('end', onDisconnected);
     client.off('message', onMessage);
+    if (journal !== undefined) client.handleMessage = ownHandleMessage;
   }
 
   /** Ends the owned client: gracefully (DISCONNECT) when connected with nothing in flight. */
@@ -349,7 +404,7 @@ export function createMqttTransport(options: MqttTransportOptions): MqttTranspor
             queueMicrotask(() => {
               for (const message of claimed) {
                 if (subscriber.closed) early.hold(message);
-                else subscriber.next(message);
+                else deliver(message, () => subscriber.next(message));
               }
             });
           }

@@ -3,6 +3,8 @@
  * optional peer dependency: install `better-sqlite3` to use this subpath). Node only.
  * @packageDocumentation
  */
+
+export type { SqliteJournalOptions } from './sqlite-journal.js';
 export {
   createSqliteOutbox,
   SQLITE_OUTBOX_SCHEMA_VERSION,

@@ -1,5 +1,6 @@
 import { HealthItError, isHealthItError } from '@healthit/core';
 import Database from 'better-sqlite3';
+import type { JournalSettlement } from '../uplink/message-journal.js';
 import type { Outbox, OutboxAppendResult, OutboxEntry, OutboxStats } from '../uplink/outbox.js';
 import {
   type AlertCandidate,
@@ -15,6 +16,12 @@ import {
   triageAlert,
 } from '../uplink/outbox-policy.js';
 import type { UplinkRecord, UplinkRecordKind } from '../uplink/uplink.js';
+import {
+  openSqliteJournal,
+  resolveJournalOptions,
+  type SqliteJournal,
+  type SqliteJournalOptions,
+} from './sqlite-journal.js';
 
 /**
  * The schema version this code writes and reads. Version 1 files (no alert lane columns) are
@@ -35,6 +42,13 @@ export interface SqliteOutboxOptions extends OutboxBounds {
   readonly synchronous?: 'normal' | 'full';
   /** How long to wait for a lock held by another connection before failing (default 5 000 ms). */
   readonly busyTimeoutMs?: number;
+  /**
+   * Keep a write-ahead journal of received messages in the same file (`outbox.journal`, see
+   * `MessageJournal`): give it to the MQTT transport (`journal`) and to `appendToOutbox`
+   * (`journal`), and a message the broker was told is delivered is never lost to a killed
+   * process. Off by default.
+   */
+  readonly journal?: SqliteJournalOptions;
 }
 
 // `priority`: 0 readings, 1 other non-alert records, 2 alerts (see `shedPriorityOf`). Alerts also
@@ -199,9 +213,11 @@ export function createSqliteOutbox(options: SqliteOutboxOptions): Outbox {
     throw new RangeError(`outbox busyTimeoutMs must be a non-negative integer, got ${busyTimeoutMs}`);
   }
 
+  const journal = options.journal === undefined ? undefined : resolveJournalOptions(options.journal);
+
   const db = wrap('open', path, () => new Database(path));
   try {
-    return openOutbox(db, path, bounds, synchronous, busyTimeoutMs);
+    return openOutbox(db, path, bounds, synchronous, busyTimeoutMs, journal);
   } catch (e) {
     db.close();
     throw e;
@@ -243,6 +259,7 @@ function openOutbox(
   bounds: Required<OutboxBounds>,
   synchronous: 'normal' | 'full',
   busyTimeoutMs: number,
+  journalOptions: Required<SqliteJournalOptions> | undefined,
 ): Outbox {
   const { maxBytes, maxAlertBytes } = bounds;
   wrap('open', path, () => {
@@ -269,6 +286,10 @@ function openOutbox(
       db.exec(INDEXES);
     }).immediate();
   });
+  const journal: SqliteJournal | undefined =
+    journalOptions === undefined
+      ? undefined
+      : wrap('open', path, () => openSqliteJournal(db, path, journalOptions));
 
   // Multi-row INSERTs: one native call per INSERT_CHUNK records instead of one per record.
   const inserts = new Map<number, Database.Statement>();
@@ -497,12 +518,35 @@ function openOutbox(
     return { storage, flush };
   }
 
+  /** The messages of `settle` none of whose records in this append was refused. */
+  const settleable = (
+    records: readonly UplinkRecord[],
+    settle: JournalSettlement,
+    refused: readonly UplinkRecord[],
+  ): readonly number[] => {
+    if (refused.length === 0) return settle.seqs;
+    const refusedSet = new Set(refused);
+    const keep = new Set<number>();
+    records.forEach((r, i) => {
+      const tag = settle.tags[i];
+      if (tag !== undefined && refusedSet.has(r)) keep.add(tag);
+    });
+    return settle.seqs.filter((seq) => !keep.has(seq));
+  };
+
   const appendTx = db.transaction(
-    (records: readonly UplinkRecord[]): { result: OutboxAppendResult; state: State } => {
+    (
+      records: readonly UplinkRecord[],
+      settle: JournalSettlement | undefined,
+    ): { result: OutboxAppendResult; state: State; settled: { count: number; bytes: number } } => {
       const s: State = { ...state, counters: { ...state.counters } };
       const { storage, flush } = storageFor(s);
       const r = appendWithPolicy(storage, records, bounds);
       flush();
+      const settled =
+        journal === undefined || settle === undefined
+          ? { count: 0, bytes: 0 }
+          : journal.settle(settleable(records, settle, r.refused));
       const c = s.counters;
       c.refusals += r.refused.length;
       c.refused += refusalCounter.fresh(r.refused);
@@ -513,6 +557,7 @@ function openOutbox(
       return {
         result: { accepted: r.accepted, refused: r.refused, shed: r.shed, alertsDropped: r.alertsDropped },
         state: s,
+        settled,
       };
     },
   );
@@ -573,11 +618,21 @@ function openOutbox(
   }
 
   return {
-    append(records: readonly UplinkRecord[]): OutboxAppendResult {
+    ...(journal === undefined ? {} : { journal: journal.journal }),
+
+    append(records: readonly UplinkRecord[], settle?: JournalSettlement): OutboxAppendResult {
       assertOpen('append');
-      if (records.length === 0) return { accepted: 0, refused: [], shed: 0, alertsDropped: [] };
-      const r = wrap('append', path, () => appendTx.immediate(records));
+      if (settle !== undefined && settle.seqs.length > 0 && journal === undefined) {
+        throw new TypeError(
+          `The SQLite outbox ${path} has no message journal to settle: open it with createSqliteOutbox({ journal: {} })`,
+        );
+      }
+      if (records.length === 0 && (settle === undefined || settle.seqs.length === 0)) {
+        return { accepted: 0, refused: [], shed: 0, alertsDropped: [] };
+      }
+      const r = wrap('append', path, () => appendTx.immediate(records, settle));
       state = r.state;
+      journal?.settled(r.settled.count, r.settled.bytes);
       // After the commit: a failed append must not mark records as refused.
       refusalCounter.remember(r.result.refused);
       return r.result;

@@ -5,6 +5,8 @@ import {
   type SchedulerLike,
   type Subscription,
 } from 'rxjs';
+import { JournalSettler } from './journal-settlement.js';
+import type { JournalSettlement, MessageJournal } from './message-journal.js';
 import type { DroppedAlert, Outbox } from './outbox.js';
 import type { UplinkRecord } from './uplink.js';
 
@@ -27,6 +29,16 @@ export interface AppendToOutboxOptions {
    * reading is left to drop, the newest commands, command statuses and events); alerts never are.
    */
   readonly maxHeld?: number;
+  /**
+   * The outbox's message journal (`outbox.journal`, also given to the transport): each append
+   * then settles, in its own transaction, the journaled messages whose records it stores — and
+   * those that produced none — so a message the broker was told is delivered is either in the
+   * journal or in the outbox, whenever the process dies. Records are tagged with the message
+   * being delivered when they arrive: every step from the transport to this operator must be
+   * synchronous (the gateway's pipeline, `readingBatchRecords`, `map` are). Use one
+   * `appendToOutbox` per journal.
+   */
+  readonly journal?: MessageJournal;
 }
 
 /** One `append` call stored `count` records (held ones retried included). */
@@ -128,6 +140,36 @@ function positiveMs(name: string, value: unknown): number {
 }
 
 /**
+ * Journal bookkeeping after an append: which records left (stored or given up by the outbox's
+ * policy), which were dropped, which are held; returns the tags of the held ones.
+ */
+function settle(
+  settler: JournalSettler,
+  settlement: JournalSettlement,
+  input: readonly UplinkRecord[],
+  tags: readonly (number | undefined)[],
+  refused: readonly UplinkRecord[],
+  kept: readonly UplinkRecord[],
+  dropped: readonly UplinkRecord[],
+): (number | undefined)[] {
+  const tagOf = new Map<UplinkRecord, number | undefined>();
+  const refusedSet = new Set(refused);
+  const stored: (number | undefined)[] = [];
+  input.forEach((r, i) => {
+    if (refusedSet.has(r)) tagOf.set(r, tags[i]);
+    else stored.push(tags[i]);
+  });
+  const keptTags = kept.map((r) => tagOf.get(r));
+  settler.appended(
+    settlement,
+    stored,
+    dropped.map((r) => tagOf.get(r)),
+    keptTags,
+  );
+  return keptTags;
+}
+
+/**
  * Splits refused records into those kept (at most `maxHeld`, in order) and those dropped: the
  * newest readings first, then the newest other non-alert records; alerts are always kept.
  */
@@ -197,11 +239,17 @@ export function dropNewestOverBound(
  * ```
  */
 export function appendToOutbox(
-  outbox: Pick<Outbox, 'append'>,
+  outbox: Pick<Outbox, 'append'> & Partial<Pick<Outbox, 'journal'>>,
   options: AppendToOutboxOptions,
 ): OperatorFunction<UplinkRecord, AppendToOutboxEvent> {
   if (typeof outbox?.append !== 'function')
     throw new TypeError('appendToOutbox needs an Outbox with append()');
+  const journal = options.journal;
+  if (journal !== undefined && journal !== outbox.journal) {
+    throw new TypeError(
+      "appendToOutbox journal must be the outbox's own journal (outbox.journal): a message is settled in the append's transaction",
+    );
+  }
   const maxBatch = integerAtLeast('maxBatch', options.maxBatch, 1);
   const maxWaitMs = positiveMs('maxWaitMs', options.maxWaitMs);
   const retryMs = positiveMs('retryMs', options.retryMs ?? 100);
@@ -212,6 +260,10 @@ export function appendToOutbox(
     new Observable<AppendToOutboxEvent>((subscriber) => {
       let batch: UplinkRecord[] = [];
       let held: readonly UplinkRecord[] = [];
+      // With a journal: the message of each record of `batch` and of `held`, index for index.
+      const settler = journal === undefined ? undefined : new JournalSettler(journal);
+      let batchTags: (number | undefined)[] = [];
+      let heldTags: readonly (number | undefined)[] = [];
       let batchTimer: Subscription | undefined;
       let retryTimer: Subscription | undefined;
       let ended: { readonly error?: unknown; readonly failed: boolean } | undefined;
@@ -223,15 +275,17 @@ export function appendToOutbox(
       }
 
       /** Appends held records, then `fresh`, in one call; holds what the outbox refuses. */
-      function attempt(fresh: readonly UplinkRecord[]): void {
+      function attempt(fresh: readonly UplinkRecord[], freshTags: readonly (number | undefined)[]): void {
         retryTimer?.unsubscribe();
         retryTimer = undefined;
         const before = held.length;
         const input = before === 0 ? fresh : held.concat(fresh);
-        if (input.length === 0) return;
+        if (input.length === 0 && settler?.hasPending !== true) return;
+        const tags = settler === undefined ? [] : before === 0 ? freshTags : heldTags.concat(freshTags);
+        const settlement = settler?.plan(tags);
         let result: ReturnType<Outbox['append']>;
         try {
-          result = outbox.append(input);
+          result = settlement === undefined ? outbox.append(input) : outbox.append(input, settlement);
         } catch (error) {
           subscriber.error(error);
           return;
@@ -252,10 +306,13 @@ export function appendToOutbox(
         }
         const { kept, dropped } = dropNewestOverBound(refused, maxHeld);
         if (dropped.length > 0) subscriber.next({ type: 'dropped', records: dropped });
+        if (settler !== undefined && settlement !== undefined) {
+          heldTags = settle(settler, settlement, input, tags, refused, kept, dropped);
+        }
         held = kept;
         if (held.length !== before) subscriber.next({ type: 'held', count: held.length });
         if (held.length > 0) {
-          retryTimer = scheduler.schedule(() => attempt([]), retryMs);
+          retryTimer = scheduler.schedule(() => attempt([], []), retryMs);
         } else {
           finishIfDone();
         }
@@ -265,18 +322,28 @@ export function appendToOutbox(
         batchTimer?.unsubscribe();
         batchTimer = undefined;
         const out = batch;
+        const outTags = batchTags;
         batch = [];
-        attempt(out);
+        batchTags = [];
+        attempt(out, outTags);
       }
 
       function end(state: { readonly error?: unknown; readonly failed: boolean }): void {
         ended = state;
-        if (batch.length > 0) flush();
+        stopWatching?.();
+        if (batch.length > 0 || settler?.hasPending === true) flush();
         finishIfDone();
       }
 
+      // A delivery that produced no record still has to be settled: by the next append, at the
+      // latest `maxWaitMs` later.
+      const stopWatching = journal?.onDelivered(() => {
+        batchTimer ??= scheduler.schedule(flush, maxWaitMs);
+      });
+
       const reader = source.subscribe({
         next(record) {
+          if (settler !== undefined) batchTags.push(settler.tag());
           batch.push(record);
           if (batch.length >= maxBatch) flush();
           else batchTimer ??= scheduler.schedule(flush, maxWaitMs);
@@ -286,6 +353,7 @@ export function appendToOutbox(
       });
 
       return () => {
+        stopWatching?.();
         reader.unsubscribe();
         batchTimer?.unsubscribe();
         retryTimer?.unsubscribe();

@@ -31,6 +31,12 @@ export {
 } from './in-process-uplink.js';
 export { createMemoryOutbox, type MemoryOutboxOptions } from './memory-outbox.js';
 export type {
+  JournalEntry,
+  JournalSettlement,
+  MessageJournal,
+  MessageJournalStats,
+} from './message-journal.js';
+export type {
   DroppedAlert,
   DroppedAlertReason,
   Outbox,

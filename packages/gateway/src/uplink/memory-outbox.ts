@@ -1,4 +1,5 @@
 import { HealthItError } from '@healthit/core';
+import type { JournalSettlement } from './message-journal.js';
 import type { Outbox, OutboxAppendResult, OutboxEntry, OutboxStats } from './outbox.js';
 import {
   type AlertCandidate,
@@ -341,8 +342,13 @@ export function createMemoryOutbox(options: MemoryOutboxOptions): Outbox {
   }
 
   return {
-    append(records: readonly UplinkRecord[]): OutboxAppendResult {
+    append(records: readonly UplinkRecord[], settle?: JournalSettlement): OutboxAppendResult {
       assertOpen('append');
+      if (settle !== undefined && settle.seqs.length > 0) {
+        throw new TypeError(
+          'The in-memory outbox has no message journal to settle: a journal needs a durable outbox (createSqliteOutbox({ journal }))',
+        );
+      }
       const r = appendWithPolicy(storage, records, bounds);
       refusals += r.refused.length;
       refusedCount += refusalCounter.fresh(r.refused);

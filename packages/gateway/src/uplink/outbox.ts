@@ -1,3 +1,4 @@
+import type { JournalSettlement, MessageJournal } from './message-journal.js';
 import type { UplinkRecord } from './uplink.js';
 
 /** A record in the outbox, with its position: positions increase strictly in append order. */
@@ -95,8 +96,18 @@ export interface Outbox {
   /**
    * Appends records. Synchronous: when it returns, accepted records are stored. Positions follow
    * the order of `records`.
+   *
+   * `settle`: messages of the outbox's own {@link MessageJournal} to settle in the same transaction
+   * (all but those of refused records), so that a message leaves the journal exactly when its
+   * records are stored. Only an outbox with a journal takes it (`appendToOutbox` passes it).
+   * @throws {TypeError} when `settle` names messages and the outbox has no journal.
    */
-  append(records: readonly UplinkRecord[]): OutboxAppendResult;
+  append(records: readonly UplinkRecord[], settle?: JournalSettlement): OutboxAppendResult;
+  /**
+   * The outbox's write-ahead journal of received messages, when it keeps one (the SQLite outbox
+   * with its `journal` option): give it to the transport and to `appendToOutbox`.
+   */
+  readonly journal?: MessageJournal;
   /**
    * Up to `limit` unacknowledged entries in send order: first the pending alerts, oldest first,
    * then every other record, oldest first (so per-device order is kept within each lane).
