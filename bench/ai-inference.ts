@@ -31,7 +31,7 @@ import { float32BlockCodec, inferBatches } from '../packages/ai/src/inference/in
 import { deteriorationModelV0 } from '../packages/ai/src/models/deterioration-v0.js';
 import { createOnnxRuntime } from '../packages/ai/src/onnx/onnx-runtime.js';
 import { mlpRiskModel } from '../packages/ai/test/graphs.js';
-import { against, type Figure, printFigures } from './measure.js';
+import { against, type Figure, median, printFigures } from './measure.js';
 
 type Row = readonly [number, number, number, number, number];
 
@@ -91,14 +91,6 @@ function pack(input: readonly Row[], from: number, n: number): Float32Array {
 
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 /** What {@link interleaved} measured for one function. */

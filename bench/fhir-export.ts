@@ -14,7 +14,7 @@ import {
 } from '@healthit/platform/fhir-server';
 import { FhirRouter } from '@medplum/fhir-router';
 import type { Bundle } from '@medplum/fhirtypes';
-import { against, type Figure, printFigures } from './measure.js';
+import { against, type Figure, median, printFigures } from './measure.js';
 
 /** Observations per timed run. */
 const N = 20_000;
@@ -159,12 +159,6 @@ const resend: Variant = {
     };
   },
 };
-
-function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-}
 
 /**
  * Every variant once per round, in turn, each into a fresh server or repository (so every run

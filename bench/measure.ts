@@ -64,6 +64,29 @@ export function median(values: readonly number[]): number {
 }
 
 /**
+ * Runs a whole measurement `k` times, each from scratch (a load that cannot be repeated on the
+ * same data, a training run), and keeps per figure name the median value, the median ceiling and
+ * the median of the per-run ratios. `runs` becomes `k` times the figure's own runs (1 when unset).
+ */
+export async function medianOfRuns(k: number, run: (i: number) => Promise<Figure[]>): Promise<Figure[]> {
+  const all: Figure[][] = [];
+  for (let i = 0; i < k; i++) all.push(await run(i));
+  const first = all[0] ?? [];
+  return first.map((f) => {
+    const same = all.map((figures) => figures.find((g) => g.name === f.name)).filter((g) => g !== undefined);
+    const ratios = same.flatMap((g) => (g.ratio === undefined ? [] : [g.ratio]));
+    const ceilings = same.flatMap((g) => (g.ceiling === undefined ? [] : [g.ceiling.value]));
+    return {
+      ...f,
+      value: median(same.map((g) => g.value)),
+      runs: same.length * (f.runs ?? 1),
+      ...(f.ceiling === undefined ? {} : { ceiling: { ...f.ceiling, value: median(ceilings) } }),
+      ...(ratios.length === 0 ? {} : { ratio: median(ratios) }),
+    };
+  });
+}
+
+/**
  * Runs `fn` once to warm up, then `runs` times, and returns the median rate in items/s. `runs` is
  * at least 3.
  */

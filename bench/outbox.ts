@@ -75,6 +75,51 @@ async function bareAppendRate(
   });
 }
 
+/** A device message as the MQTT transport hands it to the journal (~170 B of JSON). */
+function journalMessages(count: number): { topic: string; payload: Uint8Array; retained: boolean }[] {
+  return records(0, count).map((r) => ({
+    topic: `ward/devices/${r.key}/readings`,
+    payload: r.payload,
+    retained: false,
+  }));
+}
+
+/**
+ * The message journal: `record` per message (one commit each, as the MQTT transport does before
+ * its acknowledgement), then settled 500 at a time by empty appends, as `appendToOutbox` does.
+ */
+async function journalRate(open: () => Outbox, total: number, runs: number): Promise<number> {
+  const input = journalMessages(total);
+  return medianRate(runs, total, () => {
+    const outbox = open();
+    const journal = outbox.journal;
+    if (journal === undefined) throw new Error('bench: no journal');
+    const seqs: number[] = [];
+    for (const m of input) seqs.push(journal.record(m));
+    for (let i = 0; i < seqs.length; i += 500) outbox.append([], { seqs: seqs.slice(i, i + 500), tags: [] });
+    outbox.close();
+  });
+}
+
+/** The journal's ceiling: one autocommit INSERT per message into a bare table, and batched DELETEs. */
+async function bareJournalRate(path: () => string, total: number, runs: number): Promise<number> {
+  const input = journalMessages(total);
+  return medianRate(runs, total, () => {
+    const db = new Database(path());
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.exec(
+      'CREATE TABLE j (seq INTEGER PRIMARY KEY, topic TEXT NOT NULL, payload BLOB NOT NULL, retained INTEGER NOT NULL)',
+    );
+    const insert = db.prepare('INSERT INTO j VALUES (?, ?, ?, 0)');
+    const remove = db.prepare('DELETE FROM j WHERE seq > ? AND seq <= ?');
+    let seq = 0;
+    for (const m of input) insert.run(++seq, m.topic, m.payload);
+    for (let i = 0; i < seq; i += 500) remove.run(i, i + 500);
+    db.close();
+  });
+}
+
 /** The drain ceiling: the filled table read and deleted 1 000 rows at a time into an array. */
 async function bareDrainRate(open: () => Database.Database, total: number, runs: number): Promise<number> {
   const input = records(0, total);
@@ -189,6 +234,26 @@ export async function benchOutbox(): Promise<Figure[]> {
         ),
       });
     }
+    const journaled = () =>
+      createSqliteOutbox({
+        path: join(dir, `outbox-${file++}.db`),
+        maxBytes: 2 ** 30,
+        whenFull: 'refuse-new',
+        journal: { maxBytes: 2 ** 30 },
+      });
+    const journal = await journalRate(journaled, 20_000, 5);
+    figures.push({
+      name: 'message journal: record per message, settle 500 per append (WAL, synchronous NORMAL)',
+      value: journal,
+      unit: 'messages/s',
+      note: 'one commit per message: what the MQTT transport adds before its acknowledgement',
+      ...against(
+        journal,
+        'messages/s',
+        'bare better-sqlite3: one autocommit INSERT per message, a DELETE per 500',
+        await bareJournalRate(() => join(dir, `bare-${file++}.db`), 20_000, 5),
+      ),
+    });
     const full1000 = await appendRate(sqlite('full'), 1000, 50_000, 3);
     const full1 = await appendRate(sqlite('full'), 1, 200, 3);
     const memoryAppend = await appendRate(memory, 1000, 500_000, 5);

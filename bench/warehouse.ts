@@ -19,8 +19,11 @@ import {
   openParquetWarehouse,
   type ScoreRecord,
 } from '@healthit/platform/warehouse';
-import { against, type Figure, printFigures } from './measure.js';
+import { against, type Figure, median, printFigures } from './measure.js';
 import { benchHundredMillion } from './warehouse-100m.js';
+
+/** Runs of the 10 M aggregate and of the cohort query (each beside its ceiling): the medians. */
+const QUERY_RUNS = 5;
 
 const METRICS = [
   ['heart-rate', '/min', 72],
@@ -52,14 +55,6 @@ function readings(n: number, offset = 0): Reading[] {
     } as Reading;
   }
   return out;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 export async function benchWarehouse(options: { readonly onlyExport?: boolean } = {}): Promise<Figure[]> {
@@ -131,22 +126,30 @@ export async function benchWarehouse(options: { readonly onlyExport?: boolean } 
     const big = await openParquetWarehouse({ dir: join(root, 'big') });
     for (let i = 0; i < 10; i++) await big.appendReadings(readings(N, i * N));
     await big.flush();
-    const t0 = performance.now();
-    const buckets = await bucketedAggregate(big, {
-      metric: 'heart-rate',
-      from: T0,
-      to: T0 + 30 * 86_400_000,
-      bucketMs: 3_600_000,
-    });
-    const aggregateMs = performance.now() - t0;
-    // Ceiling: the same aggregate as one hand-written DuckDB query over the same Parquet files.
-    const r0 = performance.now();
-    await c.run(
-      `SELECT (ts - ${T0}) // 3600000 AS b, count(*), avg(value), min(value), max(value), quantile_cont(value, 0.5)
-       FROM read_parquet('${join(root, 'big')}/readings/**/*.parquet', hive_partitioning = true, hive_types_autocast = false)
-       WHERE metric = 'heart-rate' AND ts >= ${T0} AND ts < ${T0 + 30 * 86_400_000} GROUP BY b ORDER BY b`,
-    );
-    const rawAggregateMs = performance.now() - r0;
+    // Each query runs QUERY_RUNS times in alternation with its ceiling: the medians.
+    const aggregateRuns: number[] = [];
+    const rawAggregateRuns: number[] = [];
+    let buckets: Awaited<ReturnType<typeof bucketedAggregate>> = [];
+    for (let run = 0; run < QUERY_RUNS; run++) {
+      const t0 = performance.now();
+      buckets = await bucketedAggregate(big, {
+        metric: 'heart-rate',
+        from: T0,
+        to: T0 + 30 * 86_400_000,
+        bucketMs: 3_600_000,
+      });
+      aggregateRuns.push(performance.now() - t0);
+      // Ceiling: the same aggregate as one hand-written DuckDB query over the same Parquet files.
+      const r0 = performance.now();
+      await c.run(
+        `SELECT (ts - ${T0}) // 3600000 AS b, count(*), avg(value), min(value), max(value), quantile_cont(value, 0.5)
+         FROM read_parquet('${join(root, 'big')}/readings/**/*.parquet', hive_partitioning = true, hive_types_autocast = false)
+         WHERE metric = 'heart-rate' AND ts >= ${T0} AND ts < ${T0 + 30 * 86_400_000} GROUP BY b ORDER BY b`,
+      );
+      rawAggregateRuns.push(performance.now() - r0);
+    }
+    const aggregateMs = median(aggregateRuns);
+    const rawAggregateMs = median(rawAggregateRuns);
     const counted = buckets.reduce((sum, b) => sum + b.count, 0);
     const expected = Math.ceil((10 * N) / 1000 / 6) * 1000; // heart rate is every sixth block of 1 000
     if (counted !== expected) throw new Error(`aggregate: expected ${expected} heart rates, got ${counted}`);
@@ -154,8 +157,8 @@ export async function benchWarehouse(options: { readonly onlyExport?: boolean } 
       name: `hourly aggregate (count, mean, min, max, p50) of heart rate over 10 M readings`,
       value: aggregateMs,
       unit: 'ms',
-      runs: 1,
-      note: 'target (store) < 1 s for 1 M',
+      runs: QUERY_RUNS,
+      note: `target (store) < 1 s for 1 M; first run ${aggregateRuns[0]?.toFixed(0)} ms`,
       ...against(
         aggregateMs,
         'ms',
@@ -180,26 +183,33 @@ export async function benchWarehouse(options: { readonly onlyExport?: boolean } 
       await scores.appendScores(chunk);
       await scores.flush();
     }
-    const t1 = performance.now();
-    const cohort = await news2RiseCohort(scores, { rise: 3, withinMs: 6 * 3_600_000 });
-    const cohortMs = performance.now() - t1;
-    // Ceiling: the exact window query alone (no bucket pruning pass), by hand over the same files.
-    const r1 = performance.now();
-    const rawCohort = await c.runAndReadAll(
-      `SELECT count(DISTINCT patient_id) FROM (
-         SELECT patient_id, total - min(total) OVER (PARTITION BY patient_id ORDER BY ts RANGE BETWEEN ${6 * 3_600_000} PRECEDING AND CURRENT ROW) AS rise
-         FROM read_parquet('${join(root, 'scores')}/scores/**/*.parquet', hive_partitioning = true, hive_types_autocast = false)
-       ) WHERE rise >= 3`,
-    );
-    const rawCohortMs = performance.now() - r1;
-    if (Number(rawCohort.getRows()[0]?.[0]) !== 1000) throw new Error('cohort ceiling: wrong patients');
+    const cohortRuns: number[] = [];
+    const rawCohortRuns: number[] = [];
+    let cohort: Awaited<ReturnType<typeof news2RiseCohort>> = [];
+    for (let run = 0; run < QUERY_RUNS; run++) {
+      const t1 = performance.now();
+      cohort = await news2RiseCohort(scores, { rise: 3, withinMs: 6 * 3_600_000 });
+      cohortRuns.push(performance.now() - t1);
+      // Ceiling: the exact window query alone (no bucket pruning pass), by hand over the same files.
+      const r1 = performance.now();
+      const rawCohort = await c.runAndReadAll(
+        `SELECT count(DISTINCT patient_id) FROM (
+           SELECT patient_id, total - min(total) OVER (PARTITION BY patient_id ORDER BY ts RANGE BETWEEN ${6 * 3_600_000} PRECEDING AND CURRENT ROW) AS rise
+           FROM read_parquet('${join(root, 'scores')}/scores/**/*.parquet', hive_partitioning = true, hive_types_autocast = false)
+         ) WHERE rise >= 3`,
+      );
+      rawCohortRuns.push(performance.now() - r1);
+      if (Number(rawCohort.getRows()[0]?.[0]) !== 1000) throw new Error('cohort ceiling: wrong patients');
+    }
+    const cohortMs = median(cohortRuns);
+    const rawCohortMs = median(rawCohortRuns);
     if (cohort.length !== 1000) throw new Error(`cohort: expected 1000 patients, got ${cohort.length}`);
     figures.push({
       name: 'cohort: patients whose NEWS2 rose ≥ 3 in 6 h, over 14.4 M scores (10 000 patients × 1 day per minute)',
       value: cohortMs,
       unit: 'ms',
-      runs: 1,
-      note: 'target < 10 s over 100 M readings',
+      runs: QUERY_RUNS,
+      note: `target < 10 s over 100 M readings; first run ${cohortRuns[0]?.toFixed(0)} ms`,
       ...against(cohortMs, 'ms', 'the exact window query alone, by hand over the same files', rawCohortMs),
     });
     await scores.close();

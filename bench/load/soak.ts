@@ -159,6 +159,8 @@ export async function soak(
       `  soak t=${sample.t.toFixed(0)}s heap ${sample.heap.toFixed(1)} MiB rss ${sample.rss.toFixed(1)} MiB` +
         ` (historian ${historian.toFixed(1)}) resources ${sample.resources} outbox ${sample.pending}` +
         ` (${sample.pendingMiB.toFixed(2)} MiB) held ${sample.held}` +
+        ` external ${(process.memoryUsage().external / MiB).toFixed(1)} MiB` +
+        ` (array buffers ${(process.memoryUsage().arrayBuffers / MiB).toFixed(1)})` +
         ` ${Math.round((sample.readings - (previous?.readings ?? 0)) / dt).toLocaleString('en-US')} readings/s`,
     );
   }

@@ -34,7 +34,7 @@ const JOURNAL_ENTRY_OVERHEAD_BYTES = 32;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS outbox_journal (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  seq INTEGER PRIMARY KEY,
   topic TEXT NOT NULL,
   payload BLOB NOT NULL,
   retained INTEGER NOT NULL
@@ -66,7 +66,7 @@ export function openSqliteJournal(
 ): SqliteJournal {
   const { maxBytes } = options;
   db.exec(SCHEMA);
-  const insert = db.prepare('INSERT INTO outbox_journal (topic, payload, retained) VALUES (?, ?, ?)');
+  const insert = db.prepare('INSERT INTO outbox_journal (seq, topic, payload, retained) VALUES (?, ?, ?, ?)');
   const remove = db.prepare(
     'DELETE FROM outbox_journal WHERE seq IN (SELECT value FROM json_each(?)) ' +
       'RETURNING length(CAST(topic AS BLOB)) + length(payload) AS bytes',
@@ -79,6 +79,9 @@ export function openSqliteJournal(
       'SELECT count(*) AS n, coalesce(sum(length(CAST(topic AS BLOB)) + length(payload)), 0) AS bytes FROM outbox_journal',
     )
     .get() as { n: number; bytes: number };
+  // Sequence numbers grow within a process, from the highest one left by the last (no
+  // AUTOINCREMENT: its extra page write per commit costs a third of a record).
+  let lastSeq = (db.prepare('SELECT max(seq) FROM outbox_journal').pluck().get() as number | null) ?? 0;
   let unsettled = totals.n;
   let bytes = totals.bytes + totals.n * JOURNAL_ENTRY_OVERHEAD_BYTES;
   let recorded = 0;
@@ -98,9 +101,9 @@ export function openSqliteJournal(
           { detail: { path, topic: message.topic, bytes, maxBytes } },
         );
       }
-      let seq: number;
+      const seq = lastSeq + 1;
       try {
-        seq = Number(insert.run(message.topic, message.payload, message.retained ? 1 : 0).lastInsertRowid);
+        insert.run(seq, message.topic, message.payload, message.retained ? 1 : 0);
       } catch (e) {
         refused++;
         throw new HealthItError(
@@ -109,6 +112,7 @@ export function openSqliteJournal(
           { cause: e, detail: { path, topic: message.topic } },
         );
       }
+      lastSeq = seq;
       bytes += size;
       unsettled++;
       recorded++;

@@ -2,7 +2,10 @@ import type { TransportMessage } from '@healthit/core';
 
 /** A received message as its journal recorded it. */
 export interface JournalEntry extends TransportMessage {
-  /** Its sequence number in the journal: increasing, never reused. */
+  /**
+   * Its sequence number in the journal: increasing within a process, and above every number still
+   * in the journal when the process started.
+   */
   readonly seq: number;
 }
 
