@@ -76,10 +76,13 @@ export async function medianOfRuns(k: number, run: (i: number) => Promise<Figure
     const same = all.map((figures) => figures.find((g) => g.name === f.name)).filter((g) => g !== undefined);
     const ratios = same.flatMap((g) => (g.ratio === undefined ? [] : [g.ratio]));
     const ceilings = same.flatMap((g) => (g.ceiling === undefined ? [] : [g.ceiling.value]));
+    const values = same.map((g) => g.value);
+    const each = `runs: ${values.map((v) => formatValue(v, f.unit)).join(' / ')}`;
     return {
       ...f,
-      value: median(same.map((g) => g.value)),
+      value: median(values),
       runs: same.length * (f.runs ?? 1),
+      note: f.note === undefined ? each : `${f.note}; ${each}`,
       ...(f.ceiling === undefined ? {} : { ceiling: { ...f.ceiling, value: median(ceilings) } }),
       ...(ratios.length === 0 ? {} : { ratio: median(ratios) }),
     };

@@ -4,12 +4,13 @@
  * in-process uplink, fed 10 000 readings/s in-process (10 000 devices at 1 Hz) for N minutes. Every
  * `--soak-sample-seconds` (default 10) it samples, after a full GC: heap, RSS, active handles and
  * resources (`process.getActiveResourcesInfo()`), the outbox's pending records and bytes, the
- * records `appendToOutbox` holds, the historian's typed arrays. After the warm-up (the first
- * minute; the first half of a soak shorter than 2 minutes) it reports first / last / max of each
+ * records `appendToOutbox` holds, the historian's typed arrays. After the warm-up (until the
+ * historian stopped growing — 10 min at 1 Hz, 600 points per series — and at least the first minute;
+ * the first half of a soak shorter than 2 minutes) it reports first / last / max of each
  * and the least-squares slope per minute, and calls each series flat or GROWING by the thresholds
  * declared in `SERIES`.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInProcessTransport } from '@healthit/core';
@@ -101,6 +102,23 @@ function slope(x: readonly number[], y: readonly number[]): number {
 
 const MiB = 2 ** 20;
 
+/** RSS split into anonymous, file-backed and shared memory (Linux `/proc/self/status`), for the log. */
+function rssParts(): string {
+  try {
+    const status = readFileSync('/proc/self/status', 'utf8');
+    const kib = (field: string) =>
+      Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
+    return ` (rss anon ${(kib('RssAnon') / 1024).toFixed(1)}, file ${(kib('RssFile') / 1024).toFixed(1)}, shmem ${(kib('RssShmem') / 1024).toFixed(1)} MiB)`;
+  } catch {
+    return '';
+  }
+}
+
+/** The samples taken after `warmup` seconds. */
+function samplesAfter(samples: readonly Sample[], warmup: number): Sample[] {
+  return samples.filter((s) => s.t > warmup + 1e-9);
+}
+
 /** Runs the soak; returns its figures and whether any series is GROWING. */
 export async function soak(
   minutes: number,
@@ -159,6 +177,8 @@ export async function soak(
       `  soak t=${sample.t.toFixed(0)}s heap ${sample.heap.toFixed(1)} MiB rss ${sample.rss.toFixed(1)} MiB` +
         ` (historian ${historian.toFixed(1)}) resources ${sample.resources} outbox ${sample.pending}` +
         ` (${sample.pendingMiB.toFixed(2)} MiB) held ${sample.held}` +
+        ` heap committed ${(process.memoryUsage().heapTotal / MiB).toFixed(1)} MiB` +
+        rssParts() +
         ` external ${(process.memoryUsage().external / MiB).toFixed(1)} MiB` +
         ` (array buffers ${(process.memoryUsage().arrayBuffers / MiB).toFixed(1)})` +
         ` ${Math.round((sample.readings - (previous?.readings ?? 0)) / dt).toLocaleString('en-US')} readings/s`,
@@ -174,9 +194,19 @@ export async function soak(
   outbox.close();
   rmSync(dir, { recursive: true, force: true });
 
-  const warmup = minutes >= 2 ? 60 : (minutes * 60) / 2;
+  // The warm-up lasts until the pipeline's largest state, the historian, has stopped growing (at
+  // 1 Hz it fills each series' 600 points in 10 min, reallocating as it grows), and at least 60 s:
+  // memory is judged only after it. A run needs about 20 min to leave 10 min to judge.
+  const finalHistorian = samples.at(-1)?.historian ?? 0;
+  const historianSteadyAt = samples.find((s) => s.historian >= finalHistorian - 1e-9)?.t ?? 0;
+  const warmup = minutes >= 2 ? Math.max(60, historianSteadyAt) : (minutes * 60) / 2;
+  if (samplesAfter(samples, warmup).length < 6) {
+    console.warn(
+      `  soak: only ${samplesAfter(samples, warmup).length} samples after the warm-up (${warmup.toFixed(0)} s, the historian filled then): run longer (--soak-minutes 20)`,
+    );
+  }
   const base = [...samples].reverse().find((s) => s.t <= warmup + 1e-9) ?? samples[0];
-  const after = samples.filter((s) => s.t > warmup + 1e-9);
+  const after = samplesAfter(samples, warmup);
   const last = after.at(-1) ?? (samples.at(-1) as Sample);
   const window = last.t - (base?.t ?? 0);
   const achieved = (last.readings - (base?.readings ?? 0)) / window;
@@ -201,7 +231,9 @@ export async function soak(
   ];
   let growing = false;
   const x = after.map((s) => s.t / 60);
-  console.log(`  soak after the warm-up (${warmup} s), ${after.length} samples:`);
+  console.log(
+    `  soak after the warm-up (${warmup.toFixed(0)} s: the historian stopped growing at ${historianSteadyAt.toFixed(0)} s), ${after.length} samples:`,
+  );
   for (const { metric, name, unit, threshold, minGrowth } of SERIES) {
     const y = after.map((s) => s[metric]);
     if (y.length === 0) continue;
