@@ -58,6 +58,7 @@ export interface MessageJournal {
   takeDelivered(): number[];
   /** Calls `listener` after each delivery; returns the function that removes it. */
   onDelivered(listener: () => void): () => void;
+  /** The journal's counters: unsettled messages and bytes against the bound, and refusals. */
   stats(): MessageJournalStats;
 }
 
@@ -67,7 +68,9 @@ export interface MessageJournal {
  * `records[i]`, undefined for a record that came from none).
  */
 export interface JournalSettlement {
+  /** The messages to settle (sequence numbers), unless one of their records is refused. */
   readonly seqs: readonly number[];
+  /** Per record of the append, index for index, the message it came from (undefined: none). */
   readonly tags: readonly (number | undefined)[];
 }
 
