@@ -88,6 +88,7 @@ describe('the SQLite outbox message journal', () => {
       refused: [],
       shed: 0,
       alertsDropped: [],
+      settled: [a],
     });
     expect(outbox.journal.unsettled()).toEqual([]);
   });
@@ -99,6 +100,7 @@ describe('the SQLite outbox message journal', () => {
     const b = outbox.journal.record(message(2));
     const r = outbox.append([record('r1', 100), record('r2', 100)], { seqs: [a, b], tags: [a, b] });
     expect(r.refused.map((x) => x.id)).toEqual(['r2']);
+    expect(r.settled).toEqual([a]);
     expect(outbox.journal.unsettled().map((e) => e.seq)).toEqual([b]);
   });
 

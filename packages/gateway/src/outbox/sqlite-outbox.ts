@@ -543,10 +543,8 @@ function openOutbox(
       const { storage, flush } = storageFor(s);
       const r = appendWithPolicy(storage, records, bounds);
       flush();
-      const settled =
-        journal === undefined || settle === undefined
-          ? { count: 0, bytes: 0 }
-          : journal.settle(settleable(records, settle, r.refused));
+      const seqs = settle === undefined ? [] : settleable(records, settle, r.refused);
+      const settled = journal === undefined ? { count: 0, bytes: 0 } : journal.settle(seqs);
       const c = s.counters;
       c.refusals += r.refused.length;
       c.refused += refusalCounter.fresh(r.refused);
@@ -555,7 +553,13 @@ function openOutbox(
       c.alertsRejected += r.alertsRejected;
       persist(c);
       return {
-        result: { accepted: r.accepted, refused: r.refused, shed: r.shed, alertsDropped: r.alertsDropped },
+        result: {
+          accepted: r.accepted,
+          refused: r.refused,
+          shed: r.shed,
+          alertsDropped: r.alertsDropped,
+          ...(settle === undefined ? {} : { settled: seqs }),
+        },
         state: s,
         settled,
       };

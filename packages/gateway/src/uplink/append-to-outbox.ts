@@ -6,7 +6,7 @@ import {
   type Subscription,
 } from 'rxjs';
 import { JournalSettler } from './journal-settlement.js';
-import type { JournalSettlement, MessageJournal } from './message-journal.js';
+import type { MessageJournal } from './message-journal.js';
 import type { DroppedAlert, Outbox } from './outbox.js';
 import type { UplinkRecord } from './uplink.js';
 
@@ -145,7 +145,7 @@ function positiveMs(name: string, value: unknown): number {
  */
 function settle(
   settler: JournalSettler,
-  settlement: JournalSettlement,
+  settled: readonly number[],
   input: readonly UplinkRecord[],
   tags: readonly (number | undefined)[],
   refused: readonly UplinkRecord[],
@@ -159,14 +159,12 @@ function settle(
     if (refusedSet.has(r)) tagOf.set(r, tags[i]);
     else stored.push(tags[i]);
   });
-  const keptTags = kept.map((r) => tagOf.get(r));
   settler.appended(
-    settlement,
+    settled,
     stored,
     dropped.map((r) => tagOf.get(r)),
-    keptTags,
   );
-  return keptTags;
+  return kept.map((r) => tagOf.get(r));
 }
 
 /**
@@ -306,8 +304,8 @@ export function appendToOutbox(
         }
         const { kept, dropped } = dropNewestOverBound(refused, maxHeld);
         if (dropped.length > 0) subscriber.next({ type: 'dropped', records: dropped });
-        if (settler !== undefined && settlement !== undefined) {
-          heldTags = settle(settler, settlement, input, tags, refused, kept, dropped);
+        if (settler !== undefined) {
+          heldTags = settle(settler, result.settled ?? [], input, tags, refused, kept, dropped);
         }
         held = kept;
         if (held.length !== before) subscriber.next({ type: 'held', count: held.length });

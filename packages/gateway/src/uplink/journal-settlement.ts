@@ -55,25 +55,21 @@ export class JournalSettler {
   }
 
   /**
-   * After an append: `stored` records left the operator (accepted, or given up by the outbox's
-   * policy), `dropped` ones were dropped over `maxHeld`, and `settlement` went through except for
-   * messages of `kept` (refused and held) records.
+   * After an append: the outbox `settled` these messages; `stored` records left the operator
+   * (accepted, or given up by the outbox's policy) and `dropped` ones were dropped over `maxHeld`.
    */
   appended(
-    settlement: JournalSettlement,
+    settled: readonly number[],
     stored: readonly (number | undefined)[],
     dropped: readonly (number | undefined)[],
-    kept: readonly (number | undefined)[],
   ): void {
     for (const t of stored) this.release(t);
     for (const t of dropped) {
       this.release(t);
       if (t !== undefined) this.poisoned.add(t);
     }
-    const notSettled = new Set<number>(this.poisoned);
-    for (const t of kept) if (t !== undefined) notSettled.add(t);
-    const settled = new Set(settlement.seqs.filter((seq) => !notSettled.has(seq)));
-    this.ready = this.ready.filter((seq) => !settled.has(seq) && !this.poisoned.has(seq));
+    const gone = new Set(settled);
+    this.ready = this.ready.filter((seq) => !gone.has(seq) && !this.poisoned.has(seq));
   }
 
   private release(tag: number | undefined): void {

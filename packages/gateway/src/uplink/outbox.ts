@@ -45,6 +45,11 @@ export interface OutboxAppendResult {
    * them again. Empty while the pending alerts fit `maxAlertBytes`.
    */
   readonly alertsDropped: readonly DroppedAlert[];
+  /**
+   * The journaled messages this append settled (with a `settle` argument): its `seqs` but those
+   * of refused records.
+   */
+  readonly settled?: readonly number[];
 }
 
 /** Counters of an outbox, for monitoring and the status page. */
